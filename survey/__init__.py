@@ -1,0 +1,91 @@
+"""survey: bilingual paired-interview studies.
+
+`create_app` builds the Flask application: configuration, extensions, the
+request transaction, security headers, error pages and the blueprints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+# Feature packages with web pages; each has `views.py` exposing its blueprint as `bp`.
+FEATURES = ("accounts", "studies", "questionnaires")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application; `config` overrides defaults and SURVEY_* variables."""
+    from survey import config as config_module
+
+    app = Flask(__name__, instance_relative_config=True)
+    config_module.load(app, config)
+    _configure_extensions(app)
+    _configure_requests(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _configure_extensions(app: Flask) -> None:
+    from survey import i18n
+    from survey.extensions import babel, csrf, db
+
+    db.configure(app.config["DATABASE_URL"])
+    csrf.init_app(app)
+    translations = str(_root() / "translations")
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=i18n.select_timezone,
+        default_translation_directories=translations,
+    )
+
+
+def _configure_requests(app: Flask) -> None:
+    from survey import errors_web, security, transaction
+    from survey.accounts.authz import enforce_declared_policy, load_user
+
+    security.init_app(app)
+    transaction.init_app(app)
+    app.before_request(load_user)
+    app.before_request(enforce_declared_policy)
+    errors_web.init_app(app)
+    app.jinja_env.globals.update(_template_globals())
+
+
+def _template_globals() -> dict[str, Any]:
+    from survey import i18n, templating
+
+    return {
+        "LANGUAGE_NAMES": i18n.LANGUAGE_NAMES,
+        "current_locale": templating.current_locale,
+        "lang_tag": templating.lang_tag,
+        "text_in": templating.text_in,
+        "local_time": templating.local_time,
+    }
+
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    from survey import web
+
+    app.register_blueprint(web.bp)
+    for feature in FEATURES:
+        module = importlib.import_module(f"survey.{feature}.views")  # registers the routes
+        app.register_blueprint(module.bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from survey.cli import register
+
+    register(app)
+
+
+def _root():  # noqa: ANN202  (a Path; kept tiny to avoid importing pathlib at module level)
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,132 @@
+"""Authorisation: every route declares a policy; anything undeclared is denied (ACL-01).
+
+Policies: `public` (anyone), `login` (a signed-in researcher), `study:<role>` (a
+member of the study named in the URL with at least that role; others get 404 so
+that a study's existence does not leak, ACL-02), `admin`, and `respondent`
+(a respondent session, checked by the responding blueprint).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+from sqlalchemy import select
+
+from survey.accounts.models import User
+from survey.db import db, utcnow
+from survey.studies.models import Membership, Study
+
+F = TypeVar("F", bound=Callable[..., Any])
+ROLE_RANK = {"viewer": 1, "interviewer": 2, "researcher": 3, "owner": 4}
+
+
+def _declare(policy: str) -> Callable[[F], F]:
+    def decorate(view: F) -> F:
+        view._policy = policy  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+public = _declare("public")
+respondent = _declare("respondent")
+
+
+def login_required(view: F) -> F:
+    """Signed-in researchers only; others are sent to the login page."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.user is None:
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return _declare("login")(wrapped)  # type: ignore[return-value]
+
+
+def admin_required(view: F) -> F:
+    """Administrators only."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.user is None:
+            return redirect(url_for("accounts.login", next=request.path))
+        if not g.user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return _declare("admin")(wrapped)  # type: ignore[return-value]
+
+
+def study_role(minimum: str) -> Callable[[F], F]:
+    """Members of the URL's study (`slug`) with at least `minimum`; loads `g.study`, `g.role`."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if g.user is None:
+                return redirect(url_for("accounts.login", next=request.path))
+            g.study, g.role = load_study(kwargs["slug"], g.user)
+            if ROLE_RANK[g.role] < ROLE_RANK[minimum]:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return _declare(f"study:{minimum}")(wrapped)  # type: ignore[return-value]
+
+    return decorate
+
+
+def load_study(slug: str, user: User) -> tuple[Study, str]:
+    """The study and the user's role in it; 404 for non-members (admins act as owners)."""
+    study = db.session.scalar(select(Study).where(Study.slug == slug))
+    if study is None:
+        abort(404)
+    role = role_in(study.id, user)
+    if role is None:
+        abort(404)
+    return study, role
+
+
+def role_in(study_id: int, user: User) -> str | None:
+    """The user's role in a study, read from the database on every call (AUTH-04)."""
+    if user.is_admin:
+        return "owner"
+    return db.session.scalar(
+        select(Membership.role).where(
+            Membership.study_id == study_id, Membership.user_id == user.id
+        )
+    )
+
+
+def load_user() -> None:
+    """Before each request: the signed-in user, if the session is still valid."""
+    g.user = None
+    user_id, version = session.get("uid"), session.get("sv")
+    if user_id is None:
+        return
+    user = db.session.get(User, user_id)
+    idle = dt.timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    seen = dt.datetime.fromtimestamp(session.get("seen", 0), dt.UTC)
+    if (
+        user is None
+        or not user.is_active
+        or user.session_version != version
+        or utcnow() - seen > idle
+    ):
+        session.clear()
+        return
+    session["seen"] = int(utcnow().timestamp())
+    g.user = user
+
+
+def enforce_declared_policy() -> None:
+    """Deny any endpoint that did not declare a policy (deny by default)."""
+    if request.endpoint is None or request.endpoint == "static":
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "_policy", None) is None:
+        abort(404)

@@ -1,0 +1,145 @@
+"""Account operations: create users, check passwords with lockout, revoke sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey import audit
+from survey.accounts.models import GLOBAL_ROLES, User
+from survey.db import utcnow
+from survey.errors import ServiceError
+
+_hasher = PasswordHasher()
+# A fixed hash to verify against when the e-mail is unknown, so both paths cost the same.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+# A short list of the most used passwords; policy beyond length (AUTH-01).
+COMMON_PASSWORDS = frozenset(
+    (Path(__file__).parent / "common-passwords.txt").read_text(encoding="utf-8").split()
+)
+
+
+def check_password_policy(password: str) -> None:
+    """Length 8–256 and not a well-known password; no composition rules (AUTH-01)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError("password", "too_short", min=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ServiceError("password", "too_long", max=MAX_PASSWORD_LENGTH)
+    if password.lower() in COMMON_PASSWORDS:
+        raise ServiceError("password", "too_common")
+
+
+def normalize_email(email: str) -> str:
+    """A syntactically valid address, lower-cased; ServiceError otherwise."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ServiceError("email", "invalid_email") from exc
+
+
+def create_user(
+    session: Session, email: str, password: str, *, role: str = "researcher", name: str = ""
+) -> User:
+    """Create a researcher account; the password is stored as an argon2id hash only."""
+    email = normalize_email(email)
+    if role not in GLOBAL_ROLES:
+        raise ServiceError("role", "unknown_role", role=role)
+    check_password_policy(password)
+    if session.scalar(select(func.count()).where(User.email == email)):
+        raise ServiceError("email", "email_taken", email=email)
+    user = User(email=email, name=name, role=role, password_hash=_hasher.hash(password))
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        "user.create",
+        object_type="user",
+        object_id=str(user.id),
+        details={"email": email, "role": role},
+    )
+    return user
+
+
+def authenticate(
+    session: Session, email: str, password: str, *, max_attempts: int, lockout_minutes: int
+) -> User | None:
+    """The user when the password is right and the account not locked; None otherwise.
+
+    Unknown e-mail and wrong password cost the same and look the same (AUTH-02).
+    """
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.is_active:
+        _verify(_DUMMY_HASH, password)
+        audit.record(session, "user.login_failed", details={"email": email[:254]})
+        return None
+    locked = user.locked_until is not None and user.locked_until > utcnow()
+    if not _verify(user.password_hash, password) or locked:
+        _count_failure(session, user, max_attempts, lockout_minutes, locked)
+        return None
+    _login_succeeded(session, user, password)
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def _count_failure(
+    session: Session, user: User, max_attempts: int, minutes: int, locked: bool
+) -> None:
+    if not locked:
+        user.failed_logins += 1
+        if user.failed_logins >= max_attempts:
+            user.locked_until = utcnow() + dt.timedelta(minutes=minutes)
+            user.failed_logins = 0
+    audit.record(
+        session,
+        "user.login_failed",
+        actor_user_id=user.id,
+        object_type="user",
+        object_id=str(user.id),
+        details={"locked": user.locked_until is not None},
+    )
+
+
+def _login_succeeded(session: Session, user: User, password: str) -> None:
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, utcnow()
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    audit.record(
+        session, "user.login", actor_user_id=user.id, object_type="user", object_id=str(user.id)
+    )
+
+
+def logout(session: Session, user: User) -> None:
+    """End every session of the user: a replayed cookie no longer works (AUTH-04)."""
+    user.session_version += 1
+    audit.record(
+        session, "user.logout", actor_user_id=user.id, object_type="user", object_id=str(user.id)
+    )
+
+
+def generate_password() -> str:
+    """A random password for scripts that let the service choose one."""
+    return secrets.token_urlsafe(15)
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Replace the password and end every existing session of the user."""
+    check_password_policy(password)
+    user.password_hash = _hasher.hash(password)
+    user.session_version += 1
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(session, "user.password_set", object_type="user", object_id=str(user.id))

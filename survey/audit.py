@@ -1,0 +1,113 @@
+"""The append-only audit log every service writes to, in the same transaction as its change.
+
+Each row carries the hash of the previous row, so an edited or deleted row breaks
+the chain (`verify_chain`); database triggers reject UPDATE and DELETE outright
+(see the initial migration). Secrets never enter `details`: callers pass only
+what a reviewer may read, and `_scrub` drops known secret-bearing keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from survey.db import Base, JSONType, UTCDateTime, utcnow
+
+SECRET_KEYS = frozenset({"password", "password_hash", "token", "csrf_token", "secret"})
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(60), comment="e.g. user.login, answer.update")
+    study_id: Mapped[int | None] = mapped_column(ForeignKey("studies.id"))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
+    on_behalf_of: Mapped[str | None] = mapped_column(String(100), comment="e.g. respondent:42")
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, comment="before/after")
+    reason: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(40))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+def _scrub(details: dict[str, Any]) -> dict[str, Any]:
+    """Drop secret-bearing keys at any depth."""
+    clean: dict[str, Any] = {}
+    for key, value in details.items():
+        if key in SECRET_KEYS:
+            continue
+        clean[key] = _scrub(value) if isinstance(value, dict) else value
+    return clean
+
+
+def _digest(entry: AuditEntry) -> str:
+    payload = json.dumps(
+        [
+            entry.prev_hash,
+            entry.at.isoformat(),
+            entry.action,
+            entry.study_id,
+            entry.actor_user_id,
+            entry.actor_invitation_id,
+            entry.on_behalf_of,
+            entry.object_type,
+            entry.object_id,
+            entry.details,
+            entry.reason,
+        ],
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _lock_chain(session: Session) -> None:
+    """Serialise chain appends (PostgreSQL; SQLite writers are serialised already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7340001)"))
+
+
+def record(
+    session: Session, action: str, *, reason: str | None = None, **fields: Any
+) -> AuditEntry:
+    """Append one audit row; context (request id, IP, actor) comes from `fields` or the request."""
+    from survey.security import request_context  # local: keep audit importable without Flask
+
+    context = {**request_context(), **fields}
+    details = _scrub(context.pop("details", {}) or {})
+    _lock_chain(session)
+    last = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    entry = AuditEntry(
+        action=action,
+        reason=reason,
+        details=details,
+        prev_hash=last or "0" * 64,
+        at=utcnow(),
+        **context,
+    )
+    entry.hash = _digest(entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def verify_chain(session: Session) -> int | None:
+    """Return the id of the first row whose hash or link is wrong, or None when intact."""
+    previous = "0" * 64
+    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.id)):
+        if entry.prev_hash != previous or _digest(entry) != entry.hash:
+            return entry.id
+        previous = entry.hash
+    return None

@@ -1,0 +1,107 @@
+"""Configuration: defaults, then SURVEY_* environment variables, then the caller's overrides.
+
+With nothing set the service runs on its embedded default: an SQLite file and a
+generated secret key kept in the instance folder. In production mode
+(`SURVEY_ENV=production`) `check_production` refuses unsafe settings.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says what to set."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",
+    "DATABASE_URL": None,  # None: SQLite file in the instance folder
+    "BASE_URL": None,  # canonical external URL for links in mail (AUTH-07)
+    "SMTP_HOST": None,  # None: mail is written to the instance outbox folder
+    "SMTP_PORT": 25,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,
+    "SMTP_TIMEOUT": 10,
+    "MAIL_FROM": "survey@localhost",
+    "REDIS_URL": None,
+    "LOGIN_MAX_ATTEMPTS": 5,  # failures per account before a lockout
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    "LOGIN_IP_LIMIT": 30,  # attempts per IP per window
+    "LOGIN_IP_WINDOW_SECONDS": 900,
+    "SESSION_IDLE_MINUTES": 60,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # FILE-03
+    "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+    "MAX_FORM_PARTS": 2000,
+    "WTF_CSRF_TIME_LIMIT": None,  # bound to the session instead of a clock (CSRF-02)
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "CHECK_SCHEMA": True,  # refuse to serve a database that is not at the migration head
+}
+
+
+def load(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Fill `app.config` from defaults, the SURVEY_ environment and `overrides`."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("SURVEY")
+    if overrides:
+        app.config.update(overrides)
+    app.config["ENV"] = str(app.config["ENV"]).lower()
+    if app.config["ENV"] == "production":
+        check_production(app.config)
+    _embedded_defaults(app)
+
+
+def _embedded_defaults(app: Flask) -> None:
+    """Fill in what the embedded default needs: a database file and a persistent secret key."""
+    instance = Path(app.instance_path)
+    if not app.config.get("DATABASE_URL"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'survey.sqlite'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    app.config.setdefault("OUTBOX_DIR", str(instance / "outbox"))
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the instance secret key, creating it (owner-only) on first run."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def check_production(config: dict[str, Any]) -> None:
+    """Refuse unsafe production settings (QUALITY.md CFG-01) with one message naming each."""
+    problems = []
+    if len(str(config.get("SECRET_KEY") or "")) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            f"SURVEY_SECRET_KEY must be set to a random value of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters"
+        )
+    if config.get("DEBUG"):
+        problems.append("debug mode must be off (unset SURVEY_DEBUG)")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("SURVEY_SESSION_COOKIE_SECURE must be true (cookies over HTTPS only)")
+    base_url = str(config.get("BASE_URL") or "")
+    if not base_url.startswith("https://"):
+        problems.append("SURVEY_BASE_URL must be set to the service's https:// address")
+    if not config.get("DATABASE_URL"):
+        problems.append("SURVEY_DATABASE_URL must be set (PostgreSQL recommended)")
+    if problems:
+        raise ConfigError("Refusing to start in production mode: " + "; ".join(problems) + ".")

@@ -1,0 +1,1 @@
+"""Pure-Python core shared by the web, the CLI and the benchmarks: no Flask, no database."""

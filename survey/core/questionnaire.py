@@ -1,0 +1,308 @@
+"""The frozen questionnaire model: questionnaire → sections → questions → options.
+
+Everything here is immutable and free of I/O. Loaders (YAML, XLSForm) build it,
+`to_dict`/`from_dict` give its canonical JSON form, and `content_hash` is the
+SHA-256 of that form, which identifies a stored version.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+TYPES = (
+    "single",
+    "multi",
+    "yesno",
+    "scale",
+    "integer",
+    "number",
+    "year",
+    "date",
+    "text",
+    "longtext",
+    "note",
+)
+CHOICE_TYPES = frozenset({"single", "multi", "scale"})
+NUMERIC_TYPES = frozenset({"integer", "number", "year", "scale"})
+RULES = ("exact", "set", "overlap", "tolerance", "within_days", "review", "none")
+YESNO_CODES = ("yes", "no")
+
+
+class Special(enum.StrEnum):
+    """The two answers every answerable question accepts unless it turns them off."""
+
+    DONT_KNOW = "dk"
+    REFUSED = "rf"
+
+
+Text = Mapping[str, str]  # language tag -> text
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One error found in a questionnaire source: where it is and what would be right."""
+
+    source: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line or 0}: {self.message}"
+
+
+class QuestionnaireError(Exception):
+    """A questionnaire source has problems; nothing from it may be imported."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True, slots=True)
+class CompareRule:
+    """How the two sides' answers to a question are compared (see PRODUCT.md)."""
+
+    kind: str  # one of RULES
+    value: float | None = None  # overlap: Jaccard J; tolerance: abs X or rel R; within_days: D
+    relative: bool = False  # tolerance only: `value` is relative to the larger answer
+
+    def to_dict(self) -> Any:
+        if self.kind in ("exact", "set", "review", "none"):
+            return self.kind
+        if self.kind == "tolerance":
+            return {"tolerance": {("rel" if self.relative else "abs"): self.value}}
+        return {self.kind: self.value}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CompareRule:
+        if isinstance(data, str):
+            return cls(data)
+        ((kind, value),) = data.items()
+        if kind == "tolerance":
+            ((which, amount),) = value.items()
+            return cls("tolerance", amount, which == "rel")
+        return cls(kind, value)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    code: str
+    label: Text
+    line: int | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "label": dict(self.label)}
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    key: str
+    type: str
+    text: Text
+    help: Text = field(default_factory=dict)
+    required: bool = False
+    options: tuple[Option, ...] = ()
+    min: float | str | None = None  # str for dates (ISO)
+    max: float | str | None = None
+    pattern: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    relevant: str | None = None
+    constraint: str | None = None
+    constraint_message: Text = field(default_factory=dict)
+    compare: CompareRule | None = None  # None only for notes
+    mirror: str | None = None
+    dont_know: bool = True
+    refused: bool = True
+    offer_special: bool = True
+    line: int | None = field(default=None, compare=False)
+
+    @property
+    def is_answerable(self) -> bool:
+        return self.type != "note"
+
+    @property
+    def is_compared(self) -> bool:
+        return self.compare is not None and self.compare.kind != "none"
+
+    @property
+    def option_codes(self) -> tuple[str, ...]:
+        if self.type == "yesno":
+            return YESNO_CODES
+        return tuple(o.code for o in self.options)
+
+    def option(self, code: str) -> Option | None:
+        return next((o for o in self.options if o.code == code), None)
+
+    def specials(self) -> tuple[Special, ...]:
+        """The special answers this question accepts."""
+        allowed = ((Special.DONT_KNOW, self.dont_know), (Special.REFUSED, self.refused))
+        return tuple(s for s, ok in allowed if ok and self.is_answerable)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"key": self.key, "type": self.type, "text": dict(self.text)}
+        optional = {
+            "help": dict(self.help) or None,
+            "required": self.required or None,
+            "options": [o.to_dict() for o in self.options] or None,
+            "min": self.min,
+            "max": self.max,
+            "pattern": self.pattern,
+            "min_length": self.min_length,
+            "max_length": self.max_length,
+            "relevant": self.relevant,
+            "constraint": self.constraint,
+            "constraint_message": dict(self.constraint_message) or None,
+            "compare": self.compare.to_dict() if self.compare else None,
+            "mirror": self.mirror,
+            "dont_know": None if self.dont_know else False,
+            "refused": None if self.refused else False,
+            "offer_special": None if self.offer_special else False,
+        }
+        data.update({k: v for k, v in optional.items() if v is not None})
+        return data
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Question:
+        return cls(
+            key=d["key"],
+            type=d["type"],
+            text=dict(d["text"]),
+            help=dict(d.get("help", {})),
+            required=d.get("required", False),
+            options=tuple(Option(o["code"], dict(o["label"])) for o in d.get("options", ())),
+            min=d.get("min"),
+            max=d.get("max"),
+            pattern=d.get("pattern"),
+            min_length=d.get("min_length"),
+            max_length=d.get("max_length"),
+            relevant=d.get("relevant"),
+            constraint=d.get("constraint"),
+            constraint_message=dict(d.get("constraint_message", {})),
+            compare=CompareRule.from_dict(d["compare"]) if "compare" in d else None,
+            mirror=d.get("mirror"),
+            dont_know=d.get("dont_know", True),
+            refused=d.get("refused", True),
+            offer_special=d.get("offer_special", True),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    key: str
+    title: Text
+    questions: tuple[Question, ...]
+    description: Text = field(default_factory=dict)
+    relevant: str | None = None
+    line: int | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"key": self.key, "title": dict(self.title)}
+        if self.description:
+            data["description"] = dict(self.description)
+        if self.relevant:
+            data["relevant"] = self.relevant
+        data["questions"] = [q.to_dict() for q in self.questions]
+        return data
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Section:
+        return cls(
+            key=d["key"],
+            title=dict(d["title"]),
+            questions=tuple(Question.from_dict(q) for q in d["questions"]),
+            description=dict(d.get("description", {})),
+            relevant=d.get("relevant"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Questionnaire:
+    key: str
+    version: str
+    languages: tuple[str, ...]
+    title: Text
+    sections: tuple[Section, ...]
+    default_language: str | None = None
+    introduction: Text = field(default_factory=dict)
+    closing: Text = field(default_factory=dict)
+    # Texts filled in by OpenCC rather than written: (path, language), e.g.
+    # ("sections.0.questions.2.text", "zh-Hant"). Reported, not part of the hash.
+    derived: frozenset[tuple[str, str]] = field(default_factory=frozenset, compare=False)
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def base_language(self) -> str:
+        return self.default_language or self.languages[0]
+
+    def questions(self) -> Iterator[Question]:
+        for section in self.sections:
+            yield from section.questions
+
+    def question(self, key: str) -> Question:
+        for q in self.questions():
+            if q.key == key:
+                return q
+        raise KeyError(key)
+
+    def section_of(self, key: str) -> Section:
+        for section in self.sections:
+            if any(q.key == key for q in section.questions):
+                return section
+        raise KeyError(key)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "key": self.key,
+            "version": self.version,
+            "languages": list(self.languages),
+            "title": dict(self.title),
+        }
+        if self.default_language:
+            data["default_language"] = self.default_language
+        if self.introduction:
+            data["introduction"] = dict(self.introduction)
+        if self.closing:
+            data["closing"] = dict(self.closing)
+        data["sections"] = [s.to_dict() for s in self.sections]
+        return data
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Questionnaire:
+        return cls(
+            key=d["key"],
+            version=str(d["version"]),
+            languages=tuple(d["languages"]),
+            title=dict(d["title"]),
+            sections=tuple(Section.from_dict(s) for s in d["sections"]),
+            default_language=d.get("default_language"),
+            introduction=dict(d.get("introduction", {})),
+            closing=dict(d.get("closing", {})),
+        )
+
+    def canonical_json(self) -> str:
+        """The form that is stored and hashed: sorted keys, no insignificant whitespace."""
+        return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+
+def text_in(text: Text, language: str, fallbacks: tuple[str, ...] = ()) -> tuple[str, str | None]:
+    """Return (text, language it came from) for `language`, falling back in order; ('', None)."""
+    for lang in (language, *fallbacks):
+        if text.get(lang):
+            return text[lang], lang
+    return "", None
+
+
+FALLBACKS = {
+    "zh-Hant": ("zh-Hans", "en"),
+    "zh-Hans": ("zh-Hant", "en"),
+    "en": ("zh-Hans", "zh-Hant"),
+}

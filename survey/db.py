@@ -1,0 +1,132 @@
+"""Database kernel: the declarative Base, column types, engines and the request session.
+
+SQLite profile (QUALITY.md FAULT-01): WAL, foreign keys on, a busy timeout, and
+`BEGIN IMMEDIATE` for transactions that will write, so two writers queue on the
+lock instead of failing with "database is locked" halfway through. PostgreSQL
+runs through psycopg 3 with `pool_pre_ping` so a restarted server costs nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Whether transactions begun in this context will write (SQLite: BEGIN IMMEDIATE).
+_begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar("begin_mode", default="DEFERRED")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use survey.db.utcnow()")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+@contextlib.contextmanager
+def writing() -> Iterator[None]:
+    """Mark transactions begun inside as writers (BEGIN IMMEDIATE on SQLite)."""
+    token = _begin_mode.set("IMMEDIATE")
+    try:
+        yield
+    finally:
+        _begin_mode.reset(token)
+
+
+def set_writing(on: bool) -> contextvars.Token[str]:
+    """Set the begin mode for the rest of this context (a request); returns a reset token."""
+    return _begin_mode.set("IMMEDIATE" if on else "DEFERRED")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine with the backend profile applied."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        _sqlite_profile(engine)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_profile(engine: Engine) -> None:
+    """WAL, foreign keys, busy timeout; take transaction control from pysqlite."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "foreign_keys=ON",
+            "busy_timeout=10000",
+            "synchronous=NORMAL",
+            "journal_size_limit=67108864",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(f"BEGIN {_begin_mode.get()}")
+
+
+class Database:
+    """The engine and the scoped session of one app; `session` is used everywhere."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.url: str | None = None
+        self.session = scoped_session(sessionmaker(expire_on_commit=False))
+
+    def configure(self, url: str) -> None:
+        """Create the engine for `url` and bind the session factory to it (once per URL)."""
+        if self.engine is not None and self.url == url:
+            return
+        self.url = url
+        self.engine = make_engine(url)
+        self.session.remove()
+        self.session.configure(bind=self.engine)
+
+
+db = Database()

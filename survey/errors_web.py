@@ -1,0 +1,70 @@
+"""Generic error pages in the visitor's language with the other languages below; no tracebacks."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from survey.i18n import LOCALES
+from survey.templating import current_locale
+
+TITLES = {
+    400: _l("The request could not be understood."),
+    403: _l("You do not have access to this page."),
+    404: _l("This page does not exist, or you do not have access to it."),
+    405: _l("This page does not accept that kind of request."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many requests. Please wait a moment and try again."),
+    500: _l("Something went wrong on our side. Nothing you saved is lost; please try again."),
+    503: _l("The service is temporarily unavailable. Please try again shortly."),
+}
+CSRF_MESSAGE = _l("This form has expired. Please go back, reload the page and send it again.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers for HTTP errors, expired forms and unexpected exceptions."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def _messages(status: int, message=None) -> list[tuple[str, str]]:  # noqa: ANN001
+    """The message in the current locale first, then in the other locales."""
+    template = message or TITLES.get(status, TITLES[500])
+    ordered = [current_locale()] + [loc for loc in LOCALES if loc != current_locale()]
+    result = []
+    for locale in ordered:
+        with force_locale(locale):
+            result.append((locale, str(template)))
+    return result
+
+
+def _render(status: int, message=None):  # noqa: ANN001, ANN202
+    headers = {"Cache-Control": "no-store"}
+    return (
+        render_template("errors/error.html", status=status, messages=_messages(status, message)),
+        status,
+        headers,
+    )
+
+
+def _csrf_error(_error: CSRFError):  # noqa: ANN202
+    return _render(400, CSRF_MESSAGE)
+
+
+def _http_error(error: HTTPException):  # noqa: ANN202
+    status = error.code or 500
+    page = _render(status)
+    if status == 429 and error.response is None and getattr(error, "retry_after", None):
+        page[2]["Retry-After"] = str(error.retry_after)
+    return page
+
+
+def _unexpected(error: Exception):  # noqa: ANN202
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error", exc_info=error)
+    return _render(InternalServerError.code)

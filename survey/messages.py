@@ -1,0 +1,39 @@
+"""Messages for service error codes, translated at the moment they are shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_app_context
+from flask_babel import lazy_gettext as _l
+
+MESSAGES = {
+    "too_short": _l("Use at least %(min)s characters."),
+    "too_long": _l("Use at most %(max)s characters."),
+    "too_common": _l("This password is too common; choose another one."),
+    "invalid_email": _l("Enter a valid e-mail address."),
+    "email_taken": _l("An account with the e-mail %(email)s already exists."),
+    "unknown_role": _l("Unknown role %(role)s."),
+    "not_found": _l("%(what)s was not found."),
+    "slug_taken": _l("A study with the name %(slug)s already exists."),
+    "bad_slug": _l("Use lower-case letters, digits and hyphens, starting with a letter."),
+    "bad_side": _l("Give each side as CODE:LANGUAGE, for example us:en."),
+    "two_sides": _l("A study has exactly two sides with different codes."),
+    "bad_language": _l("Unknown language %(language)s."),
+    "password_mismatch": _l("The two passwords differ."),
+    "already_member": _l("%(email)s is already a member of this study."),
+    "questionnaire_invalid": _l("The questionnaire has errors; nothing was imported."),
+    "version_conflict": _l(
+        "Version %(version)s of %(key)s already exists with different content; "
+        "give the changed questionnaire a new version."
+    ),
+}
+
+
+def message(code: str, **params: Any) -> str:
+    """The message for `code` in the current language (English outside an app)."""
+    template = MESSAGES.get(code)
+    if template is None:
+        return code
+    text = str(template) if has_app_context() else template._args[0]
+    return text % params if params else text

@@ -1,0 +1,40 @@
+"""Import every model so that the metadata is complete (Alembic, tests, scripts)."""
+
+from survey.accounts.models import RateLimitBucket, User
+from survey.audit import AuditEntry
+from survey.comparison.models import Comparison, Discrepancy
+from survey.db import Base
+from survey.questionnaires.models import QuestionnaireVersion
+from survey.responding.models import Answer
+from survey.rounds.models import Invitation, OutboxMessage, Round, RoundPair
+from survey.studies.models import (
+    InterviewerAssignment,
+    Membership,
+    Pair,
+    PairSide,
+    Respondent,
+    Study,
+    StudySide,
+)
+
+__all__ = [
+    "Answer",
+    "AuditEntry",
+    "Base",
+    "Comparison",
+    "Discrepancy",
+    "InterviewerAssignment",
+    "Invitation",
+    "Membership",
+    "OutboxMessage",
+    "Pair",
+    "PairSide",
+    "QuestionnaireVersion",
+    "RateLimitBucket",
+    "Respondent",
+    "Round",
+    "RoundPair",
+    "Study",
+    "StudySide",
+    "User",
+]

@@ -1,0 +1,38 @@
+"""Small helpers available in every template."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_datetime, get_locale, get_timezone
+
+from survey import i18n
+from survey.core.questionnaire import FALLBACKS
+from survey.core.questionnaire import text_in as _text_in
+
+
+def current_locale() -> str:
+    """The request's locale as one of i18n.LOCALES."""
+    return str(get_locale() or "en")
+
+
+def lang_tag() -> str:
+    """The BCP 47 tag for the page's `lang` attribute."""
+    return i18n.tag(current_locale())
+
+
+def text_in(text: Mapping[str, str], language: str | None = None) -> str:
+    """A per-language text in `language` (default: the page's), with the documented fallback."""
+    language = language or lang_tag()
+    return _text_in(text, language, FALLBACKS.get(language, ("en",)))[0]
+
+
+def local_time(moment: dt.datetime | None, zone: str | None = None) -> str:
+    """A timestamp in the viewer's (or the given) zone, with the offset shown (I18N-04)."""
+    if moment is None:
+        return ""
+    tz = ZoneInfo(zone) if zone else get_timezone()
+    local = moment.astimezone(tz)
+    return f"{format_datetime(local, 'yyyy-MM-dd HH:mm')} ({local.strftime('%Z, UTC%z')})"

@@ -1,0 +1,3 @@
+"""Test configuration: fixture modules are plugins (STYLE.md 16)."""
+
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.web", "tests.fixtures.factories"]
