@@ -65,6 +65,9 @@ def _template_globals() -> dict[str, Any]:
         "lang_tag": templating.lang_tag,
         "text_in": templating.text_in,
         "local_time": templating.local_time,
+        "special_labels": templating.SPECIAL_LABELS,
+        "yes_no_labels": templating.YES_NO_LABELS,
+        "locale_of": i18n.normalize,
     }
 
 

@@ -123,6 +123,8 @@ class Database:
         """Create the engine for `url` and bind the session factory to it (once per URL)."""
         if self.engine is not None and self.url == url:
             return
+        if self.engine is not None:
+            self.engine.dispose()
         self.url = url
         self.engine = make_engine(url)
         self.session.remove()

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_datetime, get_locale, get_timezone
+from flask_babel import lazy_gettext as _l
 
 from survey import i18n
 from survey.core.questionnaire import FALLBACKS
@@ -36,3 +37,8 @@ def local_time(moment: dt.datetime | None, zone: str | None = None) -> str:
     tz = ZoneInfo(zone) if zone else get_timezone()
     local = moment.astimezone(tz)
     return f"{format_datetime(local, 'yyyy-MM-dd HH:mm')} ({local.strftime('%Z, UTC%z')})"
+
+
+# Labels of the special answers and of yes/no, in the interface language of the page.
+SPECIAL_LABELS = {"dk": _l("Don't know"), "rf": _l("Prefer not to answer")}
+YES_NO_LABELS = {"yes": _l("Yes"), "no": _l("No")}

@@ -21,7 +21,6 @@ def scratch_app(tmp_path, app):
     scratch = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": SECRET})
     scratch.instance_path = str(tmp_path)
     yield scratch
-    db.engine.dispose()
     db.configure(app.config["DATABASE_URL"])
 
 

@@ -1,11 +1,170 @@
-"""`survey questionnaire …` commands."""
+"""`survey questionnaire …` commands: check, import, list, show, export."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
+
+from survey.cli import transactional
+from survey.core.completeness import completeness
+from survey.core.impact import data_impact
+from survey.core.questionnaire import Questionnaire, QuestionnaireError
+from survey.db import db
+from survey.questionnaires import services
+from survey.studies.services import get_study
 
 
 @click.group("questionnaire", cls=AppGroup)
 def questionnaire_group() -> None:
     """Questionnaire files and stored versions."""
+
+
+@questionnaire_group.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def check(files: tuple[str, ...]) -> None:
+    """Validate files; print FILE:LINE: messages and exit 1 on any error."""
+    failed = False
+    for name in files:
+        try:
+            q = services.load_source(name)
+        except QuestionnaireError as error:
+            failed = True
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            continue
+        click.echo(_summary(name, q))
+    if failed:
+        raise SystemExit(1)
+
+
+def _summary(name: str, q: Questionnaire) -> str:
+    count = sum(1 for _ in q.questions())
+    parts = []
+    for language, found in completeness(q).items():
+        derived = f", {found.derived} converted with OpenCC" if found.derived else ""
+        parts.append(f"{language} {found.written + found.derived}/{found.total}{derived}")
+    return f"{name}: ok: {q.key} {q.version}, {count} questions; texts: " + "; ".join(parts)
+
+
+@questionnaire_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--study", "study_slug", default=None, help="Owning study (default: shared library).")
+@transactional
+def import_(file: str, study_slug: str | None) -> None:
+    """Import a .yaml or XLSForm file as an immutable version; print key and version."""
+    try:
+        q = services.load_source(file)
+    except QuestionnaireError as error:
+        raise click.ClickException(
+            "nothing was imported:\n" + "\n".join(str(p) for p in error.problems)
+        ) from error
+    study = get_study(db.session, study_slug) if study_slug else None
+    result = services.import_questionnaire(db.session, q, study=study, source_name=Path(file).name)
+    row = result.version
+    if not result.created:
+        click.echo(f"Already imported: {row.key} {row.version} (sha256 {row.content_hash[:12]}).")
+        return
+    click.echo(f"Imported {row.key} {row.version} (sha256 {row.content_hash[:12]}).")
+    if result.impact is not None and result.previous is not None:
+        _print_impact(result, row.scope)
+
+
+def _print_impact(result: services.ImportResult, scope: str) -> None:
+    assert result.impact is not None
+    assert result.previous is not None
+    click.echo(f"Changes since {result.previous.version}:")
+    for line in result.impact.lines() or ["no changes"]:
+        click.echo(f"  {line}")
+    counts = services.answer_counts(db.session, scope, result.version.key)
+    for warning in data_impact(result.impact, counts):
+        click.echo(f"  {warning}")
+
+
+@questionnaire_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def list_(fmt: str) -> None:
+    """List stored versions."""
+    from sqlalchemy import select
+
+    from survey.questionnaires.models import QuestionnaireVersion
+
+    rows = db.session.scalars(
+        select(QuestionnaireVersion).order_by(
+            QuestionnaireVersion.scope, QuestionnaireVersion.key, QuestionnaireVersion.id
+        )
+    )
+    records = [
+        {
+            "key": r.key,
+            "version": r.version,
+            "study": None if r.scope == "*" else r.scope,
+            "sha256": r.content_hash,
+            "languages": r.content["languages"],
+            "imported_at": r.imported_at.isoformat(),
+        }
+        for r in rows
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    for r in records:
+        click.echo(
+            f"{r['key']}@{r['version']}\t{r['study'] or '(library)'}\t"
+            f"{','.join(r['languages'])}\t{r['sha256'][:12]}\t{r['imported_at']}"
+        )
+
+
+@questionnaire_group.command("show")
+@click.argument("spec", metavar="KEY[@VERSION]")
+@click.option("--study", "study_slug", default=None)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def show(spec: str, study_slug: str | None, fmt: str) -> None:
+    """Show a stored version: as JSON, or as an outline."""
+    row = _resolve(spec, study_slug)
+    if fmt == "json":
+        click.echo(
+            json.dumps({"sha256": row.content_hash, **row.content}, ensure_ascii=False, indent=2)
+        )
+        return
+    q = services.model_of(row)
+    click.echo(f"{q.key} {q.version} ({', '.join(q.languages)}), sha256 {row.content_hash}")
+    for section in q.sections:
+        click.echo(f"[{section.key}] {section.title.get(q.base_language, '')}")
+        for question in section.questions:
+            rule = question.compare.to_dict() if question.compare else "-"
+            click.echo(
+                f"  {question.key} ({question.type}; compare {json.dumps(rule)}"
+                f"{'; mirror ' + question.mirror if question.mirror else ''})"
+            )
+
+
+@questionnaire_group.command("export")
+@click.argument("spec", metavar="KEY[@VERSION]")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "xlsform"]), required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--study", "study_slug", default=None)
+def export(spec: str, fmt: str, output: str, study_slug: str | None) -> None:
+    """Write a stored version back to YAML or XLSForm (re-importing gives the same hash)."""
+    q = services.model_of(_resolve(spec, study_slug))
+    if fmt == "yaml":
+        from survey.core.loader import dump_yaml
+
+        Path(output).write_text(dump_yaml(q), encoding="utf-8")
+    else:
+        from survey.core.xlsform import dump_xlsform
+
+        dump_xlsform(q, output)
+    click.echo(f"Wrote {q.key} {q.version} to {output}.")
+
+
+def _resolve(spec: str, study_slug: str | None):  # noqa: ANN202
+    from survey.errors import ServiceError
+
+    try:
+        study = get_study(db.session, study_slug) if study_slug else None
+        return services.get_version(db.session, spec, study=study)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error

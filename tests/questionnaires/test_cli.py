@@ -1,0 +1,101 @@
+"""`survey questionnaire check | import | list | show | export`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from survey.questionnaires.models import QuestionnaireVersion
+
+ROOT = Path(__file__).resolve().parents[2]
+SISTER = str(ROOT / "questionnaires" / "sister-cities.yaml")
+MALFORMED = ROOT / "tests" / "core" / "malformed"
+
+
+def stored(session) -> int:
+    return session.scalar(select(func.count()).select_from(QuestionnaireVersion))
+
+
+def test_check_passes_the_sister_city_questionnaire_with_nothing_missing(runner):
+    result = runner.invoke(args=["questionnaire", "check", SISTER])
+    assert result.exit_code == 0, result.output
+    assert "ok: sister-cities 2009.1" in result.output
+    for language in ("en", "zh-Hans", "zh-Hant"):
+        assert f"{language} " in result.output
+    texts = result.output.split("texts: ")[1]
+    for part in texts.strip().split("; "):
+        written, total = part.split(" ")[1].split("/")
+        assert written == total, part
+
+
+def test_check_reports_file_and_line_and_exits_1(runner, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        'key: x\nversion: "1"\nlanguages: [en]\ntitle: {en: X}\nsections:\n'
+        "  - key: s\n    title: {en: S}\n    questions:\n"
+        "      - key: q\n        type: integr\n        text: {en: Q}\n"
+    )
+    result = runner.invoke(args=["questionnaire", "check", SISTER, str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:9: unknown question type 'integr'" in result.output
+    assert "ok: sister-cities" in result.output
+
+
+def test_every_malformed_fixture_fails_check(runner):
+    files = sorted(str(p) for p in MALFORMED.glob("*.yaml"))
+    assert len(files) >= 30
+    for name in files:
+        result = runner.invoke(args=["questionnaire", "check", name])
+        assert result.exit_code == 1, name
+        assert f"{name}:" in result.output, name
+
+
+def test_import_prints_key_and_version_then_is_idempotent(runner, session):
+    first = runner.invoke(args=["questionnaire", "import", SISTER])
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("Imported sister-cities 2009.1 (sha256 ")
+    again = runner.invoke(args=["questionnaire", "import", SISTER])
+    assert again.output.startswith("Already imported: sister-cities 2009.1")
+    assert stored(session) == 1
+
+
+def test_import_of_an_invalid_file_imports_nothing(runner, session):
+    name = str(sorted(MALFORMED.glob("*.yaml"))[0])
+    result = runner.invoke(args=["questionnaire", "import", name])
+    assert result.exit_code == 1
+    assert "nothing was imported" in result.output
+    assert stored(session) == 0
+
+
+def test_import_into_unknown_study_is_refused(runner, session):
+    result = runner.invoke(args=["questionnaire", "import", SISTER, "--study", "nope"])
+    assert result.exit_code == 1
+    assert "not found" in result.output
+    assert stored(session) == 0
+
+
+def test_list_show_and_export_round_trip(runner, tmp_path, session):
+    runner.invoke(args=["questionnaire", "import", SISTER])
+    listing = json.loads(runner.invoke(args=["questionnaire", "list", "--format", "json"]).output)
+    assert [(r["key"], r["version"]) for r in listing] == [("sister-cities", "2009.1")]
+    shown = json.loads(
+        runner.invoke(
+            args=["questionnaire", "show", "sister-cities@2009.1", "--format", "json"]
+        ).output
+    )
+    assert shown["sha256"] == listing[0]["sha256"]
+    assert (
+        "delegations_sent" in runner.invoke(args=["questionnaire", "show", "sister-cities"]).output
+    )
+    out = tmp_path / "export.yaml"
+    exported = runner.invoke(
+        args=["questionnaire", "export", "sister-cities", "--format", "yaml", "-o", str(out)]
+    )
+    assert exported.exit_code == 0, exported.output
+    check = runner.invoke(args=["questionnaire", "import", str(out)])
+    assert check.output.startswith("Already imported"), check.output
+    missing = runner.invoke(args=["questionnaire", "show", "sister-cities@0.0"])
+    assert missing.exit_code == 1
+    assert "not found" in missing.output
