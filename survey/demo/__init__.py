@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -10,10 +12,12 @@ from sqlalchemy import select
 from survey.accounts import services as accounts
 from survey.accounts.models import User
 from survey.db import db, writing
+from survey.questionnaires import services as questionnaires
 from survey.studies import services as studies
 from survey.studies.models import Study
 
 DEMO_EMAIL = "demo@example.org"
+QUESTIONNAIRE = Path(__file__).resolve().parents[2] / "questionnaires" / "sister-cities.yaml"
 DEMO_STUDY = "sister-cities"
 DEMO_TITLE = {
     "en": "Sino-U.S. sister city relations",
@@ -55,8 +59,15 @@ def load_demo() -> str:
         )
     else:
         accounts.set_password(db.session, user, password)
-    if db.session.scalar(select(Study.id).where(Study.slug == DEMO_STUDY)) is None:
-        _create_study(user)
+    study = db.session.scalar(select(Study).where(Study.slug == DEMO_STUDY))
+    if study is None:
+        study = _create_study(user)
+    questionnaires.import_questionnaire(
+        db.session,
+        questionnaires.load_source(QUESTIONNAIRE),
+        study=study,
+        source_name=QUESTIONNAIRE.name,
+    )
     return password
 
 

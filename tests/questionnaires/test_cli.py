@@ -99,3 +99,37 @@ def test_list_show_and_export_round_trip(runner, tmp_path, session):
     missing = runner.invoke(args=["questionnaire", "show", "sister-cities@0.0"])
     assert missing.exit_code == 1
     assert "not found" in missing.output
+
+
+def test_xlsform_export_reimports_to_the_same_version(runner, tmp_path, session):
+    runner.invoke(args=["questionnaire", "import", SISTER])
+    out = tmp_path / "sister-cities.xlsx"
+    exported = runner.invoke(
+        args=["questionnaire", "export", "sister-cities", "--format", "xlsform", "-o", str(out)]
+    )
+    assert exported.exit_code == 0, exported.output
+    again = runner.invoke(args=["questionnaire", "import", str(out)])
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("Already imported: sister-cities 2009.1")
+    assert stored(session) == 1
+
+
+def test_xlsform_with_a_repeat_is_refused_naming_the_row(runner, tmp_path, session):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "survey"
+    for row in (
+        ["type", "name", "label::English (en)"],
+        ["begin repeat", "visits", "Visits"],
+        ["integer", "n", "How many?"],
+        ["end repeat", "", ""],
+    ):
+        sheet.append(row)
+    path = tmp_path / "repeat.xlsx"
+    book.save(path)
+    result = runner.invoke(args=["questionnaire", "import", str(path)])
+    assert result.exit_code == 1
+    assert "repeat.xlsx:2:" in result.output
+    assert stored(session) == 0

@@ -1,0 +1,29 @@
+"""`survey demo`: the newcomer's first command sets everything up on the embedded default."""
+
+from __future__ import annotations
+
+from survey import create_app
+from survey.db import db
+from tests.fixtures.web import SECRET, login, text_of
+
+
+def test_demo_sets_up_database_account_and_sample_study(tmp_path, app):
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    demo = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": SECRET})
+    demo.instance_path = str(tmp_path)
+    try:
+        result = demo.test_cli_runner().invoke(args=["demo", "--no-serve"])
+        assert result.exit_code == 0, result.output
+        assert "e-mail:   demo@example.org" in result.output
+        password = result.output.split("password: ")[1].split()[0]
+        client = demo.test_client()
+        assert login(client, "demo@example.org", password).status_code == 302
+        assert "sister-cities" in text_of(client.get("/"))
+        assert "sister-cities" in text_of(client.get("/questionnaires/"))
+        again = demo.test_cli_runner().invoke(args=["demo", "--no-serve"])
+        assert again.exit_code == 0, again.output
+        new_password = again.output.split("password: ")[1].split()[0]
+        assert new_password != password  # a fresh password each start, the old one revoked
+        assert login(demo.test_client(), "demo@example.org", password).status_code == 200
+    finally:
+        db.configure(app.config["DATABASE_URL"])
