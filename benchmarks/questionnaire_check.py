@@ -170,7 +170,35 @@ def measure(n_questions: int, repeat: int) -> dict[str, float]:
             lambda: load_yaml(text, "synthetic.yaml", validate=False), repeat, fresh
         ),
         "canonical JSON + hash": best_time(questionnaire.content_hash, repeat, fresh),
+        "import into SQLite (check + store)": _import_time(text, repeat, fresh),
     }
+
+
+def _import_time(text: str, repeat: int, fresh: Callable[[], object]) -> float:
+    """Check the file and store it as a new version in a migrated SQLite database."""
+    import tempfile
+
+    from survey import create_app
+    from survey.core.loader import load_yaml
+    from survey.db import db, writing
+    from survey.questionnaires.services import import_questionnaire
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app({"DATABASE_URL": f"sqlite:///{folder}/bench.sqlite", "SECRET_KEY": "b" * 40})
+        with app.app_context():
+            app.test_cli_runner().invoke(args=["db", "upgrade"])
+            counter = iter(range(10**6))
+
+            def store() -> None:
+                q = load_yaml(text.replace('version: "1"', f'version: "{next(counter)}"', 1), "x")
+                with writing():
+                    import_questionnaire(db.session, q)
+                    db.session.commit()
+
+            seconds = best_time(store, repeat, fresh)
+            db.session.remove()
+            db.engine.dispose()
+        return seconds
 
 
 def report(results: dict[str, float], n_questions: int) -> list[str]:
