@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "ENV": "development",
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
     "BASE_URL": None,  # canonical external URL for links in mail (AUTH-07)
+    "LINK_KEY": None,  # HMAC key deriving respondent link tokens; never stored in the database
     "SMTP_HOST": None,  # None: mail is written to the instance outbox folder
     "SMTP_PORT": 25,
     "SMTP_USERNAME": None,
@@ -71,6 +72,10 @@ def _embedded_defaults(app: Flask) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'survey.sqlite'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    if not app.config.get("LINK_KEY"):
+        app.config["LINK_KEY"] = _instance_secret(instance / "link_key")
+    if not app.config.get("BASE_URL"):
+        app.config["BASE_URL"] = "http://127.0.0.1:5000"  # the demo's address
     app.config.setdefault("OUTBOX_DIR", str(instance / "outbox"))
 
 
@@ -93,6 +98,11 @@ def check_production(config: dict[str, Any]) -> None:
         problems.append(
             f"SURVEY_SECRET_KEY must be set to a random value of at least "
             f"{MIN_SECRET_KEY_LENGTH} characters"
+        )
+    if len(str(config.get("LINK_KEY") or "")) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            f"SURVEY_LINK_KEY must be set to a random value of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters (it derives respondent links)"
         )
     if config.get("DEBUG"):
         problems.append("debug mode must be off (unset SURVEY_DEBUG)")

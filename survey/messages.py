@@ -23,6 +23,19 @@ MESSAGES = {
     "password_mismatch": _l("The two passwords differ."),
     "already_member": _l("%(email)s is already a member of this study."),
     "questionnaire_invalid": _l("The questionnaire has errors; nothing was imported."),
+    "round_exists": _l("A round named %(slug)s already exists in this study."),
+    "closes_before_opens": _l("The closing time must be after the opening time."),
+    "unknown_pairs": _l("Unknown pairs: %(codes)s."),
+    "no_pairs": _l("No pairs match; a round needs at least one pair."),
+    "round_ambiguous": _l("Several studies have a round %(slug)s; name the study with --study."),
+    "bad_transition": _l("A round that is %(old)s cannot become %(new)s."),
+    "unknown_question": _l("Unknown questions: %(keys)s."),
+    "reason_required": _l("Give a reason for this change."),
+    "already_submitted": _l("These answers have already been submitted."),
+    "declined": _l("This invitation was declined."),
+    "round_not_open": _l("This round is not open."),
+    "incomplete": _l("Some answers are missing or need attention: %(keys)s."),
+    "not_submitted": _l("These answers have not been submitted yet."),
     "version_conflict": _l(
         "Version %(version)s of %(key)s already exists with different content; "
         "give the changed questionnaire a new version."

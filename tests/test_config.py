@@ -21,6 +21,7 @@ def _restore_database(app):
 SAFE = {
     "ENV": "production",
     "SECRET_KEY": "x" * 40,
+    "LINK_KEY": "k" * 40,
     "SESSION_COOKIE_SECURE": True,
     "BASE_URL": "https://survey.example.org",
     "DATABASE_URL": "sqlite://",
@@ -33,6 +34,7 @@ SAFE = {
         ({"SECRET_KEY": None}, "SURVEY_SECRET_KEY"),
         ({"SECRET_KEY": "short"}, "SURVEY_SECRET_KEY"),
         ({"DEBUG": True}, "debug mode"),
+        ({"LINK_KEY": "short"}, "SURVEY_LINK_KEY"),
         ({"SESSION_COOKIE_SECURE": False}, "SURVEY_SESSION_COOKIE_SECURE"),
         ({"BASE_URL": None}, "SURVEY_BASE_URL"),
         ({"BASE_URL": "http://survey.example.org"}, "SURVEY_BASE_URL"),
@@ -57,6 +59,7 @@ def test_production_lists_every_problem_at_once():
 def test_production_environment_variables_are_read(monkeypatch):
     monkeypatch.setenv("SURVEY_ENV", "production")
     monkeypatch.setenv("SURVEY_SECRET_KEY", "y" * 40)
+    monkeypatch.setenv("SURVEY_LINK_KEY", "z" * 40)
     monkeypatch.setenv("SURVEY_SESSION_COOKIE_SECURE", "true")
     monkeypatch.setenv("SURVEY_BASE_URL", "https://survey.example.org")
     monkeypatch.setenv("SURVEY_DATABASE_URL", "sqlite://")
