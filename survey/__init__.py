@@ -13,7 +13,7 @@ from flask import Flask
 __all__ = ["create_app"]
 
 # Feature packages with web pages; each has `views.py` exposing its blueprint as `bp`.
-FEATURES = ("accounts", "studies", "questionnaires")
+FEATURES = ("accounts", "studies", "questionnaires", "rounds")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -68,6 +68,7 @@ def _template_globals() -> dict[str, Any]:
         "special_labels": templating.SPECIAL_LABELS,
         "yes_no_labels": templating.YES_NO_LABELS,
         "locale_of": i18n.normalize,
+        "state_names": templating.STATE_NAMES,
     }
 
 

@@ -46,10 +46,19 @@ def register(app: Flask) -> None:
     from survey.accounts.cli import user_group
     from survey.demo import demo_command
     from survey.questionnaires.cli import questionnaire_group
+    from survey.responding.cli import responses_group
     from survey.rounds.cli import round_group
     from survey.studies.cli import study_group
 
-    groups = (db_group, user_group, study_group, questionnaire_group, round_group, demo_command)
+    groups = (
+        db_group,
+        user_group,
+        study_group,
+        questionnaire_group,
+        round_group,
+        responses_group,
+        demo_command,
+    )
     for group in groups:
         app.cli.add_command(group)
 

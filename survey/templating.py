@@ -42,3 +42,16 @@ def local_time(moment: dt.datetime | None, zone: str | None = None) -> str:
 # Labels of the special answers and of yes/no, in the interface language of the page.
 SPECIAL_LABELS = {"dk": _l("Don't know"), "rf": _l("Prefer not to answer")}
 YES_NO_LABELS = {"yes": _l("Yes"), "no": _l("No")}
+
+STATE_NAMES = {
+    "draft": _l("draft"),
+    "open": _l("open"),
+    "closed": _l("closed"),
+    "pending": _l("pending"),
+    "sent": _l("sent"),
+    "opened": _l("opened"),
+    "in_progress": _l("in progress"),
+    "submitted": _l("submitted"),
+    "declined": _l("declined"),
+    "bounced": _l("bounced"),
+}

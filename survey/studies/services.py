@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from survey import audit
 from survey.accounts.models import User
+from survey.audit import AuditEntry
 from survey.errors import NotFoundError, ServiceError
 from survey.studies.models import ROLES, Membership, Study, StudySide
 
@@ -118,3 +120,39 @@ def members(session: Session, study: Study) -> list[tuple[User, str]]:
         .order_by(User.email)
     )
     return [(user, role) for user, role in rows]
+
+
+def audit_entries(
+    session: Session,
+    study: Study,
+    *,
+    action: str = "",
+    actor: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[tuple[AuditEntry, str | None]]:
+    """The study's audit rows, newest first, with the acting user's e-mail."""
+    query = (
+        select(AuditEntry, User.email)
+        .outerjoin(User, User.id == AuditEntry.actor_user_id)
+        .where(AuditEntry.study_id == study.id)
+        .order_by(AuditEntry.id.desc())
+    )
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if actor:
+        query = query.where(User.email == actor.strip().lower())
+    if since:
+        query = query.where(AuditEntry.at >= dt.datetime.combine(since, dt.time(), dt.UTC))
+    if until:
+        query = query.where(
+            AuditEntry.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
+        )
+    return [(entry, email) for entry, email in session.execute(query)]
+
+
+def audit_actions(session: Session, study: Study) -> list[str]:
+    """The distinct actions recorded for the study, for the filter."""
+    return sorted(
+        session.scalars(select(AuditEntry.action).where(AuditEntry.study_id == study.id).distinct())
+    )

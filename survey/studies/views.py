@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from flask import g, render_template
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response, g, render_template, request
 
 from survey.accounts.authz import login_required, study_role
 from survey.db import db
@@ -25,4 +32,70 @@ def show(slug: str) -> str:
         study=g.study,
         role=g.role,
         members=services.members(db.session, g.study),
+    )
+
+
+AUDIT_PAGE_SIZE = 100
+
+
+@bp.route("/studies/<slug>/audit/")
+@study_role("researcher")
+def audit_log(slug: str) -> str | Response:
+    """Who did what and when in this study, filterable; `?format=csv` downloads it."""
+    filters = audit_log_filters(request.args)
+    entries = services.audit_entries(db.session, g.study, **filters)
+    if request.args.get("format") == "csv":
+        return _audit_csv(entries)
+    return render_template(
+        "studies/audit.html",
+        study=g.study,
+        entries=entries[:AUDIT_PAGE_SIZE],
+        total=len(entries),
+        filters=filters,
+        actions=services.audit_actions(db.session, g.study),
+    )
+
+
+def audit_log_filters(args: Mapping[str, str]) -> dict[str, Any]:
+    """Only known filter names, with dates parsed; anything else is ignored (INJ-01)."""
+    filters: dict[str, Any] = {
+        "action": args.get("action", "")[:60],
+        "actor": args.get("actor", "")[:254],
+    }
+    for name in ("since", "until"):
+        try:
+            filters[name] = dt.date.fromisoformat(args.get(name, ""))
+        except ValueError:
+            filters[name] = None
+    return filters
+
+
+def _audit_csv(entries: list) -> Response:  # noqa: ANN401
+    from survey.exports_safety import safe_cell
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["time_utc", "action", "actor", "on_behalf_of", "object", "reason", "details"])
+    for entry, email in entries:
+        writer.writerow(
+            [
+                safe_cell(v)
+                for v in (
+                    entry.at.isoformat(),
+                    entry.action,
+                    email or "",
+                    entry.on_behalf_of or "",
+                    f"{entry.object_type or ''}:{entry.object_id or ''}",
+                    entry.reason or "",
+                    json.dumps(entry.details, ensure_ascii=False, sort_keys=True),
+                )
+            ]
+        )
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="audit.csv"',
+            "Cache-Control": "no-store",
+        },
     )

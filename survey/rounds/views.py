@@ -1,0 +1,288 @@
+"""Researcher pages for rounds: list and create, the round page, actions, interviewer entry."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from survey.accounts.authz import ROLE_RANK, study_role
+from survey.db import db
+from survey.errors import NotFoundError, ServiceError
+from survey.questionnaires import services as questionnaires
+from survey.questionnaires.models import QuestionnaireVersion
+from survey.responding import services as answers
+from survey.rounds import bp, entry, services
+from survey.rounds.forms import ActionForm, EntryForm, RoundForm
+from survey.rounds.models import Invitation, Round
+from survey.rounds.monitoring import round_status
+from survey.studies.models import Pair, StudySide
+
+ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+
+
+def _round(round_slug: str) -> Round:
+    try:
+        return services.get_round(db.session, round_slug, study=g.study)
+    except NotFoundError:
+        abort(404)
+
+
+def _can_manage() -> bool:
+    return ROLE_RANK[g.role] >= ROLE_RANK["researcher"]
+
+
+@bp.route("/studies/<slug>/rounds/")
+@study_role("viewer")
+def index(slug: str) -> str:
+    """The study's rounds, newest first, and (for researchers) the form to create one."""
+    rounds = db.session.scalars(
+        select(Round).where(Round.study_id == g.study.id).order_by(Round.id.desc())
+    )
+    return render_template(
+        "rounds/index.html",
+        study=g.study,
+        rounds=list(rounds),
+        form=_round_form() if _can_manage() else None,
+    )
+
+
+def _round_form() -> RoundForm:
+    form = RoundForm()
+    versions = db.session.scalars(
+        select(QuestionnaireVersion)
+        .where(
+            (QuestionnaireVersion.study_id == g.study.id) | QuestionnaireVersion.study_id.is_(None)
+        )
+        .order_by(QuestionnaireVersion.id.desc())
+    )
+    form.questionnaire.choices = [
+        SelectChoice(f"{v.key}@{v.version}", f"{v.key} {v.version}") for v in versions
+    ]
+    kinds = db.session.scalars(select(Pair.kind).where(Pair.study_id == g.study.id).distinct())
+    form.kinds.choices = [SelectChoice(k, k) for k in sorted(kinds) if k]
+    form.timezone.choices = [SelectChoice(z, z) for z in ("UTC", *ZONES)]
+    return form
+
+
+@bp.route("/studies/<slug>/rounds/", methods=["POST"])
+@study_role("researcher")
+def create(slug: str) -> str | Response:
+    """Create a draft round from a questionnaire version and a choice of pairs."""
+    form = _round_form()
+    if form.validate_on_submit():
+        zone = ZoneInfo(form.timezone.data or "UTC")
+        codes = [c.strip() for c in (form.pairs.data or "").split(",") if c.strip()]
+        try:
+            round_ = services.create_round(
+                db.session,
+                g.study,
+                form.name.data,
+                form.questionnaire.data,
+                pair_codes=codes or None,
+                kinds=form.kinds.data or None,
+                opens_at=_aware(form.opens_at.data, zone),
+                closes_at=_aware(form.closes_at.data, zone),
+                timezone=str(zone),
+                user=g.user,
+            )
+        except ServiceError as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Round %(name)s created as a draft.", name=round_.name), "info")
+            return redirect(url_for("rounds.show", slug=slug, round_slug=round_.slug))
+    return render_template(
+        "rounds/index.html",
+        study=g.study,
+        form=form,
+        rounds=list(db.session.scalars(select(Round).where(Round.study_id == g.study.id))),
+    ), 422
+
+
+def _aware(moment: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
+    return moment.replace(tzinfo=zone).astimezone(dt.UTC) if moment else None
+
+
+@bp.route("/studies/<slug>/rounds/<round_slug>/")
+@study_role("viewer")
+def show(slug: str, round_slug: str) -> str:
+    """Progress per side and state, pair completeness, responses over time, the pairs."""
+    round_ = _round(round_slug)
+    status = round_status(db.session, round_, services.side_codes(g.study))
+    state_filter = request.args.get("state", "")
+    kind_filter = request.args.get("kind", "")
+    rows = [
+        r
+        for r in status.rows
+        if (not kind_filter or r["kind"] == kind_filter)
+        and (not state_filter or state_filter in r["states"].values())
+    ]
+    version = db.session.get(QuestionnaireVersion, round_.questionnaire_version_id)
+    allowed = _enterable_pairs(round_)
+    return render_template(
+        "rounds/show.html",
+        study=g.study,
+        round=round_,
+        status=status,
+        rows=rows,
+        version=version,
+        action=ActionForm(),
+        can_manage=_can_manage(),
+        enterable=allowed,
+        kinds=sorted({r["kind"] for r in status.rows if r["kind"]}),
+        state_filter=state_filter,
+        kind_filter=kind_filter,
+    )
+
+
+def _enterable_pairs(round_: Round) -> set[str]:
+    codes = {p.id: p.code for p in services.round_pairs(db.session, round_)}
+    return {
+        code
+        for pid, code in codes.items()
+        if entry.may_enter(db.session, g.study.id, g.user, g.role, pid)
+    }
+
+
+@bp.route("/studies/<slug>/rounds/<round_slug>/<action>", methods=["POST"])
+@study_role("researcher")
+def act(slug: str, round_slug: str, action: str) -> Response:
+    """Open or close the round (POST with CSRF; never a GET)."""
+    states = {"open": "open", "close": "closed"}
+    if action not in states:
+        abort(404)
+    round_ = _round(round_slug)
+    if ActionForm().validate_on_submit():
+        try:
+            services.set_state(db.session, round_, states[action], user=g.user)
+            flash(_("The round is now %(state)s.", state=round_.state), "info")
+        except ServiceError as error:
+            flash(error.message, "error")
+    return redirect(url_for("rounds.show", slug=slug, round_slug=round_slug))
+
+
+@bp.route("/studies/<slug>/rounds/<round_slug>/links.csv", methods=["POST"])
+@study_role("researcher")
+def links_csv(slug: str, round_slug: str) -> Response:
+    """Download the respondent links as CSV (audited; they grant access to the forms)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    rows = services.links_of_round(db.session, _round(round_slug), user=g.user)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer, fieldnames=["pair", "side", "respondent", "email", "language", "state", "link"]
+    )
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{round_slug}-links.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _invitation(round_: Round, pair_code: str, side_code: str) -> Invitation:
+    services.ensure_invitations(db.session, round_)
+    found = db.session.scalar(
+        select(Invitation)
+        .join(Pair, Pair.id == Invitation.pair_id)
+        .join(StudySide, StudySide.id == Invitation.side_id)
+        .where(
+            Invitation.round_id == round_.id, Pair.code == pair_code, StudySide.code == side_code
+        )
+    )
+    if found is None or not entry.may_enter(db.session, g.study.id, g.user, g.role, found.pair_id):
+        abort(404)
+    return found
+
+
+@bp.route(
+    "/studies/<slug>/rounds/<round_slug>/entry/<pair_code>/<side_code>", methods=["GET", "POST"]
+)
+@study_role("interviewer")
+def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | Response:
+    """Enter a telephone, e-mail or paper interview on the respondent's behalf (ACL-05)."""
+    round_ = _round(round_slug)
+    invitation = _invitation(round_, pair_code, side_code)
+    q = questionnaires.model_of(
+        db.session.get(QuestionnaireVersion, round_.questionnaire_version_id)
+    )
+    form = EntryForm(mode=invitation.mode if invitation.mode != "web" else "phone")
+    errors: dict[str, str] = {}
+    conflicts: dict = {}
+    if form.validate_on_submit():
+        outcome = _save_entry(invitation, q, form)
+        if isinstance(outcome, Response):
+            return outcome
+        errors, conflicts = outcome
+    return render_template(
+        "rounds/entry.html",
+        study=g.study,
+        round=round_,
+        invitation=invitation,
+        q=q,
+        form=form,
+        pair_code=pair_code,
+        side_code=side_code,
+        errors=errors,
+        conflicts=conflicts,
+        values=request.form
+        if request.method == "POST"
+        else answers.answers_of(db.session, invitation),
+        versions={k: r.version for k, r in answers.answer_rows(db.session, invitation).items()},
+        language=_language(side_code),
+    ), (422 if errors or conflicts else 200)
+
+
+def _language(side_code: str) -> str:
+    locale_tag = {"en": "en", "zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant"}
+    from survey.templating import current_locale
+
+    return locale_tag.get(current_locale(), "en")
+
+
+def _save_entry(invitation: Invitation, q, form: EntryForm):  # noqa: ANN001, ANN202
+    submitted = invitation.state == "submitted"
+    actor = answers.Actor(
+        "correction" if submitted else "interviewer",
+        g.user,
+        reason=form.reason.data or None,
+        mode=form.mode.data,
+    )
+    questions = list(q.questions())
+    try:
+        result = answers.record_answers(
+            db.session,
+            invitation,
+            q,
+            entry.raw_answers(questions, request.form),
+            actor=actor,
+            expected=entry.expected_versions(questions, request.form),
+        )
+        if not result.errors and not result.conflicts and form.action.data == "submit":
+            answers.submit(db.session, invitation, q, actor=actor)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return {}, {}
+    if result.errors or result.conflicts:
+        return ({k: _error_text(e) for k, e in result.errors.items()}, result.conflicts)
+    flash(_("Saved."), "info")
+    return redirect(request.path)
+
+
+def _error_text(error) -> str:  # noqa: ANN001
+    """The error in the page language (the respondent flow's translated messages)."""
+    try:
+        from survey.responding.messages import answer_message
+    except ImportError:  # pragma: no cover - the messages module ships with the flow
+        return str(error)
+    return answer_message(error)

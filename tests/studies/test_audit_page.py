@@ -1,0 +1,54 @@
+"""The study's audit log page: filters, CSV export, access, nothing executable."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from survey import audit
+from tests.fixtures.web import login, text_of
+
+
+def test_audit_log_lists_filters_and_downloads(client, session, make_user, make_study):
+    owner = make_user("owner@example.org")
+    study = make_study(owner=owner)
+    audit.record(
+        session,
+        "answer.save",
+        study_id=study.id,
+        actor_user_id=owner.id,
+        details={"changes": {"comment": [None, '=HYPERLINK("x")<script>']}},
+        reason="phone call",
+    )
+    login(client, owner.email)
+    page = text_of(client.get(f"/studies/{study.slug}/audit/"))
+    assert "study.create" in page and "answer.save" in page
+    assert "<script>" not in page
+    only = text_of(client.get(f"/studies/{study.slug}/audit/?action=answer.save"))
+    assert "study.create</code>" not in only and "phone call" in only
+    download = client.get(f"/studies/{study.slug}/audit/?format=csv&action=answer.save")
+    rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:3] == ["time_utc", "action", "actor"]
+    assert rows[1][1:3] == ["answer.save", "owner@example.org"]
+    assert rows[1][5] == "phone call"
+
+
+def test_audit_log_is_for_researchers_of_the_study(client, make_user, make_study):
+    viewer, outsider = make_user(), make_user()
+    study = make_study(members={viewer: "viewer"})
+    make_study(owner=outsider)
+    login(client, viewer.email)
+    assert client.get(f"/studies/{study.slug}/audit/").status_code == 403
+    login(client, outsider.email)
+    assert client.get(f"/studies/{study.slug}/audit/").status_code == 404
+
+
+def test_hostile_filters_are_ignored(client, make_user, make_study):
+    owner = make_user()
+    study = make_study(owner=owner)
+    login(client, owner.email)
+    response = client.get(
+        f"/studies/{study.slug}/audit/?since=1'--&action=x%27%20OR%201=1&order_by=id;DROP"
+    )
+    assert response.status_code == 200
+    assert "study.create" not in text_of(response).split("<tbody>")[1]
