@@ -13,7 +13,7 @@ from flask import Flask
 __all__ = ["create_app"]
 
 # Feature packages with web pages; each has `views.py` exposing its blueprint as `bp`.
-FEATURES = ("accounts", "studies", "questionnaires", "rounds")
+FEATURES = ("accounts", "studies", "questionnaires", "rounds", "comparison")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _configure_extensions(app)
     _configure_requests(app)
     _register_blueprints(app)
+    _register_listeners()
     _register_cli(app)
     return app
 
@@ -69,6 +70,8 @@ def _template_globals() -> dict[str, Any]:
         "yes_no_labels": templating.YES_NO_LABELS,
         "locale_of": i18n.normalize,
         "state_names": templating.STATE_NAMES,
+        "mail_state_names": templating.MAIL_STATE_NAMES,
+        "outcome_names": templating.OUTCOME_NAMES,
     }
 
 
@@ -81,6 +84,15 @@ def _register_blueprints(app: Flask) -> None:
     for feature in FEATURES:
         module = importlib.import_module(f"survey.{feature}.views")  # registers the routes
         app.register_blueprint(module.bp)
+
+
+def _register_listeners() -> None:
+    """Re-compare a pair whenever a submitted side's answers change (once per process)."""
+    from survey.comparison.services import rerun_for_invitation
+    from survey.responding.services import ANSWER_LISTENERS
+
+    if rerun_for_invitation not in ANSWER_LISTENERS:
+        ANSWER_LISTENERS.append(rerun_for_invitation)
 
 
 def _register_cli(app: Flask) -> None:

@@ -44,10 +44,17 @@ def transactional(func: Callable[..., Any]) -> Callable[..., Any]:
 def register(app: Flask) -> None:
     """Add every command group to the app's CLI."""
     from survey.accounts.cli import user_group
+    from survey.comparison.cli import (
+        agreement_command,
+        compare_command,
+        discrepancies_command,
+        tabulate_command,
+    )
     from survey.demo import demo_command
     from survey.questionnaires.cli import questionnaire_group
     from survey.responding.cli import responses_group
     from survey.rounds.cli import round_group
+    from survey.rounds.mail_cli import mail_group
     from survey.studies.cli import study_group
 
     groups = (
@@ -56,7 +63,12 @@ def register(app: Flask) -> None:
         study_group,
         questionnaire_group,
         round_group,
+        mail_group,
         responses_group,
+        compare_command,
+        discrepancies_command,
+        agreement_command,
+        tabulate_command,
         demo_command,
     )
     for group in groups:

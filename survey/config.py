@@ -33,6 +33,10 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_STARTTLS": False,
     "SMTP_TIMEOUT": 10,
     "MAIL_FROM": "survey@localhost",
+    "MAIL_REPLY_TO": None,
+    "MAIL_MAX_ATTEMPTS": 12,  # temporary failures before a message is marked failed
+    "MAIL_RETRY_SECONDS": 60,  # first back-off; doubles up to 6 hours
+    "MAIL_SENDING_TIMEOUT_SECONDS": 600,  # a claim older than this is `unknown`
     "REDIS_URL": None,
     "LOGIN_MAX_ATTEMPTS": 5,  # failures per account before a lockout
     "LOGIN_LOCKOUT_MINUTES": 15,

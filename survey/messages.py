@@ -36,6 +36,14 @@ MESSAGES = {
     "round_not_open": _l("This round is not open."),
     "incomplete": _l("Some answers are missing or need attention: %(keys)s."),
     "not_submitted": _l("These answers have not been submitted yet."),
+    "unknown_status": _l("Unknown review state %(status)s."),
+    "note_required": _l("Write a note explaining this decision."),
+    "decision_conflict": _l(
+        "Someone else decided this discrepancy while you were looking at it. "
+        "Nothing was changed; reload to see their decision."
+    ),
+    "not_tabulable": _l("%(key)s has no options to count."),
+    "header_line_break": _l("Line breaks are not allowed here."),
     "version_conflict": _l(
         "Version %(version)s of %(key)s already exists with different content; "
         "give the changed questionnaire a new version."

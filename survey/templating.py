@@ -55,3 +55,19 @@ STATE_NAMES = {
     "declined": _l("declined"),
     "bounced": _l("bounced"),
 }
+
+MAIL_STATE_NAMES = {
+    "queued": _l("queued"),
+    "sending": _l("sending"),
+    "sent": _l("sent"),
+    "failed": _l("failed"),
+    "unknown": _l("outcome unknown"),
+}
+
+OUTCOME_NAMES = {
+    "agree": _l("agree"),
+    "disagree": _l("disagree"),
+    "missing": _l("missing"),
+    "skipped": _l("skipped"),
+    "review": _l("for review"),
+}

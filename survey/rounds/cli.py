@@ -155,3 +155,35 @@ def reissue(slug: str, pair: str, side: str, study_slug: str | None) -> None:
     if invitation is None:
         raise ServiceError(None, "not_found", what=f"{pair}/{side}")
     click.echo(services.reissue_link(db.session, invitation))
+
+
+def _print_report(report, verb: str) -> None:  # noqa: ANN001
+    click.echo(
+        f"Queued {report.queued} {verb}; already queued {report.already}, "
+        f"no e-mail {report.no_email}, not eligible {report.not_eligible}, "
+        f"reminder still waiting {report.waiting}. Run `survey mail send` to deliver."
+    )
+    for line in report.errors:
+        click.echo(f"  not queued: {line}", err=True)
+
+
+@round_group.command("invite")
+@click.argument("slug", metavar="ROUND")
+@click.option("--study", "study_slug", default=None)
+@transactional
+def invite(slug: str, study_slug: str | None) -> None:
+    """Queue the invitations of an open round (each respondent once)."""
+    from survey.rounds.invite import invite_round
+
+    _print_report(invite_round(db.session, resolve(slug, study_slug)), "invitations")
+
+
+@round_group.command("remind")
+@click.argument("slug", metavar="ROUND")
+@click.option("--study", "study_slug", default=None)
+@transactional
+def remind(slug: str, study_slug: str | None) -> None:
+    """Queue reminders (same link) for invited respondents who have not submitted."""
+    from survey.rounds.invite import remind_round
+
+    _print_report(remind_round(db.session, resolve(slug, study_slug)), "reminders")

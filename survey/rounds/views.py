@@ -23,6 +23,7 @@ from survey.rounds.forms import ActionForm, EntryForm, RoundForm
 from survey.rounds.models import Invitation, Round
 from survey.rounds.monitoring import round_status
 from survey.studies.models import Pair, StudySide
+from survey.templating import STATE_NAMES
 
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 
@@ -125,6 +126,9 @@ def show(slug: str, round_slug: str) -> str:
     ]
     version = db.session.get(QuestionnaireVersion, round_.questionnaire_version_id)
     allowed = _enterable_pairs(round_)
+    from survey.rounds.mail import outbox_counts
+
+    mail_counts = outbox_counts(db.session, round_id=round_.id)
     return render_template(
         "rounds/show.html",
         study=g.study,
@@ -138,6 +142,7 @@ def show(slug: str, round_slug: str) -> str:
         kinds=sorted({r["kind"] for r in status.rows if r["kind"]}),
         state_filter=state_filter,
         kind_filter=kind_filter,
+        mail_counts=mail_counts,
     )
 
 
@@ -153,15 +158,18 @@ def _enterable_pairs(round_: Round) -> set[str]:
 @bp.route("/studies/<slug>/rounds/<round_slug>/<action>", methods=["POST"])
 @study_role("researcher")
 def act(slug: str, round_slug: str, action: str) -> Response:
-    """Open or close the round (POST with CSRF; never a GET)."""
+    """Open or close the round, or queue invitations or reminders (POST with CSRF only)."""
     states = {"open": "open", "close": "closed"}
-    if action not in states:
+    if action not in (*states, "invite", "remind"):
         abort(404)
     round_ = _round(round_slug)
     if ActionForm().validate_on_submit():
         try:
-            services.set_state(db.session, round_, states[action], user=g.user)
-            flash(_("The round is now %(state)s.", state=round_.state), "info")
+            if action in states:
+                services.set_state(db.session, round_, states[action], user=g.user)
+                flash(_("The round is now %(state)s.", state=STATE_NAMES[round_.state]), "info")
+            else:
+                _queue(round_, action)
         except ServiceError as error:
             flash(error.message, "error")
     return redirect(url_for("rounds.show", slug=slug, round_slug=round_slug))
@@ -188,6 +196,26 @@ def links_csv(slug: str, round_slug: str) -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+def _queue(round_: Round, action: str) -> None:
+    from survey.rounds.invite import invite_round, remind_round
+
+    report = (invite_round if action == "invite" else remind_round)(db.session, round_, user=g.user)
+    flash(
+        _(
+            "%(count)s messages queued; they are sent by the mail worker. Not queued: "
+            "%(already)s already queued, %(no_email)s without e-mail, %(waiting)s with a "
+            "reminder still waiting.",
+            count=report.queued,
+            already=report.already,
+            no_email=report.no_email,
+            waiting=report.waiting,
+        ),
+        "info",
+    )
+    for line in report.errors:
+        flash(line, "error")
 
 
 def _invitation(round_: Round, pair_code: str, side_code: str) -> Invitation:
@@ -274,15 +302,19 @@ def _save_entry(invitation: Invitation, q, form: EntryForm):  # noqa: ANN001, AN
         flash(error.message, "error")
         return {}, {}
     if result.errors or result.conflicts:
-        return ({k: _error_text(e) for k, e in result.errors.items()}, result.conflicts)
+        language = _language("")
+        return (
+            {k: _error_text(e, q.question(k), language) for k, e in result.errors.items()},
+            result.conflicts,
+        )
     flash(_("Saved."), "info")
     return redirect(request.path)
 
 
-def _error_text(error) -> str:  # noqa: ANN001
-    """The error in the page language (the respondent flow's translated messages)."""
+def _error_text(error, question, language: str) -> str:  # noqa: ANN001
+    """The error in the page language, with the questionnaire's own constraint message."""
     try:
         from survey.responding.messages import answer_message
-    except ImportError:  # pragma: no cover - the messages module ships with the flow
+    except ImportError:  # the respondent flow's messages are not installed yet
         return str(error)
-    return answer_message(error)
+    return answer_message(error, question, language)
