@@ -184,7 +184,8 @@ def _import_time(text: str, repeat: int, fresh: Callable[[], object]) -> float:
     from survey.questionnaires.services import import_questionnaire
 
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"DATABASE_URL": f"sqlite:///{folder}/bench.sqlite", "SECRET_KEY": "b" * 40})
+        url = f"sqlite:///{folder}/bench.sqlite"
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "b" * 40})
         with app.app_context():
             app.test_cli_runner().invoke(args=["db", "upgrade"])
             counter = iter(range(10**6))

@@ -13,7 +13,7 @@ from flask import Flask
 __all__ = ["create_app"]
 
 # Feature packages with web pages; each has `views.py` exposing its blueprint as `bp`.
-FEATURES = ("accounts", "studies", "questionnaires", "rounds", "comparison")
+FEATURES = ("accounts", "studies", "questionnaires", "rounds", "comparison", "exports")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -51,16 +51,19 @@ def register(app: Flask) -> None:
         tabulate_command,
     )
     from survey.demo import demo_command
+    from survey.exports.cli import codebook_command, export_command
     from survey.questionnaires.cli import questionnaire_group
     from survey.responding.cli import responses_group
     from survey.rounds.cli import round_group
     from survey.rounds.mail_cli import mail_group
     from survey.studies.cli import study_group
+    from survey.studies.pairs_cli import pairs_group
 
     groups = (
         db_group,
         user_group,
         study_group,
+        pairs_group,
         questionnaire_group,
         round_group,
         mail_group,
@@ -69,6 +72,8 @@ def register(app: Flask) -> None:
         discrepancies_command,
         agreement_command,
         tabulate_command,
+        export_command,
+        codebook_command,
         demo_command,
     )
     for group in groups:

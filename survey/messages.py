@@ -43,6 +43,8 @@ MESSAGES = {
         "Nothing was changed; reload to see their decision."
     ),
     "not_tabulable": _l("%(key)s has no options to count."),
+    "bad_choice": _l("%(value)s is not one of: %(allowed)s."),
+    "export_failed": _l("The export could not be written: %(reason)s"),
     "header_line_break": _l("Line breaks are not allowed here."),
     "version_conflict": _l(
         "Version %(version)s of %(key)s already exists with different content; "

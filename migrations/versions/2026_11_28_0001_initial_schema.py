@@ -151,15 +151,13 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('pair_id', sa.Integer(), nullable=False),
-    sa.Column('question_key', sa.String(length=100), nullable=False),
-    sa.Column('outcome', sa.String(length=10), nullable=False),
-    sa.Column('values', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False, comment='side code -> raw value'),
+    sa.Column('outcomes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False, comment='question key -> [outcome, {side code: raw value}]'),
     sa.Column('is_partial', sa.Boolean(), nullable=False, comment='includes unsubmitted answers'),
     sa.Column('computed_at', survey.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['pair_id'], ['pairs.id'], name=op.f('fk_comparisons_pair_id_pairs')),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_comparisons_round_id_rounds')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_comparisons')),
-    sa.UniqueConstraint('round_id', 'pair_id', 'question_key', name=op.f('uq_comparisons_round_id_pair_id_question_key'))
+    sa.UniqueConstraint('round_id', 'pair_id', name=op.f('uq_comparisons_round_id_pair_id'))
     )
     op.create_table('discrepancies',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -15,15 +15,17 @@ REVIEW_STATES = ("open", "explained", "corrected", "confirmed", "dismissed")
 
 
 class Comparison(Base):
+    """Every outcome of one pair in one round, in one row (a round is stored in bulk)."""
+
     __tablename__ = "comparisons"
-    __table_args__ = (UniqueConstraint("round_id", "pair_id", "question_key"),)
+    __table_args__ = (UniqueConstraint("round_id", "pair_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"))
-    question_key: Mapped[str] = mapped_column(String(100))
-    outcome: Mapped[str] = mapped_column(String(10))
-    values: Mapped[dict[str, Any]] = mapped_column(JSONType, comment="side code -> raw value")
+    outcomes: Mapped[dict[str, Any]] = mapped_column(
+        JSONType, comment="question key -> [outcome, {side code: raw value}]"
+    )
     is_partial: Mapped[bool] = mapped_column(default=False, comment="includes unsubmitted answers")
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

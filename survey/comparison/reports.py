@@ -30,12 +30,15 @@ def _pairs_by_question(session: Session, round_: Round) -> dict[str, tuple[list,
     sides = [side.code for side in side_order(session, round_)]
     found: dict[str, tuple[list, list[str]]] = defaultdict(lambda: ([], []))
     rows = session.scalars(
-        select(Comparison).where(Comparison.round_id == round_.id).order_by(Comparison.pair_id)
+        select(Comparison.outcomes)
+        .where(Comparison.round_id == round_.id)
+        .order_by(Comparison.pair_id)
     )
-    for row in rows:
-        pairs, outcomes = found[row.question_key]
-        pairs.append((row.values.get(sides[0]), row.values.get(sides[1])))
-        outcomes.append(row.outcome)
+    for stored in rows:
+        for key, (outcome, values) in stored.items():
+            pairs, outcomes = found[key]
+            pairs.append((values.get(sides[0]), values.get(sides[1])))
+            outcomes.append(outcome)
     return found
 
 

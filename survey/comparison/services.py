@@ -15,13 +15,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from survey import audit
 from survey.accounts.models import User
 from survey.comparison.models import REVIEW_STATES, Comparison, Discrepancy
-from survey.core.compare import Outcome, compare_pair
+from survey.core.compare import compare_round as engine_compare_round
 from survey.core.questionnaire import Questionnaire
 from survey.db import utcnow
 from survey.errors import ServiceError
@@ -62,27 +62,32 @@ def _answers_by_pair(
     session: Session, round_: Round, pair_ids: Iterable[int] | None, include_partial: bool
 ) -> dict[int, dict[int, dict[str, Any] | None]]:
     """pair id -> side id -> answers (None when the side is not counted: not submitted)."""
-    invitations = select(Invitation).where(Invitation.round_id == round_.id)
+    invitations = select(
+        Invitation.id, Invitation.pair_id, Invitation.side_id, Invitation.state
+    ).where(Invitation.round_id == round_.id)
     if pair_ids is not None:
         invitations = invitations.where(Invitation.pair_id.in_(list(pair_ids)))
     counted = {
-        i.id: (i.pair_id, i.side_id)
-        for i in session.scalars(invitations)
-        if i.state == "submitted" or (include_partial and i.state == "in_progress")
+        i: (p, s)
+        for i, p, s, state in session.execute(invitations)
+        if state == "submitted" or (include_partial and state == "in_progress")
     }
     result: dict[int, dict[int, dict[str, Any] | None]] = {}
     for pair_id, side_id in counted.values():
         result.setdefault(pair_id, {})[side_id] = {}
     if counted:
-        rows = session.execute(
-            select(Answer.invitation_id, Answer.question_key, Answer.value).where(
-                Answer.invitation_id.in_(list(counted))
+        query = select(Answer.invitation_id, Answer.question_key, Answer.value)
+        if pair_ids is None:  # the whole round: one join instead of a huge IN list
+            query = query.join(Invitation, Invitation.id == Answer.invitation_id).where(
+                Invitation.round_id == round_.id
             )
-        )
+        else:
+            query = query.where(Answer.invitation_id.in_(list(counted)))
+        rows = session.execute(query)
         for invitation_id, key, value in rows:
-            pair_id, side_id = counted[invitation_id]
-            if value is not None:
-                result[pair_id][side_id][key] = value  # type: ignore[index]
+            where = counted.get(invitation_id)
+            if where is not None and value is not None:
+                result[where[0]][where[1]][key] = value  # type: ignore[index]
     return result
 
 
@@ -95,24 +100,30 @@ def compare_round(
     user: User | None = None,
     today: dt.date | None = None,
 ) -> CompareReport:
-    """Compare every pair of the round (or the given pairs) and reconcile discrepancies."""
+    """Compare every pair of the round (or the given pairs) and reconcile discrepancies.
+
+    Outcomes are replaced in bulk (one DELETE, batched INSERTs) so a whole round costs
+    about as much as reading its answers; discrepancies, few by nature, row by row.
+    """
     q = questionnaire_of(session, round_)
     sides = side_order(session, round_)
     today = today or dt.date.today()  # one date for the whole run, even across midnight
+    whole = pair_ids is None
     pairs = (
-        list(pair_ids)
-        if pair_ids is not None
-        else list(session.scalars(select(RoundPair.pair_id).where(RoundPair.round_id == round_.id)))
+        list(session.scalars(select(RoundPair.pair_id).where(RoundPair.round_id == round_.id)))
+        if whole
+        else list(pair_ids)
     )
-    answers = _answers_by_pair(session, round_, pairs, include_partial)
-    report = CompareReport(outcomes={})
-    existing = _existing(session, round_, pairs)
-    for pair_id in pairs:
-        by_side = answers.get(pair_id, {})
-        outcomes = compare_pair(q, by_side.get(sides[0].id), by_side.get(sides[1].id), today=today)
-        _store_pair(session, round_, pair_id, outcomes, sides, existing, report, include_partial)
-        report.pairs += 1
-    if user is not None or pair_ids is None:
+    answers = _answers_by_pair(session, round_, None if whole else pairs, include_partial)
+    report = CompareReport(outcomes={}, pairs=len(pairs))
+    items = (
+        (p, answers.get(p, {}).get(sides[0].id), answers.get(p, {}).get(sides[1].id)) for p in pairs
+    )
+    disagreements = _replace_outcomes(
+        session, round_, q, items, sides, whole, pairs, include_partial, report, today
+    )
+    _reconcile(session, round_, disagreements, None if whole else pairs, report)
+    if user is not None or whole:
         audit.record(
             session,
             "comparison.run",
@@ -132,96 +143,109 @@ def compare_round(
     return report
 
 
-def _existing(session: Session, round_: Round, pairs: list[int]) -> dict[tuple[int, str], Any]:
-    found: dict[tuple[int, str], Any] = {}
-    for model in (Comparison, Discrepancy):
-        rows = session.scalars(
-            select(model).where(model.round_id == round_.id, model.pair_id.in_(pairs))
-        )
-        for row in rows:
-            found[(row.pair_id, row.question_key, model.__name__)] = row  # type: ignore[index]
-    return found
+BATCH = 5000
 
 
-def _store_pair(
+def _chunks(items: list, size: int = 500) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _replace_outcomes(
     session: Session,
     round_: Round,
-    pair_id: int,
-    outcomes: list[Outcome],
+    q: Questionnaire,
+    items: Iterable,
     sides: list[StudySide],
-    existing: dict,
+    whole: bool,
+    pairs: list[int],
+    partial: bool,
     report: CompareReport,
-    partial: bool,
-) -> None:
-    seen: set[str] = set()
-    for outcome in outcomes:
-        values = {sides[0].code: outcome.value_a, sides[1].code: outcome.value_b}
-        seen.add(outcome.question)
-        report.outcomes[outcome.outcome] = report.outcomes.get(outcome.outcome, 0) + 1
-        _upsert_comparison(session, round_, pair_id, outcome, values, existing, partial)
-        _reconcile(session, round_, pair_id, outcome, values, existing, report)
-    for (pid, key, kind), row in list(existing.items()):
-        if pid == pair_id and key not in seen:  # a question no longer compared
-            if kind == "Discrepancy":
-                _remove(session, round_, row, report)
-            else:
-                session.delete(row)
-
-
-def _upsert_comparison(
-    session: Session,
-    round_: Round,
-    pair_id: int,
-    outcome: Outcome,
-    values: dict[str, Any],
-    existing: dict,
-    partial: bool,
-) -> None:
-    row = existing.get((pair_id, outcome.question, "Comparison"))
-    if row is None:
-        row = Comparison(round_id=round_.id, pair_id=pair_id, question_key=outcome.question)
-        session.add(row)
-        existing[(pair_id, outcome.question, "Comparison")] = row
-    row.outcome, row.values, row.is_partial, row.computed_at = (
-        outcome.outcome,
-        values,
-        partial,
-        utcnow(),
-    )
+    today: dt.date,
+) -> dict[tuple[int, str], dict[str, Any]]:
+    """Delete the pairs' stored outcomes, insert the new ones; return the disagreements."""
+    session.flush()
+    if whole:
+        session.execute(delete(Comparison).where(Comparison.round_id == round_.id))
+    else:
+        for chunk in _chunks(pairs):
+            session.execute(
+                delete(Comparison).where(
+                    Comparison.round_id == round_.id, Comparison.pair_id.in_(chunk)
+                )
+            )
+    a, b = sides[0].code, sides[1].code
+    now, counts = utcnow(), report.outcomes if report.outcomes is not None else {}
+    disagreements: dict[tuple[int, str], dict[str, Any]] = {}
+    batch: list[dict[str, Any]] = []
+    table = Comparison.__table__
+    for pair_id, outcomes in engine_compare_round(q, items, today=today):
+        stored: dict[str, list[Any]] = {}
+        for o in outcomes:
+            values = {a: o.value_a, b: o.value_b}
+            counts[o.outcome] = counts.get(o.outcome, 0) + 1
+            stored[o.question] = [o.outcome, values]
+            if o.outcome == "disagree":
+                disagreements[(pair_id, o.question)] = values
+        batch.append(
+            {
+                "round_id": round_.id,
+                "pair_id": pair_id,
+                "outcomes": stored,
+                "is_partial": partial,
+                "computed_at": now,
+            }
+        )
+        if len(batch) >= BATCH:
+            session.execute(table.insert(), batch)
+            batch = []
+    if batch:
+        session.execute(table.insert(), batch)
+    return disagreements
 
 
 def _reconcile(
     session: Session,
     round_: Round,
-    pair_id: int,
-    outcome: Outcome,
-    values: dict[str, Any],
-    existing: dict,
+    disagreements: dict[tuple[int, str], dict[str, Any]],
+    pairs: list[int] | None,
     report: CompareReport,
 ) -> None:
-    row: Discrepancy | None = existing.get((pair_id, outcome.question, "Discrepancy"))
-    if outcome.outcome != "disagree":
-        if row is not None:
+    """Open new discrepancies, keep or reopen existing ones, remove those that agree now."""
+    query = select(Discrepancy).where(Discrepancy.round_id == round_.id)
+    chunks = (
+        [query]
+        if pairs is None
+        else [query.where(Discrepancy.pair_id.in_(c)) for c in _chunks(pairs)]
+    )
+    existing = {(d.pair_id, d.question_key): d for q in chunks for d in session.scalars(q)}
+    for key, row in existing.items():
+        values = disagreements.get(key)
+        if values is None:
             _remove(session, round_, row, report)
-            existing.pop((pair_id, outcome.question, "Discrepancy"))
-        return
-    if row is None:
-        row = Discrepancy(
-            round_id=round_.id,
-            pair_id=pair_id,
-            question_key=outcome.question,
-            status="open",
-            values=values,
-            note="",
-            version=1,
-        )
-        session.add(row)
-        existing[(pair_id, outcome.question, "Discrepancy")] = row
-        report.opened += 1
-    elif row.values == values:
-        report.kept += 1
-    else:
-        _reopen(session, round_, row, values, report)
+        elif row.values == values:
+            report.kept += 1
+        else:
+            _reopen(session, round_, row, values, report)
+    now = utcnow()
+    new = [
+        {
+            "round_id": round_.id,
+            "pair_id": pair_id,
+            "question_key": question,
+            "status": "open",
+            "values": values,
+            "note": "",
+            "version": 1,
+            "created_at": now,
+        }
+        for (pair_id, question), values in disagreements.items()
+        if (pair_id, question) not in existing
+    ]
+    for chunk in _chunks(new, BATCH):
+        session.execute(insert(Discrepancy), chunk)
+    report.opened += len(new)
+    session.flush()
 
 
 def _reopen(
@@ -317,11 +341,6 @@ def decide(
     return discrepancy
 
 
-def clear_round(session: Session, round_: Round) -> None:
-    """Drop stored outcomes (not discrepancies) of a round, e.g. before a full re-run."""
-    session.execute(delete(Comparison).where(Comparison.round_id == round_.id))
-
-
 def values_by_side(values: Mapping[str, Any], sides: list[StudySide]) -> list[Any]:
     """The stored values in side order."""
     return [values.get(side.code) for side in sides]
@@ -368,38 +387,39 @@ def items(
     q = questionnaire_of(session, round_)
     order = {question.key: i for i, question in enumerate(q.questions())}
     query = (
-        select(Comparison, Pair, Discrepancy)
+        select(Comparison.outcomes, Pair.id, Pair.code, Pair.kind)
         .join(Pair, Pair.id == Comparison.pair_id)
-        .outerjoin(
-            Discrepancy,
-            (Discrepancy.round_id == Comparison.round_id)
-            & (Discrepancy.pair_id == Comparison.pair_id)
-            & (Discrepancy.question_key == Comparison.question_key),
-        )
         .where(Comparison.round_id == round_.id)
     )
-    if outcome != "all":
-        query = query.where(Comparison.outcome == outcome)
-    if status:
-        query = query.where(Discrepancy.status == status)
     if kind:
         query = query.where(Pair.kind == kind)
-    if question:
-        query = query.where(Comparison.question_key == question)
-    found = [
-        Item(
-            pair.code,
-            pair.kind,
-            c.question_key,
-            c.outcome,
-            d.status if d else None,
-            c.values,
-            _rule(q, c.question_key),
-            d.id if d else None,
-            d.version if d else None,
-        )
-        for c, pair, d in session.execute(query)
-    ]
+    decided = {
+        (d.pair_id, d.question_key): d
+        for d in session.scalars(select(Discrepancy).where(Discrepancy.round_id == round_.id))
+    }
+    found = []
+    for stored, pair_id, code, pair_kind in session.execute(query):
+        for key, (result, values) in stored.items():
+            d = decided.get((pair_id, key))
+            if (
+                (outcome != "all" and result != outcome)
+                or (question and key != question)
+                or (status and (d is None or d.status != status))
+            ):
+                continue
+            found.append(
+                Item(
+                    code,
+                    pair_kind,
+                    key,
+                    result,
+                    d.status if d else None,
+                    values,
+                    _rule(q, key),
+                    d.id if d else None,
+                    d.version if d else None,
+                )
+            )
     return sorted(found, key=lambda i: (i.pair, order.get(i.question, 1 << 30)))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -11,13 +13,23 @@ from sqlalchemy import select
 
 from survey.accounts import services as accounts
 from survey.accounts.models import User
+from survey.comparison import services as comparison
+from survey.comparison.models import Discrepancy
 from survey.db import db, writing
+from survey.demo import data
 from survey.questionnaires import services as questionnaires
+from survey.responding import services as answers
+from survey.rounds import services as rounds
+from survey.rounds.models import Round
 from survey.studies import services as studies
 from survey.studies.models import Study
 
 DEMO_EMAIL = "demo@example.org"
 QUESTIONNAIRE = Path(__file__).resolve().parents[2] / "questionnaires" / "sister-cities.yaml"
+PAIRS = Path(__file__).resolve().parent / "pairs.csv"
+DEMO_ROUND = "Interviews 2009-2010"
+OPENS = dt.datetime(2009, 6, 1, 13, 0, tzinfo=dt.UTC)
+CLOSES = dt.datetime(2010, 6, 30, 21, 0, tzinfo=dt.UTC)
 DEMO_STUDY = "sister-cities"
 DEMO_TITLE = {
     "en": "Sino-U.S. sister city relations",
@@ -68,7 +80,76 @@ def load_demo() -> str:
         study=study,
         source_name=QUESTIONNAIRE.name,
     )
+    if db.session.scalar(select(Round.id).where(Round.study_id == study.id)) is None:
+        load_interviews(study, user)
     return password
+
+
+def load_interviews(study: Study, user: User) -> None:
+    """The 37 pairs, a round of interviews, both sides' answers and a few decided discrepancies."""
+    from survey.studies.pairs import import_pairs
+
+    import_pairs(db.session, study, PAIRS, user=user)
+    round_ = rounds.create_round(
+        db.session,
+        study,
+        DEMO_ROUND,
+        "sister-cities",
+        opens_at=OPENS,
+        closes_at=CLOSES,
+        timezone="America/New_York",
+        user=user,
+    )
+    rounds.set_state(db.session, round_, "open", user=user)
+    rounds.ensure_invitations(db.session, round_)
+    q = comparison.questionnaire_of(db.session, round_)
+    order = {code: index for index, code in enumerate(_pair_codes())}
+    for row in rounds.invitation_rows(db.session, round_):
+        _answer(row, q, order[row.pair.code], user)
+    comparison.compare_round(db.session, round_, user=user)
+    _decide_some(round_, user)
+
+
+def _pair_codes() -> list[str]:
+    with PAIRS.open(encoding="utf-8", newline="") as handle:
+        return list(dict.fromkeys(row["pair"] for row in csv.DictReader(handle)))
+
+
+def _answer(row: rounds.InvitationRow, q, index: int, user: User) -> None:  # noqa: ANN001
+    language = row.respondent.language or row.side.default_language
+    plan = data.plan(
+        index, row.pair.code, row.pair.kind, row.pair.established or 1985, row.side.code, language
+    )
+    if not plan.answers:
+        return
+    actor = answers.Actor(
+        "respondent" if plan.mode == "web" else "interviewer",
+        None if plan.mode == "web" else user,
+        mode=plan.mode,
+    )
+    result = answers.record_answers(db.session, row.invitation, q, plan.answers, actor=actor)
+    if result.errors:  # the demo data must be valid; fail loudly if it drifts
+        raise RuntimeError(f"demo answers for {row.pair.code}/{row.side.code}: {result.errors}")
+    if plan.submitted:
+        answers.submit(db.session, row.invitation, q, actor=actor)
+
+
+def _decide_some(round_: Round, user: User) -> None:
+    """Two decisions already taken, so the dashboard shows every state of the review."""
+    notes = {
+        "established": (
+            "explained",
+            "One side counts from the first exchange, the other from the signing of the agreement.",
+        ),
+        "delegations_sent": ("confirmed", "Both offices stand by their own records."),
+    }
+    for item in comparison.items(db.session, round_):
+        if item.question in notes and item.discrepancy_id:
+            status, note = notes.pop(item.question)
+            discrepancy = db.session.get(Discrepancy, item.discrepancy_id)
+            comparison.decide(
+                db.session, discrepancy, status, user=user, note=note, version=discrepancy.version
+            )
 
 
 def _create_study(owner: User) -> Study:

@@ -114,7 +114,8 @@ def _with_header(numbered: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[in
                     (
                         f"missing columns: {', '.join(missing)}"
                         if missing
-                        else f"unknown columns: {', '.join(unknown)} (expected: {', '.join(COLUMNS)})"
+                        else f"unknown columns: {', '.join(unknown)} "
+                        f"(expected: {', '.join(COLUMNS)})"
                     ),
                 )
             ]

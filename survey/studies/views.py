@@ -13,7 +13,7 @@ from flask import Response, g, render_template, request
 
 from survey.accounts.authz import login_required, study_role
 from survey.db import db
-from survey.studies import bp, services
+from survey.studies import bp, pair_views, services  # noqa: F401  (pair_views: its routes)
 
 
 @bp.route("/")

@@ -64,7 +64,8 @@ def test_good_file_imports_and_submits(session, setup, tmp_path):
         if r.pair.code == "boulder-lhasa"
     }
     assert by_side["us"].state == by_side["cn"].state == "submitted"
-    assert by_side["us"].mode == "phone" and by_side["cn"].mode == "email"
+    assert by_side["us"].mode == "phone"
+    assert by_side["cn"].mode == "email"
     cn = answers.answers_of(session, by_side["cn"])
     assert cn["received"] == "dk"
     assert cn["comment"] == '很好，谢谢 "友城"\n第二行'

@@ -1,0 +1,337 @@
+"""The codebook that goes with every export: one row per variable, in every language.
+
+Each row gives the variable's name in CSV and, where naming.py had to change it, in
+SPSS, Stata and R; the question it belongs to with its text, type, options (code, the
+number SPSS/Stata use, label), compare rule, mirror and relevance; and how its values
+are coded, including the agreement flags and the special answers. Labels that SPSS or
+Stata had to cut appear here in full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import DictLoader, Environment
+
+from survey.core.questionnaire import Question, Questionnaire, Text
+from survey.exports import naming, writers
+from survey.exports.dataset import Dataset, Variable, text_for
+from survey.exports.layouts import rule_text
+
+LANGUAGES = ("en", "zh-Hans", "zh-Hant")
+STAT_ORDER = ("sav", "dta", "rds")
+
+
+@dataclass(frozen=True, slots=True)
+class CodebookOption:
+    code: str
+    number: int | None  # its value in SPSS/Stata
+    label: Text
+
+
+@dataclass(frozen=True, slots=True)
+class CodebookRow:
+    """Everything a reader needs to know about one exported variable."""
+
+    variable: str  # the name in CSV, XLSX and JSON
+    names: Mapping[str, str]  # format → name there (sav, dta, rds), where the format has it
+    formats: tuple[str, ...]
+    role: str
+    kind: str
+    question: str | None
+    side: str | None
+    label: Text  # full variable label per language
+    text: Text  # the question's text per language
+    type: str | None
+    options: tuple[CodebookOption, ...]
+    compare: str | None
+    relevant: str | None
+    specials: tuple[str, ...]
+    coding: Text  # how the values are coded, per language
+
+
+def codebook(
+    q: Questionnaire, dataset: Dataset, lang_order: Sequence[str] = LANGUAGES
+) -> list[CodebookRow]:
+    """The codebook rows for `dataset` (exported from `q`), in variable order."""
+    names = {fmt: naming.format_names(dataset.variables, fmt) for fmt in STAT_ORDER}
+    languages = tuple(dict.fromkeys([*lang_order, *q.languages]))
+    questions = {question.key: question for question in q.questions()}
+    return [
+        _row(v, questions.get(v.question or ""), q, names, languages) for v in dataset.variables
+    ]
+
+
+def _row(
+    v: Variable,
+    question: Question | None,
+    q: Questionnaire,
+    names: Mapping[str, Mapping[str, str]],
+    languages: Sequence[str],
+) -> CodebookRow:
+    numbers = v.numbers() if v.value_labels else {}
+    options = tuple(
+        CodebookOption(str(code), numbers.get(code), dict(label))
+        for code, label in (v.value_labels or {}).items()
+    )
+    return CodebookRow(
+        variable=v.name,
+        names={fmt: names[fmt][v.name] for fmt in STAT_ORDER if v.name in names[fmt]},
+        formats=tuple(fmt for fmt in ("csv", "xlsx", "json", *STAT_ORDER) if fmt in v.formats),
+        role=v.role,
+        kind=v.kind,
+        question=v.question,
+        side=v.side,
+        label={lang: text_for(v.label, lang) for lang in languages},
+        text={lang: text_for(question.text, lang) for lang in languages} if question else {},
+        type=question.type if question else None,
+        options=options,
+        compare=rule_text(question) if question and question.compare else None,
+        relevant=_relevance(q, question) if question else None,
+        specials=tuple(str(s) for s in v.specials),
+        coding={lang: _coding(v, lang) for lang in languages},
+    )
+
+
+def _relevance(q: Questionnaire, question: Question) -> str | None:
+    section = q.section_of(question.key)
+    parts = [f"section {section.key}: {section.relevant}"] if section.relevant else []
+    parts += [question.relevant] if question.relevant else []
+    return "; ".join(parts) or None
+
+
+# ---------------------------------------------------------------------------- coding
+
+CODING: dict[str, Text] = {
+    "special_number": {
+        "en": "dk/rf: 'dk'/'rf' in CSV, XLSX, JSON; SPSS -98/-99 (user-missing); "
+        "Stata .d/.r; R NA (the _dkrf column says which)",
+        "zh-Hans": "不知道/不愿回答：CSV、XLSX、JSON 中为 dk/rf；SPSS 为 -98/-99（用户缺失值）；"
+        "Stata 为 .d/.r；R 为 NA（由 _dkrf 列区分）",
+        "zh-Hant": "不知道/不願回答：CSV、XLSX、JSON 中為 dk/rf；SPSS 為 -98/-99（使用者遺漏值）；"
+        "Stata 為 .d/.r；R 為 NA（由 _dkrf 欄區分）",
+    },
+    "special_text": {
+        "en": "dk/rf: the text 'dk'/'rf' in CSV, XLSX, JSON, SPSS (declared missing when "
+        "the variable is at most 8 bytes wide) and Stata; R NA (the _dkrf column says which)",
+        "zh-Hans": "不知道/不愿回答：CSV、XLSX、JSON、SPSS（变量宽度不超过 8 字节时声明为缺失值）"
+        "和 Stata 中为文本 dk/rf；R 为 NA（由 _dkrf 列区分）",
+        "zh-Hant": "不知道/不願回答：CSV、XLSX、JSON、SPSS（變數寬度不超過 8 位元組時宣告為遺漏值）"
+        "及 Stata 中為文字 dk/rf；R 為 NA（由 _dkrf 欄區分）",
+    },
+    "code": {
+        "en": "option codes in CSV, XLSX, JSON; the numbers listed, with value labels, in "
+        "SPSS and Stata; a factor of the labels in R",
+        "zh-Hans": "CSV、XLSX、JSON 中为选项代码；SPSS 和 Stata 中为所列数值并带值标签；"
+        "R 中为以标签为水平的因子",
+        "zh-Hant": "CSV、XLSX、JSON 中為選項代碼；SPSS 與 Stata 中為所列數值並附值標籤；"
+        "R 中為以標籤為水準的因子",
+    },
+    "codes": {
+        "en": "the chosen option codes joined by ';'; SPSS, Stata and R also get one 0/1 "
+        "variable per option",
+        "zh-Hans": "所选选项代码以 ';' 连接；SPSS、Stata 和 R 另有每个选项一个 0/1 变量",
+        "zh-Hant": "所選選項代碼以 ';' 連接；SPSS、Stata 與 R 另有每個選項一個 0/1 變數",
+    },
+    "option": {
+        "en": "1 = selected, 0 = not selected, empty = no answer",
+        "zh-Hans": "1 = 选中，0 = 未选，空 = 未作答",
+        "zh-Hant": "1 = 選取，0 = 未選，空 = 未作答",
+    },
+    "agree": {
+        "en": "1 = agree, 0 = disagree, empty = missing, skipped, review or not compared",
+        "zh-Hans": "1 = 一致，0 = 不一致，空 = 缺失、跳过、待人工核对或未比对",
+        "zh-Hant": "1 = 一致，0 = 不一致，空 = 缺漏、略過、待人工核對或未比對",
+    },
+    "special": {
+        "en": "R only: don't know or refused (a factor) when the answer was one of them, else NA",
+        "zh-Hans": "仅 R：回答为不知道或不愿回答时为该值（因子），否则为 NA",
+        "zh-Hant": "僅 R：回答為不知道或不願回答時為該值（因子），否則為 NA",
+    },
+    "outcome": {
+        "en": "agree, disagree, missing, skipped or review; numbered in SPSS and Stata",
+        "zh-Hans": "agree、disagree、missing、skipped 或 review；SPSS 和 Stata 中为编号",
+        "zh-Hant": "agree、disagree、missing、skipped 或 review；SPSS 與 Stata 中為編號",
+    },
+    "date": {
+        "en": "YYYY-MM-DD; an SPSS date (SDATE10), a Stata %td date, an R Date",
+        "zh-Hans": "YYYY-MM-DD；SPSS 日期（SDATE10）、Stata %td 日期、R Date",
+        "zh-Hant": "YYYY-MM-DD；SPSS 日期（SDATE10）、Stata %td 日期、R Date",
+    },
+    "datetime": {
+        "en": "UTC: ISO 8601 with offset in CSV, XLSX, JSON; SPSS DATETIME, Stata %tc, R POSIXct",
+        "zh-Hans": "UTC：CSV、XLSX、JSON 中为带时区偏移的 ISO 8601；"
+        "SPSS DATETIME、Stata %tc、R POSIXct",
+        "zh-Hant": "UTC：CSV、XLSX、JSON 中為帶時區偏移的 ISO 8601；"
+        "SPSS DATETIME、Stata %tc、R POSIXct",
+    },
+}
+
+
+def _coding(v: Variable, lang: str) -> str:
+    keys = []
+    if v.role in ("agree", "option", "special", "outcome"):
+        keys.append(v.role)
+    elif v.kind in ("code", "codes", "date", "datetime"):
+        keys.append(v.kind)
+    if v.specials and v.role != "special":
+        keys.append("special_text" if v.kind in ("string", "codes") else "special_number")
+    return "; ".join(text_for(CODING[key], lang) for key in keys)
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+def tabulate(
+    rows: Iterable[CodebookRow], lang_order: Sequence[str] = LANGUAGES
+) -> tuple[list[str], list[list[Any]]]:
+    """The codebook as a header and lines of text, for CSV and XLSX."""
+    header = [
+        "variable", *(f"name_{fmt}" for fmt in STAT_ORDER), "formats", "role", "kind",
+        "question", "side", "type", *(f"label_{lang}" for lang in lang_order),
+        *(f"text_{lang}" for lang in lang_order), "options", "compare", "relevant",
+        "specials", *(f"coding_{lang}" for lang in lang_order),
+    ]  # fmt: skip
+    lines = [
+        [
+            row.variable,
+            *(row.names.get(fmt) for fmt in STAT_ORDER),
+            " ".join(row.formats),
+            row.role,
+            row.kind,
+            row.question,
+            row.side,
+            row.type,
+            *(row.label.get(lang) for lang in lang_order),
+            *(row.text.get(lang) for lang in lang_order),
+            "\n".join(_option_line(o, lang_order) for o in row.options) or None,
+            row.compare,
+            row.relevant,
+            " ".join(row.specials) or None,
+            *(row.coding.get(lang) or None for lang in lang_order),
+        ]  # fmt: skip
+        for row in rows
+    ]
+    return header, lines
+
+
+def _option_line(option: CodebookOption, lang_order: Sequence[str]) -> str:
+    number = "" if option.number is None else f" = {option.number}"
+    labels = " / ".join(text_for(option.label, lang) for lang in lang_order)
+    return f"{option.code}{number}: {labels}"
+
+
+def write_codebook_csv(
+    rows: Iterable[CodebookRow],
+    target: writers.Target,
+    *,
+    lang_order: Sequence[str] = LANGUAGES,
+    bom: bool = False,
+) -> int:
+    """The codebook as CSV (formula-safe like every CSV export)."""
+    header, lines = tabulate(rows, lang_order)
+    table = Dataset(tuple(Variable(h, {"en": h}, "string") for h in header), lines)
+    return writers.write_csv(table, target, bom=bom)
+
+
+def write_codebook_xlsx(
+    rows: Iterable[CodebookRow], target: writers.Target, *, lang_order: Sequence[str] = LANGUAGES
+) -> int:
+    """The codebook alone as an XLSX workbook (the XLSX export has it as a sheet)."""
+    header, lines = tabulate(rows, lang_order)
+    with writers.write_only_workbook(target) as workbook:
+        writers.xlsx_sheet(workbook, "codebook", header, lines)
+    return len(lines)
+
+
+# ---------------------------------------------------------------------------- HTML
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="{{ page_lang }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>
+body { font-family: system-ui, "Noto Sans CJK SC", "Noto Sans CJK TC", sans-serif;
+       margin: 1.5rem; line-height: 1.4; color: #1a1a1a; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #bbb; padding: .3rem .5rem; vertical-align: top; text-align: left; }
+th { background: #eee; position: sticky; top: 0; }
+code { font-family: ui-monospace, monospace; }
+ul { margin: 0; padding-left: 1.1rem; }
+.names { color: #555; font-size: .9em; }
+td p { margin: 0 0 .3rem; }
+</style>
+</head>
+<body>
+<h1>{% for lang, text in titles %}<span lang="{{ lang }}">{{ text }}</span>{{
+  " · " if not loop.last }}{% endfor %}</h1>
+{% if about %}<dl>{% for key, value in about %}<dt>{{ key }}</dt><dd>{{ value }}</dd>
+{% endfor %}</dl>{% endif %}
+<table>
+<thead><tr>{% for heading in headings %}<th>{% for lang, text in heading
+  %}<span lang="{{ lang }}">{{ text }}</span>{{ " / " if not loop.last }}{% endfor %}</th>{%
+  endfor %}</tr></thead>
+<tbody>
+{% for row in rows %}<tr id="{{ row.variable }}">
+<td><code>{{ row.variable }}</code>{% for fmt, name in row.names.items() if name != row.variable
+  %}<div class="names">{{ fmt }}: <code>{{ name }}</code></div>{% endfor %}
+<div class="names">{{ row.formats | join(" ") }}</div>
+<div class="names">{{ row.role }} · {{ row.kind }}{% if row.side %} · {{ row.side }}{% endif
+  %}</div></td>
+<td>{% if row.question %}<code>{{ row.question }}</code> ({{ row.type }}){% for lang in langs
+  %}{% if row.text.get(lang) %}<p lang="{{ lang }}">{{ row.text[lang] }}</p>{% endif %}{% endfor
+  %}{% endif %}</td>
+<td>{% for lang in langs %}<p lang="{{ lang }}">{{ row.label.get(lang, "") }}</p>{% endfor %}</td>
+<td>{% if row.options %}<ul>{% for option in row.options %}<li><code>{{ option.code }}</code>{%
+  if option.number is not none %} = {{ option.number }}{% endif %}:{% for lang in langs
+  %} <span lang="{{ lang }}">{{ option.label.get(lang, "") }}</span>{{ " /" if not loop.last
+  }}{% endfor %}</li>{% endfor %}</ul>{% endif %}</td>
+<td>{% if row.compare %}<code>{{ row.compare }}</code>{% endif %}{% if row.relevant
+  %}<p><code>{{ row.relevant }}</code></p>{% endif %}</td>
+<td>{% for lang in langs %}{% if row.coding.get(lang) %}<p lang="{{ lang }}">{{
+  row.coding[lang] }}</p>{% endif %}{% endfor %}</td>
+</tr>
+{% endfor %}</tbody>
+</table>
+</body>
+</html>
+"""
+HEADINGS: tuple[Text, ...] = (
+    {"en": "variable", "zh-Hans": "变量", "zh-Hant": "變數"},
+    {"en": "question", "zh-Hans": "问题", "zh-Hant": "問題"},
+    {"en": "label", "zh-Hans": "标签", "zh-Hant": "標籤"},
+    {"en": "options", "zh-Hans": "选项", "zh-Hant": "選項"},
+    {"en": "compare · relevant", "zh-Hans": "比对 · 显示条件", "zh-Hant": "比對 · 顯示條件"},
+    {"en": "coding", "zh-Hans": "编码", "zh-Hant": "編碼"},
+)
+_ENVIRONMENT = Environment(
+    loader=DictLoader({"codebook.html": _TEMPLATE}), autoescape=True, keep_trailing_newline=True
+)
+
+
+def write_codebook_html(
+    rows: Iterable[CodebookRow],
+    target: writers.Target,
+    *,
+    q: Questionnaire | None = None,
+    lang_order: Sequence[str] = LANGUAGES,
+    about: Mapping[str, Any] | None = None,
+) -> None:
+    """A standalone page (no external assets), every text escaped and tagged with `lang`."""
+    titles = [(lang, text_for(q.title, lang)) for lang in lang_order] if q else []
+    headings = [[(lang, text_for(h, lang)) for lang in lang_order] for h in HEADINGS]
+    page = _ENVIRONMENT.get_template("codebook.html").render(
+        headings=headings,
+        page_lang=lang_order[0],
+        title=" · ".join(dict.fromkeys(text for _, text in titles)) or "Codebook",
+        titles=[(lang, text) for lang, text in titles if text],
+        about=[(key, writers.about_value(value)) for key, value in (about or {}).items()],
+        rows=list(rows),
+        langs=list(lang_order),
+    )
+    with writers.text_target(target) as stream:
+        stream.write(page)

@@ -1,0 +1,51 @@
+"""The export form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+FORMAT_LABELS = {
+    "xlsx": _l("Excel workbook (.xlsx) with codebook"),
+    "csv": _l("CSV (UTF-8)"),
+    "sav": _l("SPSS (.sav)"),
+    "dta": _l("Stata (.dta)"),
+    "rds": _l("R (.rds)"),
+    "json": _l("JSON"),
+}
+LAYOUT_LABELS = {
+    "wide": _l("Wide: one row per pair"),
+    "long": _l("Long: one row per pair and question"),
+    "pairwise": _l("Pairwise: one row per side with the partner's answers"),
+    "respondent": _l("Respondent: one row per respondent"),
+}
+SIDES_LABELS = {
+    "any": _l("All pairs"),
+    "both": _l("Both sides submitted"),
+    "one": _l("At least one side submitted"),
+}
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(k, v) for k, v in labels.items()]
+
+
+class ExportForm(FlaskForm):
+    fmt = SelectField(_l("Format"), choices=_choices(FORMAT_LABELS), default="xlsx")
+    layout = SelectField(_l("Layout"), choices=_choices(LAYOUT_LABELS), default="wide")
+    lang = SelectField(
+        _l("Labels in"),
+        default="en",
+        choices=[
+            SelectChoice("en", "English"),
+            SelectChoice("zh-Hans", "简体中文"),
+            SelectChoice("zh-Hant", "繁體中文"),
+        ],
+    )
+    sides = SelectField(_l("Pairs"), choices=_choices(SIDES_LABELS), default="any")
+    kind = StringField(_l("Only pairs of this kind"), validators=[Optional(), Length(max=50)])
+    bom = BooleanField(_l("CSV for Excel on Windows (byte order mark)"))
+    include_partial = BooleanField(_l("Include saved answers not yet submitted"))

@@ -1,0 +1,337 @@
+"""Exports from the database: one round's pairs as records, through a layout, into a file.
+
+Reads run in one read transaction (one snapshot: SQLite WAL readers, PostgreSQL
+REPEATABLE READ), so an export taken while respondents submit is consistent and
+does not block them; the audit row is written afterwards in its own short
+transaction. Records are loaded in chunks of pairs, so streaming formats keep a
+bounded memory however large the round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from survey import audit
+from survey.accounts.models import User
+from survey.comparison.models import Comparison, Discrepancy
+from survey.comparison.services import questionnaire_of, side_order
+from survey.db import utcnow
+from survey.errors import ServiceError
+from survey.exports import codebook as codebooks
+from survey.exports import layouts, writers
+from survey.exports.dataset import ExportError
+from survey.questionnaires.models import QuestionnaireVersion
+from survey.responding.models import Answer
+from survey.rounds.models import Invitation, Round, RoundPair
+from survey.studies.models import Pair, PairSide, Respondent, StudySide
+
+FORMATS = ("csv", "xlsx", "json", "sav", "dta", "rds")
+LAYOUT_NAMES = tuple(layouts.LAYOUTS)
+SIDE_FILTERS = ("any", "both", "one")  # which pairs: every pair, both sides submitted, ≥ one
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export: format, layout, label language and the filters."""
+
+    fmt: str = "csv"
+    layout: str = "wide"
+    lang: str = "en"
+    bom: bool = False
+    sides: str = "any"
+    kind: str | None = None
+    include_partial: bool = False
+    include_status: bool = True
+
+    def check(self) -> None:
+        """Refuse unknown values with a clear message (INJ-01: only allow-listed values)."""
+        for name, value, allowed in (
+            ("format", self.fmt, FORMATS),
+            ("layout", self.layout, LAYOUT_NAMES),
+            ("sides", self.sides, SIDE_FILTERS),
+        ):
+            if value not in allowed:
+                raise ServiceError(name, "bad_choice", value=value, allowed=", ".join(allowed))
+
+    def filters(self) -> dict[str, Any]:
+        return {"sides": self.sides, "kind": self.kind, "include_partial": self.include_partial}
+
+
+@dataclass
+class ExportResult:
+    rows: int
+    pairs: int
+    about: dict[str, Any] = field(default_factory=dict)
+
+
+def _selected_pairs(session: Session, round_: Round, request: ExportRequest) -> list[Pair]:
+    query = (
+        select(Pair)
+        .join(RoundPair, RoundPair.pair_id == Pair.id)
+        .where(RoundPair.round_id == round_.id)
+        .order_by(Pair.code)
+    )
+    if request.kind:
+        query = query.where(Pair.kind == request.kind)
+    pairs = list(session.scalars(query))
+    if request.sides == "any":
+        return pairs
+    submitted: dict[int, int] = {}
+    for (pair_id,) in session.execute(
+        select(Invitation.pair_id).where(
+            Invitation.round_id == round_.id, Invitation.state == "submitted"
+        )
+    ):
+        submitted[pair_id] = submitted.get(pair_id, 0) + 1
+    wanted = 2 if request.sides == "both" else 1
+    return [p for p in pairs if submitted.get(p.id, 0) >= wanted]
+
+
+def records(
+    session: Session, round_: Round, pairs: list[Pair], request: ExportRequest
+) -> Iterator[layouts.PairRecord]:
+    """The pairs as PairRecords, loaded CHUNK pairs at a time."""
+    sides = side_order(session, round_)
+    for start in range(0, len(pairs), CHUNK):
+        yield from _chunk(session, round_, pairs[start : start + CHUNK], sides, request)
+
+
+def _chunk(
+    session: Session,
+    round_: Round,
+    pairs: list[Pair],
+    sides: list[StudySide],
+    request: ExportRequest,
+) -> Iterator[layouts.PairRecord]:
+    ids = [p.id for p in pairs]
+    places = {
+        (ps.pair_id, ps.side_id): ps
+        for ps in session.scalars(select(PairSide).where(PairSide.pair_id.in_(ids)))
+    }
+    invitations = {
+        (i.pair_id, i.side_id): (i, r)
+        for i, r in session.execute(
+            select(Invitation, Respondent)
+            .join(Respondent, Respondent.id == Invitation.respondent_id)
+            .where(Invitation.round_id == round_.id, Invitation.pair_id.in_(ids))
+        )
+    }
+    answers = _answers(session, [i.id for i, _ in invitations.values()])
+    outcomes = _outcomes(session, round_, ids)
+    for pair in pairs:
+        yield layouts.PairRecord(
+            code=pair.code,
+            kind=pair.kind,
+            established=pair.established,
+            attributes=pair.attributes or {},
+            sides=tuple(
+                _side(
+                    side,
+                    places.get((pair.id, side.id)),
+                    invitations.get((pair.id, side.id)),
+                    answers,
+                    request,
+                )
+                for side in sides
+            ),  # type: ignore[arg-type]
+            outcomes=outcomes.get(pair.id, {}),
+        )
+
+
+def _answers(session: Session, invitation_ids: list[int]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    if invitation_ids:
+        for invitation_id, key, value in session.execute(
+            select(Answer.invitation_id, Answer.question_key, Answer.value).where(
+                Answer.invitation_id.in_(invitation_ids)
+            )
+        ):
+            if value is not None:
+                found.setdefault(invitation_id, {})[key] = value
+    return found
+
+
+def _outcomes(
+    session: Session, round_: Round, pair_ids: list[int]
+) -> dict[int, dict[str, tuple[str, str | None]]]:
+    status = {
+        (d.pair_id, d.question_key): d.status
+        for d in session.scalars(
+            select(Discrepancy).where(
+                Discrepancy.round_id == round_.id, Discrepancy.pair_id.in_(pair_ids)
+            )
+        )
+    }
+    found: dict[int, dict[str, tuple[str, str | None]]] = {}
+    for pair_id, stored in session.execute(
+        select(Comparison.pair_id, Comparison.outcomes).where(
+            Comparison.round_id == round_.id, Comparison.pair_id.in_(pair_ids)
+        )
+    ):
+        found[pair_id] = {
+            key: (value[0], status.get((pair_id, key))) for key, value in stored.items()
+        }
+    return found
+
+
+def _side(
+    side: StudySide,
+    place: PairSide | None,
+    invitation: tuple | None,
+    answers: dict[int, dict[str, Any]],
+    request: ExportRequest,
+) -> layouts.SideRecord:
+    found, respondent = invitation if invitation else (None, None)
+    counted = found is not None and (
+        found.state == "submitted" or (request.include_partial and found.state == "in_progress")
+    )
+    return layouts.SideRecord(
+        side=side.code,
+        place_en=place.place_en if place else "",
+        place_zh=place.place_zh if place else "",
+        region=place.region if place else "",
+        organization=place.organization if place else "",
+        respondent=respondent.name if respondent else "",
+        email=respondent.email if respondent else "",
+        language=(respondent.language if respondent else None) or side.default_language,
+        mode=found.mode if found else None,
+        state=found.state if found else None,
+        submitted_at=found.submitted_at if found else None,
+        answers=answers.get(found.id, {}) if counted else None,
+    )
+
+
+def about_of(
+    session: Session, round_: Round, request: ExportRequest, rows: int | None = None
+) -> dict[str, Any]:
+    """The export's description: round, questionnaire version and hash, time, filters."""
+    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id)
+    about: dict[str, Any] = {
+        "round": round_.slug,
+        "round_name": round_.name,
+        "questionnaire": f"{version.key}@{version.version}" if version else "",
+        "questionnaire_sha256": version.content_hash if version else "",
+        "exported_at": utcnow(),
+        "layout": request.layout,
+        "format": request.fmt,
+        "language": request.lang,
+        "filters": request.filters(),
+        "title": f"{round_.name} ({version.key} {version.version})" if version else round_.name,
+    }
+    if rows is not None:
+        about["rows"] = rows
+    return about
+
+
+def _snapshot(session: Session) -> None:
+    """Begin one consistent read snapshot for the whole export."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+
+
+def dataset_of(session: Session, round_: Round, request: ExportRequest):  # noqa: ANN201
+    """The layout's dataset over the round's selected pairs, and the pair count."""
+    request.check()
+    _snapshot(session)
+    q = questionnaire_of(session, round_)
+    sides = side_order(session, round_)
+    pairs = _selected_pairs(session, round_, request)
+    layout = layouts.LAYOUTS[request.layout]
+    options: dict[str, Any] = {"side_labels": {s.code: s.label for s in sides}}
+    if request.layout in ("wide", "long"):
+        options["include_status"] = request.include_status
+    dataset = layout(
+        q,
+        [s.code for s in sides],
+        records(session, round_, pairs, request),
+        **{k: v for k, v in options.items() if _accepts(layout, k)},
+    )
+    return q, dataset, len(pairs)
+
+
+def _accepts(function: Any, name: str) -> bool:
+    import inspect
+
+    return name in inspect.signature(function).parameters
+
+
+def write(session: Session, round_: Round, request: ExportRequest, target: Any) -> ExportResult:
+    """Write the export to `target` (a path or a stream); the row count is checked after."""
+    q, dataset, pairs = dataset_of(session, round_, request)
+    about = about_of(session, round_, request)
+    try:
+        rows = _write(dataset, request, target, about)
+    except ExportError as error:
+        raise ServiceError(None, "export_failed", reason=str(error)) from error
+    return ExportResult(rows=rows, pairs=pairs, about=about)
+
+
+def _write(dataset: Any, request: ExportRequest, target: Any, about: dict[str, Any]) -> int:
+    if request.fmt == "csv":
+        return writers.write_csv(dataset, target, bom=request.bom)
+    if request.fmt == "xlsx":
+        return writers.write_xlsx(dataset, target, about=about)
+    if request.fmt == "json":
+        return writers.write_json(dataset, target, about=about)
+    if request.fmt == "rds":
+        return writers.write_rds(dataset, target, lang=request.lang)
+    writer = writers.write_sav if request.fmt == "sav" else writers.write_dta
+    return writer(dataset, target, lang=request.lang, about=about)
+
+
+def record_export(
+    session: Session,
+    round_: Round,
+    request: ExportRequest,
+    result: ExportResult,
+    *,
+    user: User | None,
+    what: str = "export",
+) -> None:
+    """The audit row of an export: who, what, which filters, how many rows (ACL-06)."""
+    audit.record(
+        session,
+        f"round.{what}",
+        study_id=round_.study_id,
+        object_type="round",
+        object_id=str(round_.id),
+        actor_user_id=user.id if user else None,
+        details={
+            "format": request.fmt,
+            "layout": request.layout,
+            "language": request.lang,
+            "filters": request.filters(),
+            "rows": result.rows,
+            "pairs": result.pairs,
+        },
+    )
+
+
+def write_codebook(
+    session: Session, round_: Round, fmt: str, target: Any, request: ExportRequest | None = None
+) -> int:
+    """The bilingual codebook of an export layout, as CSV, XLSX or HTML."""
+    request = request or ExportRequest()
+    q, dataset, _ = dataset_of(session, round_, request)
+    rows = codebooks.codebook(q, dataset)
+    if fmt == "csv":
+        return codebooks.write_codebook_csv(rows, target, bom=request.bom)
+    if fmt == "xlsx":
+        return codebooks.write_codebook_xlsx(rows, target)
+    if fmt == "html":
+        return codebooks.write_codebook_html(
+            rows, target, q=q, about=about_of(session, round_, request)
+        )
+    raise ServiceError("format", "bad_choice", value=fmt, allowed="csv, xlsx, html")
+
+
+def export_name(round_: Round, request: ExportRequest) -> str:
+    """A file name such as wave-1-wide-20091201.sav."""
+    return f"{round_.slug}-{request.layout}-{dt.date.today():%Y%m%d}.{request.fmt}"
