@@ -100,13 +100,14 @@ def baseline(url: str, path: Path) -> float:
         engine.dispose()
 
 
-def import_times(url: str, path: Path) -> tuple[float, float]:
-    """Seconds for the first import (all created) and the second (all unchanged)."""
+def import_times(url: str, path: Path) -> tuple[float, float, float]:
+    """Seconds for the first import (all created), the second (all unchanged), and creating
+    a round over every pair and queueing its invitations (one per side)."""
     from survey import create_app
     from survey.db import db, writing
     from survey.studies import pairs, services
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "b" * 40})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "b" * 40, "LINK_KEY": "k" * 40})
     with app.app_context():
         with writing():
             study = services.create_study(db.session, "bench", [("us", "en"), ("cn", "zh-Hans")])
@@ -118,9 +119,28 @@ def import_times(url: str, path: Path) -> tuple[float, float]:
                 db.session.commit()
 
         first, second = timed(run), timed(run)
+        queued = timed(lambda: queue_invitations(study))
         db.session.remove()
         db.engine.dispose()
-    return first, second
+    return first, second, queued
+
+
+def queue_invitations(study) -> int:  # noqa: ANN001
+    """Create an open round of the sister-city questionnaire and queue every invitation."""
+    from survey.db import db, writing
+    from survey.questionnaires import services as questionnaires
+    from survey.rounds import invite
+    from survey.rounds import services as rounds
+
+    root = Path(__file__).resolve().parents[1]
+    with writing():
+        q = questionnaires.load_source(root / "questionnaires" / "sister-cities.yaml")
+        questionnaires.import_questionnaire(db.session, q, study=study)
+        round_ = rounds.create_round(db.session, study, "Bench wave", q.key)
+        rounds.set_state(db.session, round_, "open")
+        report = invite.invite_round(db.session, round_)
+        db.session.commit()
+    return report.queued
 
 
 def fresh_schema(url: str) -> None:
@@ -144,11 +164,12 @@ def measure(url: str, path: Path) -> dict[str, float]:
     """The three timings on one database."""
     fresh_schema(url)
     base = baseline(url, path)
-    first, second = import_times(url, path)
+    first, second, queued = import_times(url, path)
     return {
         "csv + Core executemany (baseline)": base,
         "import_pairs, all created": first,
         "import_pairs again, all unchanged": second,
+        "round + queue 2 invitations per pair": queued,
     }
 
 

@@ -16,7 +16,7 @@ from survey.accounts.models import User
 from survey.core.questionnaire import FALLBACKS, text_in
 from survey.errors import ServiceError
 from survey.rounds import mail, services, texts
-from survey.rounds.models import OutboxMessage, Round
+from survey.rounds.models import Invitation, OutboxMessage, Round, RoundPair
 from survey.studies.models import PairSide, Study
 
 NOT_REMINDED = frozenset({"submitted", "declined", "bounced"})
@@ -35,43 +35,49 @@ class QueueReport:
 
 
 def invite_round(session: Session, round_: Round, *, user: User | None = None) -> QueueReport:
-    """Queue one invitation per web respondent of an open round (idempotent)."""
+    """Queue one invitation per web respondent of an open round (idempotent, in bulk)."""
     _must_be_open(round_)
     services.ensure_invitations(session, round_)
-    report = QueueReport()
+    report, drafts = QueueReport(), []
+    invited = _with_messages(session, round_, "invitation")
+    places = round_places(session, round_)
     for row in services.invitation_rows(session, round_):
         if row.invitation.state in NOT_REMINDED or row.invitation.mode != "web":
             report.not_eligible += 1
         elif not row.respondent.email:
             report.no_email += 1
-        elif _count(session, row.invitation.id, "invitation"):
+        elif row.invitation.id in invited:
             report.already += 1
         else:
-            _queue(session, round_, row, "invitation", 1, report)
+            _draft(session, round_, row, "invitation", 1, report, drafts, places)
+    report.queued = mail.queue_many(
+        session, drafts, study_id=round_.study_id, action="round.invite"
+    )
     return report
 
 
 def remind_round(session: Session, round_: Round, *, user: User | None = None) -> QueueReport:
     """Queue a reminder, with the same link, for each invited respondent who has not finished."""
     _must_be_open(round_)
-    report = QueueReport()
+    report, drafts = QueueReport(), []
+    invited = _with_messages(session, round_, "invitation")
+    sent_reminders = _reminder_counts(session, round_)
+    waiting = _with_messages(session, round_, "reminder", states=("queued", "sending"))
+    places = round_places(session, round_)
     for row in services.invitation_rows(session, round_):
         invitation = row.invitation
-        if invitation.state in NOT_REMINDED or not _count(session, invitation.id, "invitation"):
+        if invitation.state in NOT_REMINDED or invitation.id not in invited:
             report.not_eligible += 1
         elif not row.respondent.email:
             report.no_email += 1
-        elif _pending_reminder(session, invitation.id):
-            report.waiting += 1
+        elif invitation.id in waiting:
+            report.waiting += 1  # merged with the reminder still queued (MAIL-03)
         else:
-            _queue(
-                session,
-                round_,
-                row,
-                "reminder",
-                _count(session, invitation.id, "reminder") + 1,
-                report,
-            )
+            seq = sent_reminders.get(invitation.id, 0) + 1
+            _draft(session, round_, row, "reminder", seq, report, drafts, places)
+    report.queued = mail.queue_many(
+        session, drafts, study_id=round_.study_id, action="round.remind"
+    )
     return report
 
 
@@ -80,59 +86,61 @@ def _must_be_open(round_: Round) -> None:
         raise ServiceError(None, "round_not_open")
 
 
-def _count(session: Session, invitation_id: int, kind: str) -> int:
+def _round_messages(round_: Round, kind: str):  # noqa: ANN202
     return (
-        session.scalar(
-            select(func.count()).where(
-                OutboxMessage.invitation_id == invitation_id, OutboxMessage.kind == kind
-            )
-        )
-        or 0
+        select(OutboxMessage.invitation_id)
+        .join(Invitation, Invitation.id == OutboxMessage.invitation_id)
+        .where(Invitation.round_id == round_.id, OutboxMessage.kind == kind)
     )
 
 
-def _pending_reminder(session: Session, invitation_id: int) -> bool:
-    return bool(
-        session.scalar(
-            select(func.count()).where(
-                OutboxMessage.invitation_id == invitation_id,
-                OutboxMessage.kind == "reminder",
-                OutboxMessage.state.in_(["queued", "sending"]),
-            )
-        )
+def _with_messages(
+    session: Session, round_: Round, kind: str, states: tuple[str, ...] | None = None
+) -> set[int]:
+    query = _round_messages(round_, kind)
+    if states:
+        query = query.where(OutboxMessage.state.in_(states))
+    return set(session.scalars(query))
+
+
+def _reminder_counts(session: Session, round_: Round) -> dict[int, int]:
+    query = (
+        select(OutboxMessage.invitation_id, func.max(OutboxMessage.seq))
+        .join(Invitation, Invitation.id == OutboxMessage.invitation_id)
+        .where(Invitation.round_id == round_.id, OutboxMessage.kind == "reminder")
+        .group_by(OutboxMessage.invitation_id)
     )
+    return {invitation_id: seq for invitation_id, seq in session.execute(query)}
 
 
-def _queue(
+def _draft(
     session: Session,
     round_: Round,
     row: services.InvitationRow,
     kind: str,
     seq: int,
     report: QueueReport,
+    drafts: list[mail.Draft],
+    places: dict[int, list[PairSide]],
 ) -> None:
     language = texts.text_language(row.respondent.language or row.side.default_language)
-    subject, body = render(session, round_, row, kind, language)
+    subject, body = render(session, round_, row, kind, language, places)
+    draft = mail.Draft(row.invitation.id, kind, seq, row.respondent.email, language, subject, body)
     try:
-        mail.queue_message(
-            session,
-            kind=kind,
-            recipient=row.respondent.email,
-            language=language,
-            subject=subject,
-            body=body,
-            invitation_id=row.invitation.id,
-            seq=seq,
-            study_id=round_.study_id,
-        )
+        mail.check_draft(draft)
     except ServiceError as error:
         report.errors.append(f"{row.pair.code}/{row.side.code}: {error.message}")
         return
-    report.queued += 1
+    drafts.append(draft)
 
 
 def render(
-    session: Session, round_: Round, row: services.InvitationRow, kind: str, language: str
+    session: Session,
+    round_: Round,
+    row: services.InvitationRow,
+    kind: str,
+    language: str,
+    places: dict[int, list[PairSide]] | None = None,
 ) -> tuple[str, str]:
     """The subject and body of one message, in `language`, with this respondent's link."""
     own = getattr(round_, f"{kind}_texts", {}) or {}
@@ -142,17 +150,24 @@ def render(
         if custom
         else texts.default_texts(kind, language, closing_date=round_.closes_at is not None)
     )
-    context = _context(session, round_, row, language)
+    context = _context(session, round_, row, language, places)
     return texts.render_text(subject, context), texts.render_text(body, context)
 
 
 def _context(
-    session: Session, round_: Round, row: services.InvitationRow, language: str
+    session: Session,
+    round_: Round,
+    row: services.InvitationRow,
+    language: str,
+    places: dict[int, list[PairSide]] | None,
 ) -> dict[str, str]:
     study = session.get(Study, round_.study_id)
-    partner = session.scalar(
-        select(PairSide).where(PairSide.pair_id == row.pair.id, PairSide.side_id != row.side.id)
-    )
+    if places is None:
+        partner = session.scalar(
+            select(PairSide).where(PairSide.pair_id == row.pair.id, PairSide.side_id != row.side.id)
+        )
+    else:
+        partner = next((p for p in places.get(row.pair.id, []) if p.side_id != row.side.id), None)
     closing = (
         texts.format_closing_date(round_.closes_at, language, round_.timezone)
         if (round_.closes_at)
@@ -176,3 +191,16 @@ def _place(side: PairSide | None, language: str) -> str:
         return ""
     chinese = language.startswith("zh")
     return (side.place_zh if chinese else side.place_en) or side.place_en or side.place_zh
+
+
+def round_places(session: Session, round_: Round) -> dict[int, list[PairSide]]:
+    """Every pair side of the round by pair id, loaded once for a whole mailing."""
+    query = (
+        select(PairSide)
+        .join(RoundPair, RoundPair.pair_id == PairSide.pair_id)
+        .where(RoundPair.round_id == round_.id)
+    )
+    places: dict[int, list[PairSide]] = {}
+    for place in session.scalars(query):
+        places.setdefault(place.pair_id, []).append(place)
+    return places

@@ -32,6 +32,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -109,6 +110,78 @@ def queue_message(
         return existing
     _audit(session, "mail.queue", row, study_id=study_id, details={"language": language})
     return row
+
+
+@dataclasses.dataclass(frozen=True)
+class Draft:
+    """One message to queue in bulk (see queue_many)."""
+
+    invitation_id: int
+    kind: str
+    seq: int
+    recipient: str
+    language: str
+    subject: str
+    body: str
+
+
+def check_draft(draft: Draft) -> None:
+    """The header checks of queue_message, for a draft (ServiceError when refused)."""
+    _check_header("recipient", draft.recipient, 254)
+    _check_header("subject", draft.subject, 300)
+    if "@" not in draft.recipient:
+        raise ServiceError("recipient", "invalid_email")
+
+
+def queue_many(
+    session: Session,
+    drafts: list[Draft],
+    *,
+    study_id: int | None = None,
+    action: str = "mail.queue",
+) -> int:
+    """Queue checked drafts in bulk; a draft already queued (same invitation, kind, seq) is
+    skipped by the unique constraint, so a repeat or a concurrent run sends nothing twice.
+    One audit row lists the invitations queued."""
+    if not drafts:
+        return 0
+    mail_from = _mail_from()
+    rows = [
+        {
+            "invitation_id": d.invitation_id,
+            "kind": d.kind,
+            "seq": d.seq,
+            "recipient": d.recipient.strip(),
+            "language": d.language,
+            "subject": d.subject,
+            "body_text": d.body,
+            "message_id": new_message_id(mail_from),
+            "state": "queued",
+            "attempts": 0,
+            "created_at": utcnow(),
+        }
+        for d in drafts
+    ]
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(OutboxMessage.__table__).on_conflict_do_nothing(
+        index_elements=["invitation_id", "kind", "seq"]
+    )
+    queued = 0
+    for start in range(0, len(rows), 1000):
+        queued += session.execute(statement, rows[start : start + 1000]).rowcount or 0
+    audit.record(
+        session,
+        action,
+        study_id=study_id,
+        object_type="outbox",
+        details={
+            "kind": drafts[0].kind,
+            "queued": queued,
+            "invitations": [d.invitation_id for d in drafts],
+        },
+    )
+    return queued
 
 
 def _check_header(field: str, value: str, longest: int) -> None:
