@@ -60,3 +60,12 @@ def message(code: str, **params: Any) -> str:
         return code
     text = str(template) if has_app_context() else template._args[0]
     return text % params if params else text
+
+
+def translate(text: str, **params: Any) -> str:
+    """gettext when an app is active (the current locale), the English text otherwise."""
+    if has_app_context():
+        from flask_babel import gettext
+
+        return gettext(text, **params)
+    return text % params if params else text

@@ -39,6 +39,8 @@ def fresh_pot(tmp_path_factory) -> Path:
             "lazy_gettext",
             "-k",
             "N_",
+            "-k",
+            "translate",
             "--no-location",
             "--sort-output",
             "--omit-header",

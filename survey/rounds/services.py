@@ -297,3 +297,47 @@ def by_pair(rows: Iterable[InvitationRow]) -> Mapping[int, list[InvitationRow]]:
     for row in rows:
         grouped.setdefault(row.pair.id, []).append(row)
     return grouped
+
+
+def save_texts(
+    session: Session,
+    round_: Round,
+    posted: dict[str, dict[str, dict[str, str]]],
+    *,
+    user: User | None = None,
+) -> dict[str, list[str]]:
+    """Store the round's own texts (only those that differ from the defaults); return the
+    problems per field (`kind-lang-subject|body`) and store nothing when there are any."""
+    from survey.rounds import texts
+
+    problems: dict[str, list[str]] = {}
+    chosen: dict[str, dict[str, dict[str, str]]] = {"invitation": {}, "reminder": {}}
+    for kind, languages in posted.items():
+        for lang, text in languages.items():
+            subject, body = text["subject"].strip(), text["body"].replace("\r\n", "\n")
+            found = {
+                "subject": texts.check_template(subject)
+                + (
+                    [texts.translate("Line breaks are not allowed here.")]
+                    if "\n" in subject
+                    else []
+                ),
+                "body": texts.check_template(body, required=["link"]),
+            }
+            problems.update({f"{kind}-{lang}-{part}": p for part, p in found.items() if p})
+            default = texts.default_texts(kind, lang, closing_date=round_.closes_at is not None)
+            if (subject, body.strip()) != (default[0], default[1].strip()):
+                chosen[kind][lang] = {"subject": subject, "body": body}
+    if problems:
+        return problems
+    round_.invitation_texts, round_.reminder_texts = chosen["invitation"], chosen["reminder"]
+    audit.record(
+        session,
+        "round.texts",
+        study_id=round_.study_id,
+        object_type="round",
+        object_id=str(round_.id),
+        actor_user_id=user.id if user else None,
+        details={"custom": {k: sorted(v) for k, v in chosen.items()}},
+    )
+    return {}

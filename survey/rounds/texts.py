@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from survey.i18n import TAGS, normalize
+from survey.messages import translate
 
 PLACEHOLDERS = (
     "respondent_name",
@@ -56,8 +57,12 @@ def _scan(template: str) -> tuple[list[str | tuple[str]], list[str]]:
             parts.append(token[0])
         elif name is None:
             problems.append(
-                f"Unmatched {token!r} at character {match.start() + 1}; "
-                "write {{ or }} for a literal brace."
+                translate(
+                    "Unmatched %(token)s at character %(position)s; write {{ or }} for a literal "
+                    "brace.",
+                    token=repr(token),
+                    position=match.start() + 1,
+                )
             )
         elif name in PLACEHOLDERS:
             parts.append((name,))
@@ -68,16 +73,28 @@ def _scan(template: str) -> tuple[list[str | tuple[str]], list[str]]:
 
 
 def _unknown(token: str, name: str) -> str:
-    hint = f" Did you mean {{{name.strip()}}}?" if name.strip() in PLACEHOLDERS else ""
     allowed = ", ".join(f"{{{n}}}" for n in PLACEHOLDERS)
-    return f"Unknown placeholder {token}.{hint} Use only {allowed}."
+    if name.strip() in PLACEHOLDERS:
+        return translate(
+            "Unknown placeholder %(token)s. Did you mean %(suggestion)s? Use only %(allowed)s.",
+            token=token,
+            suggestion=f"{{{name.strip()}}}",
+            allowed=allowed,
+        )
+    return translate(
+        "Unknown placeholder %(token)s. Use only %(allowed)s.", token=token, allowed=allowed
+    )
 
 
 def check_template(template: str, *, required: Iterable[str] = ()) -> list[str]:
     """The problems of a text (empty when it is fine); `required` names placeholders it must use."""
     parts, problems = _scan(template)
     used = {part[0] for part in parts if isinstance(part, tuple)}
-    problems.extend(f"The text must contain {{{name}}}." for name in required if name not in used)
+    problems.extend(
+        translate("The text must contain %(placeholder)s.", placeholder=f"{{{name}}}")
+        for name in required
+        if name not in used
+    )
     return problems
 
 

@@ -318,3 +318,66 @@ def _error_text(error, question, language: str) -> str:  # noqa: ANN001
     except ImportError:  # the respondent flow's messages are not installed yet
         return str(error)
     return answer_message(error, question, language)
+
+
+@bp.route("/studies/<slug>/rounds/<round_slug>/texts", methods=["GET", "POST"])
+@study_role("researcher")
+def texts_page(slug: str, round_slug: str) -> str | Response:
+    """Invitation and reminder texts per language, checked on save and previewed as sent."""
+    from survey.rounds import invite, texts
+
+    round_ = _round(round_slug)
+    form = ActionForm()
+    problems: dict[str, list[str]] = {}
+    if form.validate_on_submit():
+        problems = services.save_texts(db.session, round_, _posted_texts(texts), user=g.user)
+        if not problems:
+            flash(_("Texts saved."), "info")
+            return redirect(url_for("rounds.texts_page", slug=slug, round_slug=round_slug))
+    rows = services.invitation_rows(db.session, round_)
+    sample = rows[0] if rows else None
+    previews = (
+        {
+            (kind, lang): invite.render(db.session, round_, sample, kind, lang)
+            for kind in texts.KINDS
+            for lang in texts.LANGUAGES
+        }
+        if sample
+        else {}
+    )
+    current = {
+        (kind, lang): _current_text(round_, kind, lang, texts)
+        for kind in texts.KINDS
+        for lang in texts.LANGUAGES
+    }
+    values = request.form if request.method == "POST" else None
+    return render_template(
+        "rounds/texts.html",
+        study=g.study,
+        round=round_,
+        form=form,
+        kinds=texts.KINDS,
+        languages=texts.LANGUAGES,
+        current=current,
+        previews=previews,
+        problems=problems,
+        values=values,
+        placeholders=texts.PLACEHOLDERS,
+    ), (422 if problems else 200)
+
+
+def _posted_texts(texts) -> dict[str, dict[str, dict[str, str]]]:  # noqa: ANN001
+    posted: dict[str, dict[str, dict[str, str]]] = {}
+    for kind in texts.KINDS:
+        for lang in texts.LANGUAGES:
+            subject = request.form.get(f"{kind}-{lang}-subject", "")
+            body = request.form.get(f"{kind}-{lang}-body", "")
+            posted.setdefault(kind, {})[lang] = {"subject": subject, "body": body}
+    return posted
+
+
+def _current_text(round_: Round, kind: str, lang: str, texts) -> tuple[str, str]:  # noqa: ANN001
+    custom = (getattr(round_, f"{kind}_texts") or {}).get(lang)
+    if custom:
+        return custom["subject"], custom["body"]
+    return texts.default_texts(kind, lang, closing_date=round_.closes_at is not None)

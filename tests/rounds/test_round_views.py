@@ -190,3 +190,37 @@ def test_entry_shows_errors_and_keeps_input(client, session, make_user, make_stu
     assert 'value="19x7"' in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page
     assert "<script>x</script>" not in page
+
+
+def test_texts_are_checked_saved_and_previewed(client, session, make_user, make_study, make_round):
+    owner = make_user()
+    study = make_study(owner=owner)
+    round_ = make_round(study, pairs=1, questionnaire=MINI)
+    path = f"/studies/{study.slug}/rounds/{round_.slug}/texts"
+    login(client, owner.email)
+    page = text_of(client.get(path))
+    assert "{link}" in page
+    assert "/r/" in page  # the preview shows a real link
+    token = csrf_token(client, path)
+    form = {"csrf_token": token}
+    for kind in ("invitation", "reminder"):
+        for lang in ("en", "zh-Hans", "zh-Hant"):
+            form[f"{kind}-{lang}-subject"] = f"{kind} {lang}"
+            form[f"{kind}-{lang}-body"] = "Dear {respondent_name}, please answer: {link}"
+    form["invitation-en-body"] = "Hello {{ config.SECRET_KEY }} {name.__class__} no link"
+    refused = client.post(path, data=form)
+    assert refused.status_code == 422
+    body = text_of(refused)
+    assert "Unknown placeholder {name.__class__}" in body
+    assert "The text must contain {link}." in body
+    assert session.get(Round, round_.id).invitation_texts == {}
+    form["invitation-en-body"] = "Dear {respondent_name}: {link} {{literal}}"
+    assert client.post(path, data=form).status_code == 302
+    session.expire_all()
+    saved = session.get(Round, round_.id)
+    assert saved.invitation_texts["en"]["body"] == "Dear {respondent_name}: {link} {{literal}}"
+    from survey.rounds import invite
+
+    row = rounds.invitation_rows(session, saved)[0]
+    subject, text = invite.render(session, saved, row, "invitation", "en")
+    assert text.startswith(f"Dear {row.respondent.name}: {rounds.link_of(row.invitation)} {{")
