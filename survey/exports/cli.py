@@ -65,7 +65,8 @@ def export_command(
     request = _request(fmt, layout, lang, bom, sides, kind, include_partial)
     try:
         round_ = resolve(slug, study_slug)
-        with click.progressbar(length=1, label=f"Exporting {round_.slug}", file=None) as bar:
+        db.session.rollback()  # the export reads in a snapshot transaction of its own
+        with click.progressbar(length=1, label=f"Exporting {slug}", file=None) as bar:
             result = services.write(db.session, round_, request, output)
             bar.update(1)
         db.session.rollback()  # end the read snapshot before writing the audit row

@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
 
 from survey import audit
 from survey.accounts.models import User
@@ -231,15 +232,19 @@ def about_of(
 
 
 def _snapshot(session: Session) -> None:
-    """Begin one consistent read snapshot for the whole export."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+    """Begin one consistent read snapshot for the whole export (PostgreSQL REPEATABLE READ;
+    an SQLite read transaction is a snapshot already). Inside a transaction that has
+    already begun (the tests' outer one) the snapshot is that transaction's."""
+    real = session() if isinstance(session, scoped_session) else session
+    bind = real.get_bind()
+    if bind.dialect.name == "postgresql" and isinstance(bind, Engine) and (
+            real.get_transaction() is None):
+        real.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def dataset_of(session: Session, round_: Round, request: ExportRequest):  # noqa: ANN201
     """The layout's dataset over the round's selected pairs, and the pair count."""
     request.check()
-    _snapshot(session)
     q = questionnaire_of(session, round_)
     sides = side_order(session, round_)
     pairs = _selected_pairs(session, round_, request)
@@ -263,7 +268,8 @@ def _accepts(function: Any, name: str) -> bool:
 
 
 def write(session: Session, round_: Round, request: ExportRequest, target: Any) -> ExportResult:
-    """Write the export to `target` (a path or a stream); the row count is checked after."""
+    """Write the export to `target` (a path or a stream) from one read snapshot."""
+    _snapshot(session)
     q, dataset, pairs = dataset_of(session, round_, request)
     about = about_of(session, round_, request)
     try:

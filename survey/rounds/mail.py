@@ -164,12 +164,15 @@ def queue_many(
     ]
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(OutboxMessage.__table__).on_conflict_do_nothing(
-        index_elements=["invitation_id", "kind", "seq"]
+    table = OutboxMessage.__table__
+    statement = (
+        module.insert(table)
+        .on_conflict_do_nothing(index_elements=["invitation_id", "kind", "seq"])
+        .returning(table.c.id)  # rowcount of a batch is -1 on psycopg; count what came back
     )
     queued = 0
     for start in range(0, len(rows), 1000):
-        queued += session.execute(statement, rows[start : start + 1000]).rowcount or 0
+        queued += len(session.execute(statement, rows[start : start + 1000]).all())
     audit.record(
         session,
         action,
