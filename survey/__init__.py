@@ -13,7 +13,15 @@ from flask import Flask
 __all__ = ["create_app"]
 
 # Feature packages with web pages; each has `views.py` exposing its blueprint as `bp`.
-FEATURES = ("accounts", "studies", "questionnaires", "rounds", "comparison", "exports")
+FEATURES = (
+    "accounts",
+    "studies",
+    "questionnaires",
+    "rounds",
+    "responding",
+    "comparison",
+    "exports",
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -48,8 +56,10 @@ def _configure_extensions(app: Flask) -> None:
 def _configure_requests(app: Flask) -> None:
     from survey import errors_web, security, transaction
     from survey.accounts.authz import enforce_declared_policy, load_user
+    from survey.responding import install_log_redaction
 
     security.init_app(app)
+    install_log_redaction(app)  # respondent link tokens never reach a log line (TOK-03)
     transaction.init_app(app)
     app.before_request(load_user)
     app.before_request(enforce_declared_policy)

@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_IP_LIMIT": 30,  # attempts per IP per window
     "LOGIN_IP_WINDOW_SECONDS": 900,
     "SESSION_IDLE_MINUTES": 60,
+    "TOKEN_IP_LIMIT": 20,  # unknown respondent links per client address per window (TOK-02)
+    "TOKEN_IP_WINDOW_SECONDS": 900,
+    "AUTOSAVE_LIMIT": 120,  # autosaves per respondent session per minute
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,

@@ -22,6 +22,7 @@ from survey.studies.models import Membership, Study
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROLE_RANK = {"viewer": 1, "interviewer": 2, "researcher": 3, "owner": 4}
+RESEARCHER_KEYS = ("uid", "sv", "seen")
 
 
 def _declare(policy: str) -> Callable[[F], F]:
@@ -117,7 +118,8 @@ def load_user() -> None:
         or user.session_version != version
         or utcnow() - seen > idle
     ):
-        session.clear()
+        for key in RESEARCHER_KEYS:  # a respondent session in the same browser stays
+            session.pop(key, None)
         return
     session["seen"] = int(utcnow().timestamp())
     g.user = user

@@ -1,0 +1,338 @@
+"""Benchmark: the respondent's pages under gunicorn, each beside a bare baseline of the same run.
+
+Serves the app with gunicorn (2 sync workers) on loopback over a scratch database
+(SQLite in a temporary folder; PostgreSQL when SURVEY_BENCH_DATABASE_URL names a
+scratch database, whose public schema is dropped and rebuilt) and measures, with
+a few client threads:
+
+  question page  GET of a section page of the sister-city questionnaire, beside a
+                 bare Flask route rendering a template of the same size;
+  save 20        POST of a 20-answer page (every answer changed, so 20 writes, an audit
+                 row and a redirect), beside a bare route inserting 20 rows in one
+                 transaction on the same database.
+
+Requests per second and p50/p99 latency are printed, and the ratio of the
+respondent figure to its baseline (target: at least 0.5x). Ratios, not seconds,
+stay comparable between machines.
+
+    python benchmarks/respondent_pages.py [--seconds 5] [--clients 4] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+LANGUAGES = ("en", "zh-Hans", "zh-Hant")
+FIELDS = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+ANSWERS = 20
+
+
+# ---------------------------------------------------------------------------- the served app
+
+
+def wsgi():  # noqa: ANN201  (gunicorn's factory: `respondent_pages:wsgi()`)
+    """The survey app, with the two baselines mounted under /baseline."""
+    from flask import Flask, render_template
+    from sqlalchemy import text
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    import survey
+    from survey.db import make_engine
+
+    app = survey.create_app()
+    if "responding" not in app.blueprints:  # until the factory registers the feature
+        from survey.responding import install_log_redaction, views
+
+        app.register_blueprint(views.bp)
+        install_log_redaction(app)
+    baseline = Flask("baseline", template_folder=os.environ["BENCH_TEMPLATES"])
+    engine = make_engine(app.config["DATABASE_URL"])
+
+    @baseline.get("/page")
+    def page() -> str:
+        return render_template("page.html", number=secrets.randbelow(1000))
+
+    @baseline.post("/insert")
+    def insert() -> str:
+        rows = [{"key": f"q{n}", "value": str(secrets.randbelow(1000))} for n in range(ANSWERS)]
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO bench_rows (key, value) VALUES (:key, :value)"), rows
+            )
+        return "ok"
+
+    return DispatcherMiddleware(app, {"/baseline": baseline})
+
+
+# ---------------------------------------------------------------------------- setup
+
+
+def _questionnaire(folder: Path) -> Path:
+    """The sister-city questionnaire plus a section of 20 number questions."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "questionnaires" / "sister-cities.yaml").read_text("utf-8"))
+    data["key"], data["version"] = "bench", "1"
+    questions = [
+        {
+            "key": f"count_{n}",
+            "type": "integer",
+            "min": 0,
+            "text": {
+                "en": f"How many exchanges of kind {n} took place?",
+                "zh-Hans": f"第{n}类交流有多少次？",
+                "zh-Hant": f"第{n}類交流有多少次？",
+            },
+            "compare": {"tolerance": {"abs": 1}},
+        }
+        for n in range(ANSWERS)
+    ]
+    title = {"en": "Counts", "zh-Hans": "次数", "zh-Hant": "次數"}
+    data["sections"].insert(0, {"key": "counts", "title": title, "questions": questions})
+    path = folder / "bench.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    return path
+
+
+def _prepare_database(url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from survey.db import make_engine
+    from survey.schema import alembic_config
+
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    command.upgrade(alembic_config(url), "head")
+    with engine.begin() as connection:
+        key = "SERIAL" if engine.dialect.name == "postgresql" else "INTEGER"
+        connection.execute(
+            text(f"CREATE TABLE bench_rows (id {key} PRIMARY KEY, key TEXT, value TEXT)")
+        )
+    engine.dispose()
+
+
+def _seed(url: str, questionnaire: Path, env: dict[str, str], clients: int) -> list[str]:
+    """A study with enough pairs for one respondent per client thread; returns their links."""
+    import survey
+    from survey.accounts import services as accounts
+    from survey.core.loader import load_file
+    from survey.db import db, writing
+    from survey.questionnaires import services as questionnaires
+    from survey.rounds import services as rounds
+    from survey.studies import services as studies
+    from survey.studies.models import Pair, PairSide, Respondent
+
+    app = survey.create_app(
+        {"DATABASE_URL": url, "SECRET_KEY": env["SURVEY_SECRET_KEY"],
+         "LINK_KEY": env["SURVEY_LINK_KEY"], "BASE_URL": env["SURVEY_BASE_URL"]}
+    )  # fmt: skip
+    with app.app_context(), writing():
+        session = db.session
+        owner = accounts.create_user(session, "bench@example.org", "correct horse battery staple")
+        study = studies.create_study(
+            session, "bench", [("us", "en"), ("cn", "zh-Hans")], owner=owner
+        )
+        q = load_file(questionnaire)
+        questionnaires.import_questionnaire(session, q, study=study)
+        for number in range((clients + 1) // 2):
+            pair = Pair(study_id=study.id, code=f"pair-{number}", kind="city", attributes={})
+            session.add(pair)
+            session.flush()
+            for side in study.sides:
+                pair_side = PairSide(
+                    pair_id=pair.id, side_id=side.id, place_en="Boulder", place_zh="博尔德"
+                )
+                session.add(pair_side)
+                session.flush()
+                session.add(
+                    Respondent(pair_side_id=pair_side.id, name="R", language=side.default_language)
+                )
+        round_ = rounds.create_round(session, study, "Bench", q.key)
+        rounds.set_state(session, round_, "open")
+        rounds.ensure_invitations(session, round_)
+        links = [rounds.link_of(row.invitation) for row in rounds.invitation_rows(session, round_)]
+        session.commit()
+        db.session.remove()
+    db.engine.dispose()
+    return links[:clients]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    command = [
+        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+        "--pythonpath", str(Path(__file__).parent), "--log-level", "warning",
+        "respondent_pages:wsgi()",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).ok:
+                return process
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    process.wait()
+    raise SystemExit("gunicorn did not start")
+
+
+# ---------------------------------------------------------------------------- the respondents
+
+
+class Respondent:
+    """One client thread's respondent: a session, the page's form fields, answer versions."""
+
+    def __init__(self, base: str, link: str) -> None:
+        self.base, self.http = base, requests.Session()
+        self.http.get(base + link[link.index("/r/") :], timeout=10)
+        self.fields = dict(
+            FIELDS.findall(self.http.get(base + "/respond/p/counts", timeout=10).text)
+        )
+        self.round = 0
+
+    def question_page(self) -> None:
+        response = self.http.get(self.base + "/respond/p/relationship", timeout=30)
+        assert response.status_code == 200, response.status_code
+
+    def save_twenty(self) -> None:
+        self.round += 1
+        data = dict(self.fields)
+        data.update({f"count_{n}": str(self.round) for n in range(ANSWERS)})
+        data["_nav"] = "stay"
+        response = self.http.post(
+            self.base + "/respond/p/counts", data=data, allow_redirects=False, timeout=30
+        )
+        assert response.status_code == 303, (response.status_code, response.text[:300])
+        for n in range(ANSWERS):  # every answer changed: each version moved on by one
+            self.fields[f"_v.count_{n}"] = str(int(self.fields[f"_v.count_{n}"]) + 1)
+
+
+def _measure(work, clients: int, seconds: float) -> dict[str, float]:  # noqa: ANN001
+    """Run `work(client_index)` from `clients` threads for `seconds`; rps and latencies."""
+    deadline = time.monotonic() + seconds
+
+    def loop(index: int) -> list[float]:
+        timings = []
+        while time.monotonic() < deadline:
+            began = time.perf_counter()
+            work(index)
+            timings.append(time.perf_counter() - began)
+        return timings
+
+    began = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        timings = sorted(t for batch in pool.map(loop, range(clients)) for t in batch)
+    elapsed = time.perf_counter() - began
+    return {
+        "rps": len(timings) / elapsed,
+        "p50": statistics.median(timings) * 1000,
+        "p99": timings[min(len(timings) - 1, int(len(timings) * 0.99))] * 1000,
+        "n": len(timings),
+    }
+
+
+def _report(name: str, ours: dict[str, float], base: dict[str, float]) -> bool:
+    ratio = ours["rps"] / base["rps"]
+    print(
+        f"{name:<14} {ours['rps']:8.1f} req/s  p50 {ours['p50']:7.1f} ms  p99 {ours['p99']:7.1f} ms"
+        f"   baseline {base['rps']:8.1f} req/s  p50 {base['p50']:6.1f} ms"
+        f"  p99 {base['p99']:6.1f} ms"
+        f"   ratio {ratio:4.2f}x {'ok' if ratio >= 0.5 else 'BELOW 0.5x'}"
+    )
+    return ratio >= 0.5
+
+
+def run(url: str, label: str, args: Any, folder: Path) -> bool:
+    """Set up, serve, measure both pairs of scenarios; True when both ratios reach 0.5x."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SURVEY_DATABASE_URL": url,
+        "SURVEY_SECRET_KEY": secrets.token_urlsafe(48),
+        "SURVEY_LINK_KEY": secrets.token_urlsafe(48),
+        "SURVEY_BASE_URL": f"http://127.0.0.1:{port}",
+        "BENCH_TEMPLATES": str(folder / "templates"),
+    }
+    _prepare_database(url)
+    links = _seed(url, _questionnaire(folder), env, args.clients)
+    base = f"http://127.0.0.1:{port}"
+    process = _start_gunicorn(env, port, args.workers)
+    try:
+        people = [Respondent(base, link) for link in links]
+        page = people[0].http.get(base + "/respond/p/relationship", timeout=10).text
+        (folder / "templates").mkdir(exist_ok=True)
+        # The same number of bytes through Jinja, with one variable so that it renders.
+        (folder / "templates" / "page.html").write_text(page + "<!-- {{ number }} -->", "utf-8")
+        baselines = [requests.Session() for _ in range(args.clients)]
+        print(f"\n{label}: question page {len(page.encode())} bytes, {args.clients} clients, "
+              f"{args.workers} gunicorn workers, {args.seconds:.0f} s per scenario")  # fmt: skip
+        _measure(lambda i: people[i].question_page(), args.clients, 1)  # warm-up
+        ok = _report(
+            "question page",
+            _measure(lambda i: people[i].question_page(), args.clients, args.seconds),
+            _measure(
+                lambda i: baselines[i].get(base + "/baseline/page", timeout=30),
+                args.clients,
+                args.seconds,
+            ),
+        )
+        ok &= _report(
+            "save 20",
+            _measure(lambda i: people[i].save_twenty(), args.clients, args.seconds),
+            _measure(
+                lambda i: baselines[i].post(base + "/baseline/insert", timeout=30),
+                args.clients,
+                args.seconds,
+            ),
+        )
+        return ok
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        results.append(run(f"sqlite:///{folder / 'bench.sqlite'}", "SQLite", args, folder))
+        if os.environ.get("SURVEY_BENCH_DATABASE_URL"):
+            results.append(run(os.environ["SURVEY_BENCH_DATABASE_URL"], "PostgreSQL", args, folder))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

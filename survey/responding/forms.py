@@ -1,0 +1,153 @@
+"""Reading a respondent's page as posted: answers, versions seen, conflict choices, navigation.
+
+The page is plain HTML (one input group per question), so this reads the posted
+fields directly rather than through WTForms classes built per questionnaire. The
+same reader serves the form POST and the autosave JSON (its `fields` list), so the
+two can never interpret input differently.
+
+Field names: `<key>` (the answer; choice groups carry "dk"/"rf" as options),
+`<key>__special` (the don't-know/refused boxes of typed answers), `_v.<key>` (the
+answer's version when the page was drawn; also marks the question as present),
+`_c.<key>` (mine/theirs for a conflict listed in `_pending`), `_shown` (keys
+visible in the page), `_nav`, `_lang`, `csrf_token`. Nothing here names the
+invitation: that comes from the session alone (TOK-04).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from survey.core.questionnaire import CHOICE_TYPES, Question, Questionnaire, Section
+from survey.core.types import AnswerError
+from survey.i18n import LOCALES
+
+SPECIAL_SUFFIX = "__special"
+VERSION_PREFIX = "_v."
+CHOICE_PREFIX = "_c."
+CHOICES = frozenset(CHOICE_TYPES | {"yesno"})
+NAVIGATION = frozenset({"next", "back", "start", "submit", "stay"})
+MAX_FIELDS = 2000
+
+
+@dataclass
+class PageInput:
+    """One page's posted input, sorted out."""
+
+    raw: dict[str, Any] = field(default_factory=dict)  # key -> raw answer for record_answers
+    shown: dict[str, tuple[Any, str | None]] = field(default_factory=dict)  # (value, special)
+    versions: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, AnswerError] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    choices: dict[str, str] = field(default_factory=dict)  # conflict key -> mine | theirs
+    pending: set[str] = field(default_factory=set)
+    visible: set[str] | None = None
+    nav: str | None = None
+    language: str | None = None
+
+
+def read_page(q: Questionnaire, part: Section, form: MultiDict[str, str]) -> PageInput:
+    """Sort out what a page of `part` posted; answers of other pages are left alone."""
+    page = PageInput(nav=_one_of(form.get("_nav"), NAVIGATION), language=language_of(form))
+    page.unknown = unknown_fields(q, form.keys())
+    own = {question.key: question for question in part.questions if question.is_answerable}
+    for key, question in own.items():
+        version = form.get(VERSION_PREFIX + key)
+        if version is None:
+            continue  # not on the page that was posted: leave the stored answer alone
+        page.versions[key] = _integer(version)
+        _read_answer(page, question, form)
+    page.pending = {key for key in form.getlist("_pending") if key in own}
+    page.choices = {
+        key: choice
+        for key in page.pending
+        if (choice := form.get(CHOICE_PREFIX + key)) in ("mine", "theirs")
+    }
+    if "_shown" in form:
+        page.visible = {key for key in form["_shown"].split(",") if key in own}
+    return page
+
+
+def language_of(form: MultiDict[str, str]) -> str | None:
+    """The interface language a language button asked for, if it is one we have (INJ-01)."""
+    return _one_of(form.get("_lang"), frozenset(LOCALES))
+
+
+def unknown_fields(q: Questionnaire, names: Iterable[str]) -> list[str]:
+    """Posted answer names that are no question of this questionnaire (another form's)."""
+    keys = {question.key for question in q.questions() if question.is_answerable}
+    unknown = set()
+    for name in names:
+        if name.startswith("_") or name == "csrf_token":
+            continue
+        key = name.removesuffix(SPECIAL_SUFFIX)
+        if key not in keys:
+            unknown.add(key[:100])
+    return sorted(unknown)
+
+
+def fields_to_form(fields: Any) -> MultiDict[str, str] | None:
+    """The autosave body's `fields` ([[name, value], …]) as form data, or None if malformed."""
+    if not isinstance(fields, list) or len(fields) > MAX_FIELDS:
+        return None
+    pairs = []
+    for item in fields:
+        if (
+            not isinstance(item, list)
+            or len(item) != 2
+            or not all(isinstance(part, str) for part in item)
+        ):
+            return None
+        pairs.append((item[0], item[1]))
+    return MultiDict(pairs)
+
+
+def _read_answer(page: PageInput, question: Question, form: MultiDict[str, str]) -> None:
+    key = question.key
+    values = form.getlist(key)
+    if question.type in CHOICES:
+        raw: Any = values if question.type == "multi" or len(values) > 1 else _first(values)
+        page.raw[key] = raw
+        page.shown[key] = (raw, None)
+        return
+    text = _first(values) if len(values) <= 1 else values
+    specials = [value for value in form.getlist(key + SPECIAL_SUFFIX) if value]
+    special = specials[0] if specials else None
+    page.shown[key] = (text, special)
+    if len(specials) > 1:
+        page.errors[key] = AnswerError("special_not_alone")
+    elif special and isinstance(text, str) and text.strip():
+        page.errors[key] = _form_error("special_with_text")
+    else:
+        page.raw[key] = special or text
+
+
+def _form_error(code: str) -> AnswerError:
+    """An AnswerError with a form-only code (its message lives in responding.messages)."""
+    error = AnswerError.__new__(AnswerError)
+    Exception.__init__(error, code)
+    error.code, error.params = code, {}
+    return error
+
+
+def conflict_error() -> AnswerError:
+    """The error shown while a respondent has not chosen between two versions of an answer."""
+    return _form_error("choose_version")
+
+
+def _first(values: list[str]) -> str | None:
+    return values[0] if values else None
+
+
+def _one_of(value: str | None, allowed: frozenset[str]) -> str | None:
+    return value if value in allowed else None
+
+
+def _integer(text: str) -> int:
+    try:
+        return max(0, int(text))
+    except ValueError:
+        return 0

@@ -1,0 +1,965 @@
+"""Respondent pages: the link exchange, welcome, one section a page, autosave, review, thanks.
+
+The personal link `/r/<token>` is exchanged for a respondent session holding only
+the invitation id and a prefix of the link's hash (a re-issued link ends old
+sessions), then the browser leaves the token-bearing address (TOK-03). Every later
+request finds its invitation through that session alone; nothing in a form names
+an invitation, side or round (TOK-04). CSRF is checked here rather than by the
+global hook, so that a failed check re-renders the page with what was typed
+(CSRF-02); a lost session does the same and keeps the input for the next visit
+(DATA-02). See docs/respondent.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, refresh
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import ValidationError, validate_csrf
+from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from survey import audit, i18n
+from survey.accounts.authz import public, respondent
+from survey.accounts.models import RateLimitBucket
+from survey.core.questionnaire import Question, Questionnaire, Section
+from survey.core.types import AnswerError, is_blank, type_of
+from survey.db import db, set_writing, utcnow
+from survey.errors import ServiceError
+from survey.errors_web import TITLES
+from survey.extensions import csrf
+from survey.questionnaires.models import QuestionnaireVersion
+from survey.questionnaires.services import model_of
+from survey.responding import bp, flow, forms
+from survey.responding import services as answers
+from survey.responding.messages import answer_message
+from survey.responding.models import Answer
+from survey.rounds import services as rounds
+from survey.rounds.models import Invitation, Round
+from survey.security import hit_limit
+from survey.studies.models import Pair, PairSide, Respondent, Study, StudySide
+from survey.templating import SPECIAL_LABELS, YES_NO_LABELS, text_in
+
+__all__ = ["bp"]
+
+csrf.exempt(bp)  # checked in each view instead, so that a failure never loses input (CSRF-02)
+
+SESSION_KEY = "respondent"
+STASH_KEY = "respondent_stash"
+STASH_MAX_BYTES = 3000  # what a lost session may keep in the cookie for the next visit
+STASH_SECONDS = 3600
+ACTOR = answers.Actor(mode="web")
+OPENABLE = frozenset({"pending", "sent", "bounced"})
+DEFAULT_LIMITS = {
+    "TOKEN_IP_LIMIT": 20,  # failed link look-ups per client address and window (TOK-02)
+    "TOKEN_IP_WINDOW_SECONDS": 900,
+    "AUTOSAVE_LIMIT": 120,  # autosaves per invitation and minute (FAULT-06)
+}
+
+LINK_TEXTS = (
+    _l("This link does not work"),
+    _l(
+        "The link may be incomplete, it may have been replaced by a newer one, or the "
+        "interviews it belongs to may have closed or been declined."
+    ),
+    _l(
+        "Please check that you opened the whole link from your invitation e-mail. If it "
+        "still does not work, reply to that e-mail and the research team will help you."
+    ),
+)
+SESSION_TEXTS = (
+    _l("Please open your personal link again"),
+    _l(
+        "For your security, this page only works after you have opened the personal link "
+        "from your invitation e-mail in this browser. Your saved answers are kept."
+    ),
+)
+BUSY_TEXTS = (
+    _l("Too many attempts"),
+    _l(
+        "Too many links were tried from your network. "
+        "Please wait %(minutes)s minutes and try again."
+    ),
+)
+ERROR_TEXTS = (
+    _l("Sorry, something went wrong"),
+    _l("Answers you saved before are kept. Please go back and try again."),
+)
+NOTES = {
+    "csrf": _l(
+        "For your security, please press the button again: this page was open for a "
+        "long time. Nothing you typed has been lost."
+    ),
+    "more": _l(
+        "Your answers brought up further questions on this page. Please look at them "
+        "before going on."
+    ),
+    "restored": _l(
+        "We kept what you typed before your session ended. Please check it and press "
+        "Next to save it."
+    ),
+    "conflict": _l(
+        "Someone else saved answers for you while this page was open. Nothing has been "
+        "overwritten: please choose below which answers to keep."
+    ),
+}
+
+
+# ---------------------------------------------------------------------------- the visit
+
+
+@dataclass
+class Visit:
+    """The respondent behind this request, as the session names them."""
+
+    invitation: Invitation
+    round: Round
+    q: Questionnaire
+    study: Study
+    side: StudySide
+    pair: Pair
+    person: Respondent
+    locale: str
+
+    @property
+    def language(self) -> str:
+        """The language tag of the questionnaire texts shown (zh-Hant → zh-Hans → en)."""
+        return i18n.tag(self.locale)
+
+    @property
+    def is_open(self) -> bool:
+        closes = self.round.closes_at
+        return self.round.state == "open" and (closes is None or closes > utcnow())
+
+
+@dataclass
+class State:
+    """The invitation's answers and where they leave the respondent."""
+
+    rows: dict[str, Answer]
+    values: dict[str, Any]
+    order: list[Section]
+    problems: dict[str, dict[str, AnswerError]]
+    unfinished: Section | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.unfinished = flow.first_unfinished(self.order, self.problems)
+
+
+def _state(visit: Visit, upto: str | None = None) -> State:
+    """The answers and pages; problems only up to page `upto` when given (all otherwise).
+
+    Reaching a page or leaving it by Next only depends on the pages up to it, and the
+    problems of later pages are the costliest part of drawing a page.
+    """
+    rows = answers.answer_rows(db.session, visit.invitation)
+    values = {key: row.value for key, row in rows.items() if row.value is not None}
+    order = flow.pages(visit.q, values)
+    keys = [s.key for s in order]
+    sections = set(keys[: keys.index(upto) + 1]) if upto in keys else None
+    return State(rows, values, order, flow.problems_by_section(visit.q, values, sections=sections))
+
+
+# Everything a respondent page needs about its invitation, in one query built once.
+_VISIT = (
+    select(Invitation, Round, QuestionnaireVersion, Study, StudySide, Pair, Respondent)
+    .join(Round, Round.id == Invitation.round_id)
+    .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.questionnaire_version_id)
+    .join(Study, Study.id == Round.study_id)
+    .join(StudySide, StudySide.id == Invitation.side_id)
+    .join(Pair, Pair.id == Invitation.pair_id)
+    .join(Respondent, Respondent.id == Invitation.respondent_id)
+    .where(Invitation.id == bindparam("invitation_id"))
+    .options(defer(QuestionnaireVersion.content))  # loaded only when the model cache misses
+)
+
+
+def _load_visit(data: Mapping[str, Any]) -> Visit | None:
+    invitation_id = data.get("i")
+    if not isinstance(invitation_id, int):
+        return None
+    row = db.session.execute(_VISIT, {"invitation_id": invitation_id}).one_or_none()
+    if row is None or not hmac.compare_digest(row[0].token_hash[:16], str(data.get("h", ""))):
+        return None  # unknown, or the link was re-issued since
+    invitation, round_, version, study, side, pair, person = row
+    locale = (
+        (data.get("l") if data.get("l") in i18n.LOCALES else None)
+        or i18n.normalize(person.language)
+        or i18n.normalize(side.default_language)
+        or "en"
+    )
+    return Visit(invitation, round_, model_of(version), study, side, pair, person, locale)
+
+
+def _current_visit() -> Visit | None:
+    data = session.get(SESSION_KEY)
+    return _load_visit(data) if isinstance(data, dict) else None
+
+
+def respondent_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Respondent pages: the session's invitation, in the respondent's language, in its state."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        visit = _current_visit()
+        if visit is None:
+            return _no_session()
+        g.visit = visit
+        _use_locale(visit.locale)
+        return _gate(visit, view.__name__) or view(visit, *args, **kwargs)
+
+    return respondent(wrapped)
+
+
+def _use_locale(locale: str) -> None:
+    g.locale_override = locale
+    refresh()
+
+
+def _gate(visit: Visit, endpoint: str) -> Response | tuple[Any, ...] | None:
+    """Send a submitted, declined or closed invitation where it belongs (TOK-05)."""
+    state = visit.invitation.state
+    if endpoint == "autosave" and (state in ("submitted", "declined") or not visit.is_open):
+        return jsonify(error="closed", state=state), 409
+    if state == "submitted":
+        return None if endpoint in ("thanks", "index") else _go("thanks")
+    if endpoint == "thanks":
+        return _go("index")
+    if state == "declined":
+        return None if endpoint in ("decline", "index") else _go("decline")
+    if not visit.is_open:
+        return _message_page(LINK_TEXTS, 404)
+    return None
+
+
+def _go(endpoint: str, **values: Any) -> Response:
+    return redirect(url_for(f".{endpoint}", **values), code=303)
+
+
+# ---------------------------------------------------------------------------- headers, errors
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    """No referrer leaves a respondent page, and nothing of it is cached (TOK-03)."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    """Respondent-flow errors in all three languages, never echoing the address."""
+    status = error.code or 500
+    return _message_page((TITLES.get(status, TITLES[500]),), status)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception) -> tuple[str, int]:
+    """An unexpected failure: logged without the address, answered in all three languages."""
+    current_app.logger.error("unhandled error in the respondent flow", exc_info=error)
+    return _message_page(ERROR_TEXTS, 500)
+
+
+def _message_page(texts: tuple[Any, ...], status: int, **params: Any) -> tuple[str, int]:
+    """One message in the page's language first, then in the two others."""
+    current = i18n.normalize(str(g.get("locale_override") or "")) or _browser_locale()
+    ordered = [current] + [locale for locale in i18n.LOCALES if locale != current]
+    blocks = []
+    for locale in ordered:
+        with force_locale(locale):
+            blocks.append((locale, [str(text) % params if params else str(text) for text in texts]))
+    _use_locale(current)
+    return render_template("responding/message.html", blocks=blocks, status=status), status
+
+
+def _browser_locale() -> str:
+    for value, _quality in request.accept_languages:
+        if locale := i18n.normalize(value):
+            return locale
+    return "en"
+
+
+# ---------------------------------------------------------------------------- the link
+
+
+@bp.route("/r/<path:token>", methods=["GET", "POST"])
+@public
+def exchange(token: str) -> Response | tuple[Any, ...]:
+    """Check a personal link, exchange it for a respondent session, leave the link's address."""
+    if request.method != "GET":
+        return _message_page(LINK_TEXTS, 405)
+    db.session.rollback()  # nothing read so far matters: this request writes, so begin as a writer
+    set_writing(True)
+    address = request.remote_addr or "unknown"
+    wait = _link_throttle(address)
+    if wait:
+        current_app.logger.warning("respondent link throttled for %s", address)
+        response = _message_page(BUSY_TEXTS, 429, minutes=max(1, round(wait / 60)))
+        return (*response, {"Retry-After": str(wait)})
+    invitation = rounds.find_by_token(db.session, token)
+    if invitation is None:
+        _count_failure(address)
+        current_app.logger.info("unknown respondent link from %s", address)
+        db.session.commit()  # the failure counts although the answer is an error page
+        return _message_page(LINK_TEXTS, 404)
+    if not _usable(invitation):
+        return _message_page(LINK_TEXTS, 404)
+    _mark_opened(invitation)
+    _start_session(invitation)
+    return _go("index")
+
+
+def _limit(name: str) -> int:
+    return int(current_app.config.get(name, DEFAULT_LIMITS[name]))
+
+
+def _link_throttle(address: str) -> int | None:
+    """Seconds to wait when this address used up its failed look-ups (only failures count)."""
+    bucket = db.session.get(RateLimitBucket, f"token:{address}")
+    if bucket is None:
+        return None
+    window = _limit("TOKEN_IP_WINDOW_SECONDS")
+    elapsed = (utcnow() - bucket.window_start).total_seconds()
+    if elapsed >= window or bucket.count < _limit("TOKEN_IP_LIMIT"):
+        return None
+    return max(1, int(window - elapsed))
+
+
+def _count_failure(address: str) -> None:
+    _counted(f"token:{address}", _limit("TOKEN_IP_LIMIT"), _limit("TOKEN_IP_WINDOW_SECONDS"))
+
+
+def _counted(key: str, limit: int, window: int) -> int | None:
+    """hit_limit, retried once when a parallel request created the same bucket first."""
+    for attempt in (1, 2):
+        try:
+            with db.session.begin_nested():
+                return hit_limit(db.session, key, limit, window)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return None
+
+
+def _usable(invitation: Invitation) -> bool:
+    if invitation.state == "submitted":
+        return True  # read-only thanks page with the answers
+    if invitation.state == "declined":
+        return False
+    round_ = db.session.get(Round, invitation.round_id)
+    closes = round_.closes_at if round_ else None
+    return round_ is not None and round_.state == "open" and (closes is None or closes > utcnow())
+
+
+def _mark_opened(invitation: Invitation) -> None:
+    """The first visit moves a pending or sent invitation to opened (audited once)."""
+    if invitation.opened_at is None:
+        invitation.opened_at = utcnow()
+    if invitation.state in OPENABLE:
+        before, invitation.state = invitation.state, "opened"
+        round_ = db.session.get(Round, invitation.round_id)
+        audit.record(
+            db.session,
+            "invitation.open",
+            study_id=round_.study_id if round_ else None,
+            object_type="invitation",
+            object_id=str(invitation.id),
+            details={"before": before, "after": "opened"},
+            actor_invitation_id=invitation.id,
+            on_behalf_of=f"respondent:{invitation.respondent_id}",
+        )
+
+
+def _start_session(invitation: Invitation) -> None:
+    """Only the invitation id and a prefix of the link's hash; never the token itself."""
+    previous = session.get(SESSION_KEY)
+    keep = (
+        previous.get("l")
+        if isinstance(previous, dict) and previous.get("i") == invitation.id
+        else None
+    )
+    session[SESSION_KEY] = {"i": invitation.id, "h": invitation.token_hash[:16], "l": keep}
+
+
+def _set_language(visit: Visit, locale: str | None) -> None:
+    if locale is None:
+        return
+    data = dict(session.get(SESSION_KEY) or {})
+    data["l"] = visit.locale = locale
+    session[SESSION_KEY] = data
+    _use_locale(locale)
+
+
+# ---------------------------------------------------------------------------- no session
+
+
+def _no_session() -> Response | tuple[Any, ...]:
+    """Without a respondent session: a GET is told to reopen the link; a POST keeps its input."""
+    if request.endpoint == "responding.autosave":
+        return jsonify(error="session"), 401
+    if request.method != "POST":
+        return _message_page(SESSION_TEXTS, 403)
+    locale = forms.language_of(request.form) or i18n.normalize(request.form.get("_ui"))
+    _use_locale(locale or _browser_locale())
+    kept = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if not name.startswith("_") and name != "csrf_token" and value.strip()
+    ]
+    _stash(request.form)
+    return render_template("responding/expired.html", kept=kept), 403
+
+
+def _stash(form: Any) -> None:
+    """Keep a section page's input in the cookie for the next visit, if it is small enough.
+
+    Only for posts that provably come from our own page: another site must not be able
+    to plant answers to be shown (pre-filled) to a respondent later.
+    """
+    if not request.path.startswith("/respond/p/") or not _from_our_page():
+        return
+    fields = [
+        [name, value]
+        for name, value in form.items(multi=True)
+        if name not in ("csrf_token", "_lang", "_nav")
+    ]
+    stash = {"path": request.path, "at": int(utcnow().timestamp()), "fields": fields}
+    if len(str(stash).encode()) <= STASH_MAX_BYTES:
+        session[STASH_KEY] = stash
+
+
+def _take_stash(path: str) -> Any:
+    stash = session.get(STASH_KEY)
+    if not isinstance(stash, dict) or stash.get("path") != path:
+        return None
+    session.pop(STASH_KEY, None)
+    if utcnow().timestamp() - stash.get("at", 0) > STASH_SECONDS:
+        return None
+    return forms.fields_to_form(stash.get("fields"))
+
+
+def _stashed_section(state: State) -> str | None:
+    """The page whose input a lost session kept, if it can be shown now."""
+    stash = session.get(STASH_KEY)
+    if not isinstance(stash, dict):
+        return None
+    key = str(stash.get("path", "")).removeprefix("/respond/p/")
+    return key if flow.reachable(state.order, key, state.unfinished) else None
+
+
+def _csrf_ok(token: str | None) -> bool:
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------- pages
+
+
+@bp.route("/respond/")
+@respondent_page
+def index(visit: Visit) -> Response:
+    """Where a respondent continues: welcome, their last page, the review, or the thanks."""
+    if visit.invitation.state == "submitted":
+        return _go("thanks")
+    if visit.invitation.state == "declined":
+        return _go("decline")
+    state = _state(visit)
+    target = _stashed_section(state) or flow.resume_at(
+        state.order, visit.invitation.current_section, state.unfinished
+    )
+    if target is None:
+        return _go("welcome")
+    return _go("review") if target == flow.REVIEW else _go("page", key=target)
+
+
+@bp.route("/respond/welcome", methods=["GET", "POST"])
+@respondent_page
+def welcome(visit: Visit) -> Response | str:
+    """The study, the pair and the respondent's side, the introduction, and Start."""
+    notes = []
+    if request.method == "POST":
+        if not _csrf_ok(request.form.get("csrf_token")):
+            notes.append(NOTES["csrf"])
+        else:
+            _set_language(visit, forms.language_of(request.form))
+            if request.form.get("_nav") == "start":
+                return _start(visit)
+            return _go("welcome")
+    return render_template(
+        "responding/welcome.html", visit=visit, places=_places(visit), notes=notes
+    )
+
+
+def _start(visit: Visit) -> Response:
+    state = _state(visit)
+    if not state.order:
+        visit.invitation.current_section = flow.REVIEW
+        return _go("review")
+    target = flow.resume_at(state.order, visit.invitation.current_section, state.unfinished)
+    if target is None:
+        target = state.order[0].key
+    visit.invitation.current_section = target
+    return _go("review") if target == flow.REVIEW else _go("page", key=target)
+
+
+def _places(visit: Visit) -> dict[str, str]:
+    """The pair's two places in the respondent's language: theirs and the partner's."""
+    sides = db.session.scalars(select(PairSide).where(PairSide.pair_id == visit.pair.id))
+    chinese = visit.locale.startswith("zh")
+    names = {}
+    for pair_side in sides:
+        first, second = (
+            (pair_side.place_zh, pair_side.place_en)
+            if chinese
+            else (pair_side.place_en, pair_side.place_zh)
+        )
+        names["own" if pair_side.side_id == visit.side.id else "partner"] = first or second
+    return names
+
+
+@bp.route("/respond/p/<key>", methods=["GET", "POST"])
+@respondent_page
+def page(visit: Visit, key: str) -> Response | tuple[Any, ...] | str:
+    """One section: shown with the saved answers; posted, it is saved, then Back or Next."""
+    part = flow.section(visit.q, key)
+    state = _state(visit, upto=key)
+    if part is None or part.key not in {s.key for s in state.order}:
+        return _go("index")
+    if request.method == "GET":
+        if not flow.reachable(state.order, key, state.unfinished):
+            return _go("index")
+        restored = _take_stash(request.path)
+        if restored is not None:
+            page_in = forms.read_page(visit.q, part, restored)
+            return _render_page(visit, part, state, page_in, notes=["restored"])
+        return _render_page(visit, part, state)
+    return _post_page(visit, part, state)
+
+
+def _post_page(visit: Visit, part: Section, state: State) -> Response | tuple[Any, ...] | str:
+    page_in = forms.read_page(visit.q, part, request.form)
+    if not _csrf_ok(request.form.get("csrf_token")):
+        _set_language(visit, page_in.language)
+        return _render_page(visit, part, state, page_in, notes=["csrf"])
+    if page_in.unknown:
+        return _refuse_unknown(visit, page_in.unknown)
+    _set_language(visit, page_in.language)
+    saved = _save_retrying(visit, part, page_in, state)
+    state = _state(visit, upto=part.key)
+    visit.invitation.current_section = part.key
+    if saved.errors or saved.conflicts:
+        notes = ["conflict"] if saved.conflicts else []
+        return _render_page(visit, part, state, page_in, saved.errors, saved.conflicts, notes)
+    if page_in.language or page_in.nav not in ("next", "back"):
+        return _go("page", key=part.key)
+    if page_in.nav == "back":
+        return _back(visit, state, part)
+    return _next(visit, state, part, page_in)
+
+
+def _back(visit: Visit, state: State, part: Section) -> Response:
+    previous = flow.neighbour(state.order, part.key, -1)
+    if previous is None:
+        return _go("welcome")
+    visit.invitation.current_section = previous.key
+    return _go("page", key=previous.key)
+
+
+def _next(visit: Visit, state: State, part: Section, page_in: forms.PageInput) -> Response | str:
+    """Next: every question of this page that applies must be answered and valid (REDCap-like)."""
+    problems = state.problems.get(part.key, {})
+    if problems:
+        return _render_page(visit, part, state, page_in, problems)
+    shown = flow.shown_questions(part, state.values)
+    unseen = {
+        key
+        for key, on in shown.items()
+        if on
+        and page_in.visible is not None
+        and key not in page_in.visible
+        and key in page_in.versions
+        and is_blank(state.values.get(key))
+    }
+    if unseen:
+        return _render_page(visit, part, state, page_in, notes=["more"])
+    following = flow.neighbour(state.order, part.key, +1)
+    if following is None:
+        visit.invitation.current_section = flow.REVIEW
+        return _go("review")
+    visit.invitation.current_section = following.key
+    return _go("page", key=following.key)
+
+
+@dataclass
+class Saved:
+    errors: dict[str, AnswerError]
+    conflicts: dict[str, tuple[Any, int]]
+    result: answers.SaveResult | None = None
+
+
+def _save(visit: Visit, part: Section, state: State, page_in: forms.PageInput) -> Saved:
+    """Store a page's answers with the versions it was drawn with; never overwrite silently."""
+    raw, errors = dict(page_in.raw), dict(page_in.errors)
+    for key in page_in.pending:
+        choice = page_in.choices.get(key)
+        if choice != "mine":
+            raw.pop(key, None)
+        if choice is None:
+            errors[key] = forms.conflict_error()
+        elif choice == "theirs":
+            errors.pop(key, None)
+            page_in.shown[key] = _stored_shown(visit.q.question(key), state.values.get(key))
+    result = answers.record_answers(
+        db.session, visit.invitation, visit.q, raw, actor=ACTOR, expected=page_in.versions
+    )
+    candidate = state.values | result.saved
+    shown = flow.shown_questions(part, candidate)
+    errors |= {key: error for key, error in result.errors.items() if shown.get(key, True)}
+    return Saved(errors, result.conflicts, result)
+
+
+def _save_retrying(
+    visit: Visit, part: Section, page_in: forms.PageInput, state: State | None = None
+) -> Saved:
+    """Save; when a parallel request created the same answer first, save again over it.
+
+    The second attempt sees the other request's row, so it reports a conflict (or
+    finds nothing to change) instead of failing (DATA-05).
+    """
+    try:
+        with db.session.begin_nested():
+            return _save(visit, part, state or _state(visit, upto=part.key), page_in)
+    except IntegrityError:
+        db.session.expire_all()
+        return _save(visit, part, _state(visit, upto=part.key), page_in)
+
+
+def _refuse_unknown(visit: Visit, unknown: list[str]) -> tuple[str, int]:
+    """Another form's field names: nothing is written, the attempt is audited (TOK-04)."""
+    db.session.rollback()
+    audit.record(
+        db.session,
+        "answer.refused",
+        study_id=visit.study.id,
+        object_type="invitation",
+        object_id=str(visit.invitation.id),
+        details={"unknown_questions": unknown[:20]},
+        actor_invitation_id=visit.invitation.id,
+        on_behalf_of=f"respondent:{visit.invitation.respondent_id}",
+    )
+    db.session.commit()
+    message = ServiceError("question", "unknown_question", keys=", ".join(unknown[:20])).message
+    return _message_page((message,), 400)
+
+
+# ---------------------------------------------------------------------------- drawing a page
+
+
+def _is_special(value: Any) -> bool:
+    return isinstance(value, str) and value in SPECIAL_LABELS
+
+
+def _stored_shown(question: Question, value: Any) -> tuple[Any, str | None]:
+    """A stored answer as the widget shows it: (value, ticked special)."""
+    if question.type in forms.CHOICES:
+        return value, None
+    if _is_special(value):
+        return None, value
+    return type_of(question).display(question, value, "en") if not is_blank(value) else "", None
+
+
+def _display(visit: Visit, question: Question, value: Any) -> str:
+    """An answer as text in the respondent's language; don't know / refused by name."""
+    if _is_special(value):
+        return str(SPECIAL_LABELS[value])
+    if is_blank(value):
+        return ""
+    try:
+        return type_of(question).display(question, value, visit.language)
+    except (TypeError, ValueError, AttributeError):
+        return str(value)
+
+
+def _typed_display(visit: Visit, question: Question, shown: tuple[Any, str | None]) -> str:
+    value, special = shown
+    if special:
+        return _display(visit, question, special)
+    try:
+        parsed = type_of(question).parse(question, value)
+    except AnswerError:
+        return value if isinstance(value, str) else ""
+    return _display(visit, question, parsed)
+
+
+def _candidate_values(
+    visit: Visit, state: State, page_in: forms.PageInput | None
+) -> dict[str, Any]:
+    """The saved answers with what the page typed on top, for deciding what is shown."""
+    values = dict(state.values)
+    for key, raw in (page_in.raw if page_in else {}).items():
+        question = visit.q.question(key)
+        try:
+            values[key] = type_of(question).parse(question, raw)
+        except AnswerError:
+            continue
+    return values
+
+
+def _render_page(
+    visit: Visit,
+    part: Section,
+    state: State,
+    page_in: forms.PageInput | None = None,
+    errors: Mapping[str, AnswerError] | None = None,
+    conflicts: Mapping[str, tuple[Any, int]] | None = None,
+    notes: list[str] | tuple[str, ...] = (),
+) -> str:
+    errors, conflicts = errors or {}, conflicts or {}
+    candidate = _candidate_values(visit, state, page_in)
+    shown = flow.shown_questions(part, candidate)
+    items = [
+        _item(visit, question, state, page_in, errors, conflicts, not shown[question.key])
+        for question in part.questions
+    ]
+    summary = [item for item in items if item["errors"] and not item["hidden"]]
+    outside = {
+        key: state.values[key] for key in flow.references_outside(part) if key in state.values
+    }
+    return render_template(
+        "responding/page.html",
+        **_labels(),
+        visit=visit,
+        part=part,
+        items=items,
+        summary=summary,
+        notes=[NOTES[note] for note in notes],
+        progress=flow.progress(state.order, part.key),
+        is_first=flow.neighbour(state.order, part.key, -1) is None,
+        outside=outside,
+        visible=",".join(key for key, on in shown.items() if on),
+        today=utcnow().date().isoformat(),
+    )
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    """The special and yes/no labels translated once per page, not once per question."""
+    return {
+        "special_labels": {code: str(label) for code, label in SPECIAL_LABELS.items()},
+        "yes_no_labels": {code: str(label) for code, label in YES_NO_LABELS.items()},
+    }
+
+
+def _item(
+    visit: Visit,
+    question: Question,
+    state: State,
+    page_in: forms.PageInput | None,
+    errors: Mapping[str, AnswerError],
+    conflicts: Mapping[str, tuple[Any, int]],
+    hidden: bool,
+) -> dict[str, Any]:
+    key = question.key
+    typed = page_in.shown.get(key) if page_in else None
+    value, special = typed if typed is not None else _stored_shown(question, state.values.get(key))
+    row = state.rows.get(key)
+    conflict = None
+    if key in conflicts:
+        theirs = _display(visit, question, conflicts[key][0])
+        conflict = (theirs, _typed_display(visit, question, (value, special)))
+    elif page_in and key in page_in.pending and key not in page_in.choices:
+        theirs = _display(visit, question, state.values.get(key))
+        conflict = (theirs, _typed_display(visit, question, (value, special)))
+    error = errors.get(key)
+    return {
+        "q": question,
+        "value": value,
+        "special": special,
+        "version": row.version if row else 0,
+        "hidden": hidden,
+        "tree": flow.relevance_tree(question),
+        "conflict": conflict,
+        "errors": [answer_message(error, question, visit.language)] if error else [],
+        "text": text_in(question.text, visit.language),
+    }
+
+
+# ---------------------------------------------------------------------------- autosave
+
+
+@bp.route("/respond/autosave", methods=["POST"])
+@respondent_page
+def autosave(visit: Visit) -> tuple[Response, int] | Response:
+    """Save one page's answers as the respondent types (JSON; CSRF header; same origin)."""
+    refusal = _autosave_refusal()
+    if refusal is not None:
+        return jsonify(error=refusal[0]), refusal[1]
+    body = request.get_json(silent=True)
+    part = flow.section(visit.q, body.get("section")) if isinstance(body, dict) else None
+    form = forms.fields_to_form(body.get("fields")) if isinstance(body, dict) else None
+    if part is None or form is None:
+        return jsonify(error="malformed"), 400
+    wait = _counted(f"autosave:{visit.invitation.id}", _limit("AUTOSAVE_LIMIT"), 60)
+    if wait:
+        return jsonify(error="busy"), 429, {"Retry-After": str(wait)}
+    if part.key not in {
+        s.key for s in flow.pages(visit.q, answers.answers_of(db.session, visit.invitation))
+    }:
+        return jsonify(error="page"), 409
+    page_in = forms.read_page(visit.q, part, form)
+    if page_in.unknown:
+        _refuse_unknown(visit, page_in.unknown)
+        return jsonify(error="unknown_question", keys=page_in.unknown[:20]), 400
+    saved = _save_retrying(visit, part, page_in)
+    visit.invitation.current_section = part.key
+    rows = answers.answer_rows(db.session, visit.invitation)
+    unsettled = set(saved.errors) | set(saved.conflicts)  # their versions must not move on
+    return jsonify(
+        saved=sorted(saved.result.saved) if saved.result else [],
+        versions={
+            key: rows[key].version
+            for key in page_in.versions
+            if key in rows and key not in unsettled
+        },
+        errors={
+            key: answer_message(error, visit.q.question(key), visit.language)
+            for key, error in saved.errors.items()
+        },
+        conflicts=sorted(saved.conflicts),
+    )
+
+
+def _autosave_refusal() -> tuple[str, int] | None:
+    """JSON only, from our own pages only, with the page's CSRF token in a header (CSRF-03)."""
+    if request.mimetype != "application/json":
+        return "content_type", 415
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site != "same-origin":
+        return "origin", 403
+    origin = request.headers.get("Origin")
+    if origin is not None and origin not in _own_origins():
+        return "origin", 403
+    if not _csrf_ok(request.headers.get("X-CSRFToken")):
+        return "csrf", 400
+    return None
+
+
+def _from_our_page() -> bool:
+    """Whether the browser says the request came from one of our pages."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    return request.headers.get("Origin") in _own_origins()
+
+
+def _own_origins() -> set[str]:
+    origins = {request.host_url.rstrip("/")}
+    base = urlsplit(current_app.config.get("BASE_URL") or "")
+    if base.scheme and base.netloc:
+        origins.add(f"{base.scheme}://{base.netloc}")
+    return origins
+
+
+# ---------------------------------------------------------------------------- review, submit
+
+
+@bp.route("/respond/review", methods=["GET", "POST"])
+@respondent_page
+def review(visit: Visit) -> Response | str:
+    """Every answer by section with Change links; Submit (once, whatever is clicked)."""
+    state = _state(visit)
+    if state.unfinished is not None and visit.invitation.current_section != flow.REVIEW:
+        return _go("index")
+    notes: list[Any] = []
+    if request.method == "POST":
+        if not _csrf_ok(request.form.get("csrf_token")):
+            notes.append(NOTES["csrf"])
+        else:
+            _set_language(visit, forms.language_of(request.form))
+            if request.form.get("_nav") != "submit":
+                return _go("review")
+            try:
+                answers.submit(db.session, visit.invitation, visit.q, actor=ACTOR)
+            except ServiceError as error:
+                if error.code != "incomplete":
+                    return _go("index")
+                notes.append(_l("Some answers are missing or need attention. Please see below."))
+            else:
+                return _go("thanks")  # the first submit and every repeat alike (DATA-03)
+    sections = _answer_list(visit, state)
+    return render_template(
+        "responding/review.html",
+        visit=visit,
+        sections=sections,
+        problems=[item for part in sections for item in part["items"] if item["error"]],
+        notes=notes,
+    )
+
+
+def _answer_list(visit: Visit, state: State) -> list[dict[str, Any]]:
+    """The answers that count, by section that applies, as the respondent reads them."""
+    listing = []
+    for part in state.order:
+        shown = flow.shown_questions(part, state.values)
+        problems = state.problems.get(part.key, {})
+        items = [
+            {
+                "q": question,
+                "text": text_in(question.text, visit.language),
+                "value": _display(visit, question, state.values.get(question.key)),
+                "special": _is_special(state.values.get(question.key)),
+                "error": answer_message(problems[question.key], question, visit.language)
+                if question.key in problems
+                else None,
+            }
+            for question in part.questions
+            if question.is_answerable and shown[question.key]
+        ]
+        listing.append({"part": part, "title": text_in(part.title, visit.language), "items": items})
+    return listing
+
+
+@bp.route("/respond/thanks", methods=["GET", "POST"])
+@respondent_page
+def thanks(visit: Visit) -> Response | str:
+    """After submitting: thanks, the closing text and the answers, read-only."""
+    notes = []
+    if request.method == "POST":
+        if _csrf_ok(request.form.get("csrf_token")):
+            _set_language(visit, forms.language_of(request.form))
+            return _go("thanks")
+        notes.append(NOTES["csrf"])
+    state = _state(visit)
+    return render_template(
+        "responding/thanks.html", visit=visit, sections=_answer_list(visit, state), notes=notes
+    )
+
+
+@bp.route("/respond/decline", methods=["GET", "POST"])
+@respondent_page
+def decline(visit: Visit) -> Response | str:
+    """Decline to take part, after a confirmation; reminders stop."""
+    notes = []
+    if request.method == "POST" and visit.invitation.state != "declined":
+        if not _csrf_ok(request.form.get("csrf_token")):
+            notes.append(NOTES["csrf"])
+        else:
+            _set_language(visit, forms.language_of(request.form))
+            if request.form.get("_nav") == "decline":
+                answers.decline(db.session, visit.invitation)
+            return _go("decline")
+    return render_template("responding/decline.html", visit=visit, notes=notes)

@@ -1,0 +1,399 @@
+/* The respondent's page, improved when scripts run; everything works without it.
+ *
+ * - Live relevance: questions carry their `relevant` expression as a JSON tree
+ *   (survey/core/expressions.py, Expression.to_json) in data-relevant; this file
+ *   evaluates it with the same XPath value rules as the server and hides or shows
+ *   the question. The server stays authoritative on every save.
+ * - Autosave: ~1.5 s after the last change the page's fields are POSTed as JSON to
+ *   the form's data-autosave address with the CSRF token in X-CSRFToken; the answer
+ *   versions that come back keep the page's optimistic lock current.
+ * - Focus moves to the error summary; don't know / refused exclude other choices;
+ *   Submit is sent once (the server is idempotent anyway).
+ */
+(function () {
+  "use strict";
+
+  // ------------------------------------------------------------------ values (XPath 1.0)
+  var NUMERIC = /^\s*-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*$/;
+  var DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+  var SPECIALS = ["dk", "rf"];
+  var DAY = 86400000;
+
+  function answerValue(value) {
+    if (value === null || value === undefined) return "";
+    if (typeof value === "string") return SPECIALS.indexOf(value) >= 0 ? "" : value;
+    if (typeof value === "boolean" || typeof value === "number") return value;
+    if (Array.isArray(value)) {
+      return value.map(function (item) { return toString(answerValue(item)); })
+        .filter(function (item) { return item !== ""; }).join(" ");
+    }
+    return String(value);
+  }
+
+  function days(text) {
+    var parts = text.split("-").map(Number);
+    var time = Date.UTC(parts[0], parts[1] - 1, parts[2]);
+    var date = new Date(time);
+    if (parts[0] < 1 || date.getUTCFullYear() !== parts[0] || date.getUTCMonth() !== parts[1] - 1 ||
+        date.getUTCDate() !== parts[2]) {
+      return NaN;
+    }
+    return Math.round(time / DAY);
+  }
+
+  function toNumber(value) {
+    if (typeof value === "boolean") return value ? 1 : 0;
+    if (typeof value === "number") return value;
+    if (NUMERIC.test(value)) return parseFloat(value.trim());
+    if (DATE.test(value.trim())) return days(value.trim());
+    return NaN;
+  }
+
+  function plain(number) {
+    // Python's format(Decimal(repr(x)), "f"): the shortest digits, never an exponent.
+    var text = String(number);
+    var match = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+    if (!match) return text;
+    var digits = match[2] + (match[3] || "");
+    var point = 1 + parseInt(match[4], 10);
+    if (point <= 0) return match[1] + "0." + "0".repeat(-point) + digits;
+    if (point >= digits.length) return match[1] + digits + "0".repeat(point - digits.length);
+    return match[1] + digits.slice(0, point) + "." + digits.slice(point);
+  }
+
+  function formatNumber(number) {
+    if (Number.isNaN(number)) return "NaN";
+    if (!Number.isFinite(number)) return number > 0 ? "Infinity" : "-Infinity";
+    if (Number.isInteger(number)) return BigInt(number).toString();
+    return plain(number);
+  }
+
+  function toString(value) {
+    if (typeof value === "boolean") return value ? "true" : "false";
+    if (typeof value === "number") return formatNumber(value);
+    return value;
+  }
+
+  function toBoolean(value) {
+    if (typeof value === "number") return !(value === 0 || Number.isNaN(value));
+    return Boolean(value);
+  }
+
+  function equals(left, right) {
+    if (typeof left === "boolean" || typeof right === "boolean") {
+      return toBoolean(left) === toBoolean(right);
+    }
+    if (typeof left === "number" || typeof right === "number") {
+      return toNumber(left) === toNumber(right);
+    }
+    return left === right;
+  }
+
+  function isDate(value) { return typeof value === "string" && DATE.test(value); }
+
+  function relational(test) {
+    return function (left, right) {
+      if (isDate(left) && isDate(right)) return test(left, right);
+      return test(toNumber(left), toNumber(right));
+    };
+  }
+
+  function divide(left, right) {
+    if (right === 0) {
+      if (left === 0 || Number.isNaN(left)) return NaN;
+      return (left < 0 ? -Infinity : Infinity) * (Object.is(right, -0) ? -1 : 1);
+    }
+    return left / right;
+  }
+
+  function modulo(left, right) {
+    if (right === 0 || !Number.isFinite(left)) return NaN;
+    return left % right; // keeps the dividend's sign, like XPath and fmod
+  }
+
+  function arithmetic(op) {
+    return function (left, right) { return op(toNumber(left), toNumber(right)); };
+  }
+
+  var OPERATORS = {
+    "=": equals,
+    "!=": function (l, r) { return !equals(l, r); },
+    "<": relational(function (a, b) { return a < b; }),
+    "<=": relational(function (a, b) { return a <= b; }),
+    ">": relational(function (a, b) { return a > b; }),
+    ">=": relational(function (a, b) { return a >= b; }),
+    "+": arithmetic(function (a, b) { return a + b; }),
+    "-": arithmetic(function (a, b) { return a - b; }),
+    "*": arithmetic(function (a, b) { return a * b; }),
+    "div": arithmetic(divide),
+    "mod": arithmetic(modulo)
+  };
+
+  function words(value) { return toString(value).split(/\s+/).filter(Boolean); }
+
+  var FUNCTIONS = {
+    "selected": function (env, value, code) {
+      return words(value).indexOf(toString(code).trim()) >= 0;
+    },
+    "count-selected": function (env, value) { return words(value).length; },
+    "string-length": function (env, value) { return Array.from(toString(value)).length; },
+    "today": function (env) { return env.today; },
+    "true": function () { return true; },
+    "false": function () { return false; },
+    "not": function (env, value) { return !toBoolean(value); },
+    "number": function (env, value) { return toNumber(value); },
+    "string": function (env, value) { return toString(value); },
+    "int": function (env, value) {
+      var number = toNumber(value);
+      return Number.isFinite(number) ? Math.trunc(number) : number;
+    },
+    "if": function (env, test, then, other) { return toBoolean(test) ? then : other; },
+    "coalesce": function (env, first, second) { return first === "" ? second : first; },
+    "regex": function (env, value, pattern) {
+      return new RegExp(toString(pattern)).test(toString(value)); // may throw: see relevant()
+    }
+  };
+
+  function evaluate(node, env) {
+    var kind = node[0];
+    if (kind === "num" || kind === "str") return node[1];
+    if (kind === "ref") return answerValue(env.answers[node[1]]);
+    if (kind === "cur") return answerValue(env.current);
+    if (kind === "neg") return -toNumber(evaluate(node[1], env));
+    if (kind === "call") {
+      var args = node.slice(2).map(function (arg) { return evaluate(arg, env); });
+      return FUNCTIONS[node[1]].apply(null, [env].concat(args));
+    }
+    var left = evaluate(node[1], env);
+    if (kind === "and") return toBoolean(left) ? toBoolean(evaluate(node[2], env)) : false;
+    if (kind === "or") return toBoolean(left) ? true : toBoolean(evaluate(node[2], env));
+    return OPERATORS[kind](left, evaluate(node[2], env));
+  }
+
+  function relevant(tree, env) {
+    try {
+      return toBoolean(evaluate(tree, env));
+    } catch (error) {
+      return true; // an expression this browser cannot evaluate: show it, the server decides
+    }
+  }
+
+  // ------------------------------------------------------------------ the page's answers
+  var form = document.getElementById("page");
+
+  function folded(text) {
+    return text.normalize("NFKC").replace(/\u2212/g, "-").trim();
+  }
+
+  function checked(wrapper, name) {
+    return Array.prototype.filter.call(
+      wrapper.querySelectorAll("input[name=\"" + CSS.escape(name) + "\"]"),
+      function (input) { return input.checked; }
+    ).map(function (input) { return input.value; });
+  }
+
+  function valueOf(wrapper) {
+    var key = wrapper.dataset.key;
+    var type = wrapper.dataset.type;
+    if (type === "note") return undefined;
+    if (type === "multi") {
+      var codes = checked(wrapper, key);
+      return codes.some(function (code) { return SPECIALS.indexOf(code) >= 0; }) ? "" : codes;
+    }
+    if (type === "single" || type === "yesno" || type === "scale") {
+      var chosen = checked(wrapper, key);
+      return chosen.length ? chosen[0] : null;
+    }
+    if (checked(wrapper, key + "__special").length) return "";
+    var field = wrapper.querySelector("[name=\"" + CSS.escape(key) + "\"]");
+    var text = field ? field.value : "";
+    if (type === "integer" || type === "number" || type === "year") {
+      var number = folded(text);
+      if (number === "") return null;
+      return /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/.test(number) ? parseFloat(number) : number;
+    }
+    if (type === "date") return folded(text) || null;
+    return text === "" ? null : text;
+  }
+
+  function pageAnswers(wrappers, outside) {
+    var answers = Object.assign({}, outside);
+    wrappers.forEach(function (wrapper) {
+      var value = valueOf(wrapper);
+      if (value !== undefined) answers[wrapper.dataset.key] = value;
+    });
+    return answers;
+  }
+
+  // ------------------------------------------------------------------ live relevance
+  function setUpRelevance() {
+    var wrappers = Array.prototype.slice.call(form.querySelectorAll("[data-key]"));
+    var conditional = wrappers.filter(function (w) { return w.hasAttribute("data-relevant"); });
+    var outside = JSON.parse(form.dataset.answers || "{}");
+    var shownField = form.querySelector("input[name=_shown]");
+    var trees = new Map();
+    conditional.forEach(function (w) { trees.set(w, JSON.parse(w.dataset.relevant)); });
+
+    function update() {
+      var env = { answers: pageAnswers(wrappers, outside), current: null, today: form.dataset.today };
+      conditional.forEach(function (w) { w.hidden = !relevant(trees.get(w), env); });
+      if (shownField) {
+        shownField.value = wrappers.filter(function (w) { return !w.hidden; })
+          .map(function (w) { return w.dataset.key; }).join(",");
+      }
+    }
+    if (conditional.length) {
+      form.addEventListener("input", update);
+      form.addEventListener("change", update);
+      update();
+    }
+  }
+
+  // ------------------------------------------------------------------ don't know / refused
+  function setUpSpecials() {
+    form.addEventListener("change", function (event) {
+      var input = event.target;
+      if (!input.checked || input.type !== "checkbox") return;
+      var wrapper = input.closest("[data-key]");
+      if (!wrapper) return;
+      var key = wrapper.dataset.key;
+      if (input.name === key + "__special") {
+        uncheck(wrapper, key + "__special", input);
+      } else if (input.name === key && wrapper.dataset.type === "multi") {
+        var special = input.hasAttribute("data-special");
+        wrapper.querySelectorAll("input[name=\"" + CSS.escape(key) + "\"]").forEach(function (other) {
+          if (other !== input && (special || other.hasAttribute("data-special"))) other.checked = false;
+        });
+      }
+    });
+    form.addEventListener("input", function (event) {
+      var input = event.target;
+      var wrapper = input.closest && input.closest("[data-key]");
+      if (wrapper && input.name === wrapper.dataset.key && input.value.trim() !== "" &&
+          (input.tagName === "TEXTAREA" || input.type === "text" || input.type === "date")) {
+        uncheck(wrapper, wrapper.dataset.key + "__special", null);
+      }
+    });
+  }
+
+  function uncheck(wrapper, name, keep) {
+    wrapper.querySelectorAll("input[name=\"" + CSS.escape(name) + "\"]").forEach(function (box) {
+      if (box !== keep) box.checked = false;
+    });
+  }
+
+  // ------------------------------------------------------------------ autosave
+  function setUpAutosave() {
+    var status = document.getElementById("save-status");
+    var token = form.querySelector("input[name=csrf_token]").value;
+    var timer = null;
+    var inFlight = false;
+    var dirty = false;
+    var waitingSubmit = null;
+    var skip = { csrf_token: 1, _ui: 1, _nav: 1, _lang: 1 };
+
+    function say(kind) {
+      status.textContent = status.dataset[kind] || "";
+      status.classList.toggle("problem", kind !== "saved" && kind !== "saving");
+    }
+
+    function fields() {
+      var list = [];
+      new FormData(form).forEach(function (value, name) {
+        if (!skip[name] && typeof value === "string") list.push([name, value]);
+      });
+      return list;
+    }
+
+    function applyVersions(versions) {
+      Object.keys(versions || {}).forEach(function (key) {
+        var field = form.querySelector("input[name=\"" + CSS.escape("_v." + key) + "\"]");
+        if (field) field.value = String(versions[key]);
+      });
+    }
+
+    function finished(kind) {
+      inFlight = false;
+      if (kind) say(kind);
+      if (waitingSubmit !== null) {
+        var submitter = waitingSubmit;
+        waitingSubmit = null;
+        form.requestSubmit(submitter || undefined);
+      } else if (dirty) {
+        schedule();
+      }
+    }
+
+    function save(keepalive) {
+      if (inFlight) { schedule(); return; }
+      inFlight = true;
+      dirty = false;
+      say("saving");
+      fetch(form.dataset.autosave, {
+        method: "POST",
+        credentials: "same-origin",
+        keepalive: Boolean(keepalive),
+        headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token },
+        body: JSON.stringify({ section: form.dataset.section, fields: fields() })
+      }).then(function (response) {
+        if (response.status === 401) return finished("session");
+        if (!response.ok) return finished("failed");
+        return response.json().then(function (data) {
+          applyVersions(data.versions);
+          if (data.conflicts && data.conflicts.length) return finished("conflict");
+          finished(Object.keys(data.errors || {}).length ? "failed" : "saved");
+        });
+      }).catch(function () { finished("failed"); });
+    }
+
+    function schedule() {
+      clearTimeout(timer);
+      timer = setTimeout(save, 1500);
+    }
+
+    function changed(event) {
+      if (event.target.name === "_lang" || event.target.name === "_nav") return;
+      dirty = true;
+      schedule();
+    }
+
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
+    form.addEventListener("submit", function (event) {
+      clearTimeout(timer);
+      if (inFlight) { // let the save land first, so the page posts current versions
+        event.preventDefault();
+        waitingSubmit = event.submitter || null;
+      }
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden" && dirty) { clearTimeout(timer); save(true); }
+    });
+  }
+
+  // ------------------------------------------------------------------ small things
+  function setUpOnce() {
+    form.addEventListener("submit", function (event) {
+      var submitter = event.submitter;
+      if (!submitter || !submitter.hasAttribute("data-once") || event.defaultPrevented) return;
+      if (form.dataset.sent) { event.preventDefault(); return; }
+      form.dataset.sent = "1";
+    });
+  }
+
+  function focusSummary() {
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+  }
+
+  if (form) {
+    setUpSpecials();
+    setUpRelevance();
+    if (form.dataset.autosave && window.fetch) setUpAutosave();
+    setUpOnce();
+  }
+  focusSummary();
+
+  // For tests of the evaluator in a browser: the same rules as survey/core/expressions.py.
+  window.surveyExpressions = { evaluate: evaluate, answerValue: answerValue, toString: toString };
+})();

@@ -1,0 +1,155 @@
+"""Parallel requests against a real server on SQLite and PostgreSQL (DATA-03/04/05, DATA-06).
+
+The test client shares one connection and rolls back, so these tests serve the app
+from a thread on a scratch database with real commits (tests/e2e/live.py) and send
+real HTTP requests from a thread pool.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import re
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from survey.audit import AuditEntry
+from survey.db import db
+from survey.responding.models import Answer
+from survey.rounds.models import Invitation
+from tests.e2e.live import BACKENDS, Live, scratch_database, seed_into, serve
+from tests.responding.test_flow import browser_fields
+
+PARALLEL = 20
+
+
+@pytest.fixture(params=BACKENDS)
+def live(request, app, tmp_path):
+    """A served app on a scratch database of each backend, seeded with one pair."""
+    with (
+        scratch_database(request.param, tmp_path) as url,
+        serve(url, restore_url=app.config["DATABASE_URL"]) as served,
+    ):
+        seed_into(served)
+        yield served
+
+
+class Respondent:
+    """A browser: a cookie jar, and forms filled in like a person would."""
+
+    def __init__(self, live: Live, link) -> None:  # noqa: ANN001
+        self.live, self.http = live, requests.Session()
+        opened = self.http.get(live.url + live.path(link), allow_redirects=False, timeout=30)
+        assert opened.status_code == 303, opened.status_code
+
+    def fields(self, path: str):  # noqa: ANN201
+        page = self.http.get(self.live.url + path, allow_redirects=False, timeout=30)
+        assert page.status_code == 200, (path, page.status_code)
+        return browser_fields(page.text)
+
+    def press(self, path: str, nav: str = "next", **answers) -> requests.Response:  # noqa: ANN003
+        fields = self.fields(path)
+        for key, value in answers.items():
+            fields.setlist(key, value if isinstance(value, list) else [value])
+        fields["_nav"] = nav
+        return self.http.post(self.live.url + path, data=fields, allow_redirects=False, timeout=30)
+
+    def clone(self) -> requests.Session:
+        other = requests.Session()
+        other.cookies.update(self.http.cookies)
+        return other
+
+
+def complete(person: Respondent) -> None:
+    person.press("/respond/welcome", nav="start")
+    person.press("/respond/p/basics", established="1986", training="yes", sectors=["water"])
+    done = person.press("/respond/p/exchanges", sent="2", received="3")
+    assert done.headers["Location"].endswith("/respond/review")
+
+
+def count(live: Live, model, *conditions) -> int:  # noqa: ANN001
+    with live.app.app_context():
+        try:
+            return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+        finally:
+            db.session.remove()
+
+
+def test_parallel_submits_submit_exactly_once(live):
+    link = live.links[0]
+    person = Respondent(live, link)
+    complete(person)
+    fields = person.fields("/respond/review")
+    fields["_nav"] = "submit"
+
+    def submit(_: int) -> tuple[int, str]:
+        response = person.clone().post(
+            live.url + "/respond/review", data=fields, allow_redirects=False, timeout=60
+        )
+        return response.status_code, response.headers.get("Location", "")
+
+    with concurrent.futures.ThreadPoolExecutor(PARALLEL) as pool:
+        results = list(pool.map(submit, range(PARALLEL)))
+    assert results == [(303, "/respond/thanks")] * PARALLEL
+    assert count(live, AuditEntry, AuditEntry.action == "invitation.submit") == 1
+    assert count(live, Invitation, Invitation.state == "submitted") == 1
+    thanks = person.http.get(live.url + "/respond/thanks", timeout=30)
+    assert thanks.status_code == 200
+    assert "Your answers have been submitted." in thanks.text
+    replay = person.clone().post(live.url + "/respond/review", data=fields, timeout=30)
+    assert replay.status_code == 200
+    assert replay.url.endswith("/respond/thanks")
+    assert count(live, AuditEntry, AuditEntry.action == "invitation.submit") == 1
+
+
+def test_parallel_first_saves_make_one_answer_and_no_error(live):
+    person = Respondent(live, live.links[0])
+    person.press("/respond/welcome", nav="start")
+    fields = person.fields("/respond/p/basics")
+    token = fields["csrf_token"]
+
+    def save(number: int) -> tuple[int, dict]:
+        body = {
+            "section": "basics",
+            "fields": [["established", str(1980 + number)], ["_v.established", "0"]],
+        }
+        response = person.clone().post(
+            live.url + "/respond/autosave",
+            json=body,
+            headers={"X-CSRFToken": token, "Origin": live.url},
+            timeout=60,
+        )
+        return response.status_code, response.json()
+
+    with concurrent.futures.ThreadPoolExecutor(PARALLEL) as pool:
+        results = list(pool.map(save, range(PARALLEL)))
+    assert {status for status, _ in results} == {200}, results
+    winners = [body for _, body in results if body["saved"]]
+    assert len(winners) == 1  # the others were told about the newer answer
+    assert sum(1 for _, body in results if body["conflicts"] == ["established"]) == PARALLEL - 1
+    assert count(live, Answer, Answer.question_key == "established") == 1
+    assert count(live, AuditEntry, AuditEntry.action == "answer.save") == 1
+
+
+def test_two_tabs_submitting_give_one_submission(live):
+    person = Respondent(live, live.links[1])
+    complete(person)
+    first_tab, second_tab = person.fields("/respond/review"), person.fields("/respond/review")
+    for tab in (first_tab, second_tab):
+        tab["_nav"] = "submit"
+        response = person.http.post(live.url + "/respond/review", data=tab, allow_redirects=False)
+        assert response.headers["Location"] == "/respond/thanks"
+    assert count(live, AuditEntry, AuditEntry.action == "invitation.submit") == 1
+
+
+def test_access_log_of_a_real_server_carries_no_token(live, caplog):
+    link = live.links[0]
+    token = live.path(link).removeprefix("/r/")
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        requests.get(live.url + live.path(link), allow_redirects=False, timeout=30)
+        requests.get(live.url + "/r/" + "Z" * 43, allow_redirects=False, timeout=30)
+    lines = [record.getMessage() for record in caplog.records if record.name == "werkzeug"]
+    assert any(re.search(r"/r/\[redacted\]", line) for line in lines), lines
+    assert not any(token in line or "Z" * 43 in line for line in lines), lines
