@@ -43,7 +43,25 @@ def _fresh(url: str) -> None:
         engine.dispose()
 
 
-def populate(n_pairs: int, seed: int):  # noqa: ANN201
+def _side_answers(
+    rng: random.Random,
+    q,
+    first: dict[int, dict],
+    pair_id: int,  # noqa: ANN001
+    disagreement: float,
+) -> dict:
+    """Side A answers at random; side B repeats each answer except for a share of them."""
+    if pair_id not in first:
+        first[pair_id] = make_answers(rng, q)
+        return first[pair_id]
+    other = make_answers(rng, q)
+    return {
+        key: other.get(key, value) if rng.random() < disagreement else value
+        for key, value in first.pop(pair_id).items()
+    }
+
+
+def populate(n_pairs: int, seed: int, disagreement: float = 0.1):  # noqa: ANN201
     """Study, pairs, sides, respondents, an open round pinned to a 60-question version, answers."""
     from survey.core.questionnaire import Questionnaire
     from survey.models import Answer, Invitation, Pair, PairSide, Respondent, RoundPair  # noqa: F401
@@ -100,11 +118,17 @@ def populate(n_pairs: int, seed: int):  # noqa: ANN201
         ],
     )
     invitations = list(
-        db.session.execute(select(Invitation.id).where(Invitation.round_id == round_.id))
+        db.session.execute(
+            select(Invitation.id, Invitation.pair_id)
+            .where(Invitation.round_id == round_.id)
+            .order_by(Invitation.pair_id, Invitation.side_id)
+        )
     )
     batch: list[dict] = []
-    for (invitation_id,) in invitations:
-        for key, value in make_answers(rng, q).items():
+    first: dict[int, dict] = {}
+    for invitation_id, pair_id in invitations:
+        given = _side_answers(rng, q, first, pair_id, disagreement)
+        for key, value in given.items():
             batch.append(
                 {
                     "invitation_id": invitation_id,
@@ -170,13 +194,13 @@ def repair_one(round_id: int, q) -> float:  # noqa: ANN001
     return time.perf_counter() - start
 
 
-def run(n_pairs: int, url: str, seed: int) -> dict[str, float]:
+def run(n_pairs: int, url: str, seed: int, disagreement: float) -> dict[str, float]:
     _fresh(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "b" * 40, "LINK_KEY": "k" * 40})
     with app.app_context():
         app.test_cli_runner().invoke(args=["db", "upgrade"])
         with writing():
-            round_id, q = populate(n_pairs, seed)
+            round_id, q = populate(n_pairs, seed, disagreement)
         timings = {}
         start = time.perf_counter()
         read_floor(round_id)
@@ -194,13 +218,24 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, nargs="+", default=[10_000, 20_000])
     parser.add_argument("--seed", type=int, default=2009)
+    parser.add_argument(
+        "--disagreement",
+        type=float,
+        default=0.1,
+        help="Share of side B's answers drawn afresh instead of repeating A's.",
+    )
     args = parser.parse_args(argv)
     url = os.environ.get("SURVEY_BENCH_DATABASE_URL")
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         for n in args.pairs:
-            results[n] = run(n, url or f"sqlite:///{folder}/bench-{n}.sqlite", args.seed)
-    print(f"backend: {'PostgreSQL' if url else 'SQLite'}; 60 compared questions per pair")
+            results[n] = run(
+                n, url or f"sqlite:///{folder}/bench-{n}.sqlite", args.seed, args.disagreement
+            )
+    print(
+        f"backend: {'PostgreSQL' if url else 'SQLite'}; 60 compared questions per pair; "
+        f"{args.disagreement:.0%} of side B's answers drawn afresh"
+    )
     print(
         f"{'pairs':>8} {'read floor s':>13} {'compare s':>10} {'× floor':>8} {'re-compare ms':>14}"
     )

@@ -15,6 +15,9 @@ def test_demo_sets_up_database_account_and_sample_study(tmp_path, app):
         result = demo.test_cli_runner().invoke(args=["demo", "--no-serve"])
         assert result.exit_code == 0, result.output
         assert "e-mail:   demo@example.org" in result.output
+        link = result.output.split("Respondent links")[1].split(": http://127.0.0.1:5000")[1]
+        respondent = demo.test_client().get(link.split()[0])
+        assert respondent.status_code == 303  # the link works: exchanged for a session
         password = result.output.split("password: ")[1].split()[0]
         client = demo.test_client()
         assert login(client, "demo@example.org", password).status_code == 302

@@ -29,7 +29,7 @@ QUESTIONNAIRE = Path(__file__).resolve().parents[2] / "questionnaires" / "sister
 PAIRS = Path(__file__).resolve().parent / "pairs.csv"
 DEMO_ROUND = "Interviews 2009-2010"
 OPENS = dt.datetime(2009, 6, 1, 13, 0, tzinfo=dt.UTC)
-CLOSES = dt.datetime(2010, 6, 30, 21, 0, tzinfo=dt.UTC)
+CLOSES = None  # still open, so the demo's respondent links can be tried
 DEMO_STUDY = "sister-cities"
 DEMO_TITLE = {
     "en": "Sino-U.S. sister city relations",
@@ -50,13 +50,20 @@ def demo_command(port: int, no_serve: bool) -> None:
     """Set up the embedded database with the sample study, print the login, and serve."""
     from survey.cli import upgrade_database
 
+    if current_app.config["BASE_URL"] == "http://127.0.0.1:5000":  # the default: follow --port
+        current_app.config["BASE_URL"] = f"http://127.0.0.1:{port}"
     upgrade_database()
     with writing():
         password = load_demo()
+        links = open_links()
         db.session.commit()
     click.echo(f"Database: {current_app.config['DATABASE_URL']}")
     click.echo(f"Sign in at http://127.0.0.1:{port}/login")
     click.echo(f"  e-mail:   {DEMO_EMAIL}\n  password: {password}")
+    if links:
+        click.echo("Respondent links of sides that have not submitted yet (try the form):")
+        for label, link in links:
+            click.echo(f"  {label}: {link}")
     if not no_serve:
         current_app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
 
@@ -83,6 +90,23 @@ def load_demo() -> str:
     if db.session.scalar(select(Round.id).where(Round.study_id == study.id)) is None:
         load_interviews(study, user)
     return password
+
+
+def open_links() -> list[tuple[str, str]]:
+    """The links of the demo round's sides that have not submitted, to try the form."""
+    round_ = db.session.scalar(
+        select(Round).join(Study, Study.id == Round.study_id).where(Study.slug == DEMO_STUDY)
+    )
+    if round_ is None:
+        return []
+    return [
+        (
+            f"{row.pair.code} ({row.side.code}, {row.respondent.language})",
+            rounds.link_of(row.invitation),
+        )
+        for row in rounds.invitation_rows(db.session, round_)
+        if row.invitation.state != "submitted"
+    ]
 
 
 def load_interviews(study: Study, user: User) -> None:
