@@ -82,6 +82,7 @@ def _template_globals() -> dict[str, Any]:
         "state_names": templating.STATE_NAMES,
         "mail_state_names": templating.MAIL_STATE_NAMES,
         "outcome_names": templating.OUTCOME_NAMES,
+        "plain_value": templating.plain_value,
     }
 
 

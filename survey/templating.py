@@ -71,3 +71,12 @@ OUTCOME_NAMES = {
     "skipped": _l("skipped"),
     "review": _l("for review"),
 }
+
+
+def plain_value(value: object) -> str:
+    """A stored answer as short text for tables: codes joined by '; ', nothing for None."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    return str(value)

@@ -30,3 +30,22 @@ def test_demo_sets_up_database_account_and_sample_study(tmp_path, app):
         assert login(demo.test_client(), "demo@example.org", password).status_code == 200
     finally:
         db.configure(app.config["DATABASE_URL"])
+
+
+def test_demo_serves_on_the_given_port(tmp_path, app, monkeypatch):
+    """app.run() is a no-op inside the flask CLI; the demo must really serve."""
+    served = {}
+    monkeypatch.setattr(
+        "werkzeug.serving.run_simple",
+        lambda host, port, application, **kw: served.update(host=host, port=port),
+    )
+    url = f"sqlite:///{tmp_path / 'serve.sqlite'}"
+    demo = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": SECRET})
+    demo.instance_path = str(tmp_path)
+    try:
+        result = demo.test_cli_runner().invoke(args=["demo", "--port", "5099"])
+        assert result.exit_code == 0, result.output
+        assert served == {"host": "127.0.0.1", "port": 5099}
+        assert "http://127.0.0.1:5099/r/" in result.output
+    finally:
+        db.configure(app.config["DATABASE_URL"])

@@ -65,7 +65,10 @@ def demo_command(port: int, no_serve: bool) -> None:
         for label, link in links:
             click.echo(f"  {label}: {link}")
     if not no_serve:
-        current_app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+        # app.run() refuses to serve inside the flask CLI; serve with werkzeug directly.
+        from werkzeug.serving import run_simple
+
+        run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True)
 
 
 def load_demo() -> str:
