@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Length
 
 
@@ -14,3 +14,10 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Logout is a POST with a CSRF token, never a GET."""
+
+
+class SettingsForm(FlaskForm):
+    """The researcher's own language and time zone (times are shown in it, with the offset)."""
+
+    language = SelectField(_l("Language"), validators=[DataRequired()])
+    timezone = SelectField(_l("Time zone"), validators=[DataRequired()])

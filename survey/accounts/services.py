@@ -143,3 +143,27 @@ def set_password(session: Session, user: User, password: str) -> None:
     user.session_version += 1
     user.failed_logins, user.locked_until = 0, None
     audit.record(session, "user.password_set", object_type="user", object_id=str(user.id))
+
+
+def update_settings(session: Session, user: User, *, language: str, timezone: str) -> None:
+    """Save the researcher's language and time zone (audited)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from survey.i18n import LOCALES
+
+    if language not in LOCALES:
+        raise ServiceError("language", "bad_language", language=language)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ServiceError("timezone", "bad_choice", value=timezone, allowed="IANA") from error
+    before = {"language": user.language, "timezone": user.timezone}
+    user.language, user.timezone = language, timezone
+    audit.record(
+        session,
+        "user.settings",
+        actor_user_id=user.id,
+        object_type="user",
+        object_id=str(user.id),
+        details={"before": before, "after": {"language": language, "timezone": timezone}},
+    )

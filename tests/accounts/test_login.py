@@ -152,3 +152,32 @@ def test_login_page_keeps_next_from_the_redirect(client):
     assert response.status_code == 302
     page = text_of(client.get(response.headers["Location"]))
     assert 'value="/questionnaires/"' in page
+
+
+def test_settings_change_language_and_time_zone(client, make_user, session):
+    from survey.templating import local_time
+
+    user = make_user("tz@example.org")
+    login(client, user.email)
+    token = csrf_token(client, "/account")
+    response = client.post(
+        "/account", data={"csrf_token": token, "language": "zh_Hant", "timezone": "Asia/Shanghai"}
+    )
+    assert response.status_code == 302
+    saved = session.get(User, user.id)
+    assert (saved.language, saved.timezone) == ("zh_Hant", "Asia/Shanghai")
+    assert '<html lang="zh-Hant">' in text_of(client.get("/account"))
+    bad = client.post(
+        "/account", data={"csrf_token": token, "language": "xx", "timezone": "Mars/Base"}
+    )
+    assert bad.status_code == 200
+    assert session.get(User, user.id).timezone == "Asia/Shanghai"
+    import datetime as dt
+
+    with client.application.test_request_context():
+        from flask import g
+
+        g.user = saved
+        shown = local_time(dt.datetime(2009, 11, 1, 7, 30, tzinfo=dt.UTC))
+    assert shown.startswith("2009-11-01 15:30")
+    assert "UTC+0800" in shown
