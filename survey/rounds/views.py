@@ -18,6 +18,8 @@ from survey.errors import NotFoundError, ServiceError
 from survey.questionnaires import services as questionnaires
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding import services as answers
+from survey.responding.forms import read_page
+from survey.responding.messages import answer_message
 from survey.rounds import bp, entry, services
 from survey.rounds.forms import ActionForm, EntryForm, RoundForm
 from survey.rounds.models import Invitation, Round
@@ -286,16 +288,18 @@ def _save_entry(invitation: Invitation, q, form: EntryForm):  # noqa: ANN001, AN
         reason=form.reason.data or None,
         mode=form.mode.data,
     )
-    questions = list(q.questions())
+    # The same reader as the respondent's pages, over every section of the entry form.
+    pages = [read_page(q, section, request.form) for section in q.sections]
     try:
         result = answers.record_answers(
             db.session,
             invitation,
             q,
-            entry.raw_answers(questions, request.form),
+            {k: v for p in pages for k, v in p.raw.items()},
             actor=actor,
-            expected=entry.expected_versions(questions, request.form),
+            expected={k: v for p in pages for k, v in p.versions.items()},
         )
+        result.errors.update({k: e for p in pages for k, e in p.errors.items()})
         if not result.errors and not result.conflicts and form.action.data == "submit":
             answers.submit(db.session, invitation, q, actor=actor)
     except ServiceError as error:
@@ -313,10 +317,6 @@ def _save_entry(invitation: Invitation, q, form: EntryForm):  # noqa: ANN001, AN
 
 def _error_text(error, question, language: str) -> str:  # noqa: ANN001
     """The error in the page language, with the questionnaire's own constraint message."""
-    try:
-        from survey.responding.messages import answer_message
-    except ImportError:  # the respondent flow's messages are not installed yet
-        return str(error)
     return answer_message(error, question, language)
 
 
