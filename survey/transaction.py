@@ -6,7 +6,7 @@ though it answers with an error (a failed login counts) commits explicitly.
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 
 from survey.db import db, set_writing
 from survey.schema import ensure_schema_current
@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
 
 def _begin() -> None:
     ensure_schema_current()
-    g.begin_token = set_writing(request.method not in SAFE_METHODS)
+    set_writing(request.method not in SAFE_METHODS)
 
 
 def _finish(response: Response) -> Response:
@@ -37,3 +37,4 @@ def _finish(response: Response) -> Response:
 def _teardown(_exc: BaseException | None) -> None:
     db.session.rollback()
     db.session.remove()
+    set_writing(False)  # the next request, or code run after it in this thread, starts fresh
