@@ -8,6 +8,8 @@ the default. `zh`, `zh-CN`, `zh-SG`, `zh-Hans` map onto zh_Hans; `zh-TW`, `zh-HK
 
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 from flask import g, has_request_context, request
 from flask_babel import Babel
 
@@ -15,6 +17,15 @@ LOCALES = ("en", "zh_Hans", "zh_Hant")
 LANGUAGE_NAMES = {"en": "English", "zh_Hans": "简体中文", "zh_Hant": "繁體中文"}
 TAGS = {"en": "en", "zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant"}  # locale -> BCP 47 tag
 COOKIE = "lang"
+# The zones offered in forms: UTC, then every Area/City zone (no legacy aliases).
+TIME_ZONES = (
+    "UTC",
+    *sorted(
+        z
+        for z in available_timezones()
+        if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
+    ),
+)
 
 _HANT_REGIONS = {"tw", "hk", "mo", "hant"}
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -13,7 +11,7 @@ from survey.accounts import bp, services
 from survey.accounts.authz import login_required, public
 from survey.accounts.forms import LoginForm, LogoutForm, SettingsForm
 from survey.db import db, utcnow
-from survey.i18n import COOKIE, LANGUAGE_NAMES
+from survey.i18n import COOKIE, LANGUAGE_NAMES, TIME_ZONES
 from survey.security import hit_limit, is_safe_next
 
 
@@ -81,23 +79,13 @@ def logout() -> Response:
     return redirect(url_for("accounts.login"))
 
 
-ZONES = [
-    "UTC",
-    *sorted(
-        z
-        for z in available_timezones()
-        if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
-    ),
-]
-
-
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def settings() -> str | Response:
     """Choose the interface language and the time zone every time is shown in."""
     form = SettingsForm(language=g.user.language or "en", timezone=g.user.timezone)
     form.language.choices = [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
-    form.timezone.choices = [SelectChoice(zone, zone) for zone in ZONES]
+    form.timezone.choices = [SelectChoice(zone, zone) for zone in TIME_ZONES]
     if form.validate_on_submit():
         services.update_settings(
             db.session, g.user, language=form.language.data, timezone=form.timezone.data

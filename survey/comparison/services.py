@@ -380,6 +380,7 @@ def items(
     status: str | None = None,
     kind: str | None = None,
     question: str | None = None,
+    pair: str | None = None,
 ) -> list[Item]:
     """Comparisons of a round with their review state, by pair then questionnaire order."""
     from survey.studies.models import Pair
@@ -391,12 +392,13 @@ def items(
         .join(Pair, Pair.id == Comparison.pair_id)
         .where(Comparison.round_id == round_.id)
     )
+    decisions = select(Discrepancy).where(Discrepancy.round_id == round_.id)
     if kind:
         query = query.where(Pair.kind == kind)
-    decided = {
-        (d.pair_id, d.question_key): d
-        for d in session.scalars(select(Discrepancy).where(Discrepancy.round_id == round_.id))
-    }
+    if pair:  # one pair's page: read only its row and its discrepancies
+        query = query.where(Pair.code == pair)
+        decisions = decisions.join(Pair, Pair.id == Discrepancy.pair_id).where(Pair.code == pair)
+    decided = {(d.pair_id, d.question_key): d for d in session.scalars(decisions)}
     found = []
     for stored, pair_id, code, pair_kind in session.execute(query):
         for key, (result, values) in stored.items():

@@ -16,31 +16,28 @@ from survey.comparison.forms import STATUS_LABELS, DecisionForm
 from survey.comparison.models import Discrepancy
 from survey.core.types import as_special, type_of
 from survey.db import db
-from survey.errors import NotFoundError, ServiceError
+from survey.errors import ServiceError
 from survey.rounds import services as rounds
-from survey.rounds.models import Round
+from survey.rounds.views import study_round
 from survey.studies.models import Pair
 from survey.templating import SPECIAL_LABELS
 
 BASE = "/studies/<slug>/rounds/<round_slug>/comparison"
 
 
-def _round(round_slug: str) -> Round:
-    try:
-        return rounds.get_round(db.session, round_slug, study=g.study)
-    except NotFoundError:
-        abort(404)
-
-
 @bp.route(BASE + "/")
 @study_role("viewer")
 def dashboard(slug: str, round_slug: str) -> str:
     """Pairs flagged, questions ranked by disagreement, and the filtered list of items."""
-    round_ = _round(round_slug)
+    round_ = study_round(round_slug)
     filters = {name: request.args.get(name) or None for name in ("kind", "status", "question")}
     everything = services.items(db.session, round_, outcome="all")
     disagreements = [i for i in everything if i.outcome == "disagree"]
-    listed = services.items(db.session, round_, outcome="disagree", **filters)
+    listed = [
+        i
+        for i in disagreements  # the filters, applied to what is already loaded
+        if all(v is None or getattr(i, k) == v for k, v in filters.items())
+    ]
     return render_template(
         "comparison/dashboard.html",
         study=g.study,
@@ -66,7 +63,7 @@ def dashboard(slug: str, round_slug: str) -> str:
 @study_role("viewer")
 def next_open(slug: str, round_slug: str) -> Response:
     """Jump to the first open discrepancy after the given pair (keyboard-friendly review)."""
-    round_ = _round(round_slug)
+    round_ = study_round(round_slug)
     after = request.args.get("after", "")
     waiting = [i for i in services.items(db.session, round_, status="open")]
     target = next((i for i in waiting if i.pair > after), waiting[0] if waiting else None)
@@ -88,7 +85,7 @@ def next_open(slug: str, round_slug: str) -> Response:
 @study_role("viewer")
 def pair(slug: str, round_slug: str, pair_code: str) -> str:
     """Both sides side by side: the question and answers in both languages, rule, outcome."""
-    round_ = _round(round_slug)
+    round_ = study_round(round_slug)
     found = db.session.scalar(
         select(Pair).where(Pair.study_id == g.study.id, Pair.code == pair_code)
     )
@@ -96,7 +93,7 @@ def pair(slug: str, round_slug: str, pair_code: str) -> str:
         abort(404)
     q = services.questionnaire_of(db.session, round_)
     sides = services.side_order(db.session, round_)
-    rows = [i for i in services.items(db.session, round_, outcome="all") if i.pair == pair_code]
+    rows = services.items(db.session, round_, outcome="all", pair=pair_code)
     return render_template(
         "comparison/pair.html",
         study=g.study,
@@ -141,7 +138,7 @@ def _shower(q: Any):  # noqa: ANN202
 @study_role("researcher")
 def decide(slug: str, round_slug: str, pair_code: str, question: str) -> Response:
     """Record a decision; a decision made meanwhile by someone else is reported, not replaced."""
-    round_ = _round(round_slug)
+    round_ = study_round(round_slug)
     found = db.session.scalar(
         select(Discrepancy)
         .join(Pair, Pair.id == Discrepancy.pair_id)
@@ -199,7 +196,7 @@ def report(slug: str, round_slug: str) -> str:
     from survey.comparison import reports
     from survey.rounds.monitoring import round_status
 
-    round_ = _round(round_slug)
+    round_ = study_round(round_slug)
     disagreements = Counter(i.pair for i in services.items(db.session, round_))
     return render_template(
         "comparison/report.html",
@@ -218,13 +215,10 @@ def report(slug: str, round_slug: str) -> str:
 @study_role("viewer")
 def report_csv(slug: str, round_slug: str) -> Response:
     """The report's figures as CSV: `?table=agreement` (default) or `?table=tabulation`."""
-    import csv
-    import io
-
     from survey.comparison import reports
-    from survey.exports_safety import safe_cell
+    from survey.exports_safety import csv_download
 
-    round_ = _round(round_slug)
+    round_ = study_round(round_slug)
     table = request.args.get("table", "agreement")
     if table not in ("agreement", "tabulation"):
         abort(404)
@@ -233,14 +227,6 @@ def report_csv(slug: str, round_slug: str) -> Response:
         if table == "agreement"
         else reports.tabulation_rows(reports.tabulate(db.session, round_))
     )
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
-    name = f"{round_slug}-{table}.csv"
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    header = list(rows[0]) if rows else []
+    rows_out = ([row[c] for c in header] for row in rows)
+    return csv_download(header, rows_out, f"{round_slug}-{table}.csv", bom=False)

@@ -237,8 +237,11 @@ def _snapshot(session: Session) -> None:
     already begun (the tests' outer one) the snapshot is that transaction's."""
     real = session() if isinstance(session, scoped_session) else session
     bind = real.get_bind()
-    if bind.dialect.name == "postgresql" and isinstance(bind, Engine) and (
-            real.get_transaction() is None):
+    if (
+        bind.dialect.name == "postgresql"
+        and isinstance(bind, Engine)
+        and (real.get_transaction() is None)
+    ):
         real.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 

@@ -6,15 +6,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from flask import abort, flash, g, render_template, send_file
+from flask import flash, g, render_template, send_file
 from werkzeug.wrappers import Response
 
 from survey.accounts.authz import study_role
 from survey.db import db, set_writing
-from survey.errors import NotFoundError, ServiceError
+from survey.errors import ServiceError
 from survey.exports import bp, services
 from survey.exports.forms import ExportForm
-from survey.rounds import services as rounds
+from survey.rounds.views import study_round
 
 MIME = {
     "csv": "text/csv; charset=utf-8",
@@ -30,10 +30,7 @@ MIME = {
 @study_role("researcher")
 def export(slug: str, round_slug: str) -> str | Response:
     """Only researchers and owners hold the export right; viewers get 403 and no file."""
-    try:
-        round_ = rounds.get_round(db.session, round_slug, study=g.study)
-    except NotFoundError:
-        abort(404)
+    round_ = study_round(round_slug)
     form = ExportForm()
     if not form.validate_on_submit():
         return render_template("exports/export.html", study=g.study, round=round_, form=form)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,6 +13,8 @@ from wtforms.fields.choices import SelectChoice
 from survey.accounts.authz import ROLE_RANK, study_role
 from survey.db import db
 from survey.errors import NotFoundError, ServiceError
+from survey.exports_safety import csv_download
+from survey.i18n import TIME_ZONES
 from survey.questionnaires import services as questionnaires
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding import services as answers
@@ -25,12 +25,11 @@ from survey.rounds.forms import ActionForm, EntryForm, RoundForm
 from survey.rounds.models import Invitation, Round
 from survey.rounds.monitoring import round_status
 from survey.studies.models import Pair, StudySide
-from survey.templating import STATE_NAMES
-
-ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+from survey.templating import STATE_NAMES, lang_tag
 
 
-def _round(round_slug: str) -> Round:
+def study_round(round_slug: str) -> Round:
+    """The round of the URL's study (loaded by `study_role`), or 404; shared by round pages."""
     try:
         return services.get_round(db.session, round_slug, study=g.study)
     except NotFoundError:
@@ -70,7 +69,7 @@ def _round_form() -> RoundForm:
     ]
     kinds = db.session.scalars(select(Pair.kind).where(Pair.study_id == g.study.id).distinct())
     form.kinds.choices = [SelectChoice(k, k) for k in sorted(kinds) if k]
-    form.timezone.choices = [SelectChoice(z, z) for z in ("UTC", *ZONES)]
+    form.timezone.choices = [SelectChoice(z, z) for z in TIME_ZONES]
     return form
 
 
@@ -116,7 +115,7 @@ def _aware(moment: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
 @study_role("viewer")
 def show(slug: str, round_slug: str) -> str:
     """Progress per side and state, pair completeness, responses over time, the pairs."""
-    round_ = _round(round_slug)
+    round_ = study_round(round_slug)
     status = round_status(db.session, round_, services.side_codes(g.study))
     state_filter = request.args.get("state", "")
     kind_filter = request.args.get("kind", "")
@@ -164,7 +163,7 @@ def act(slug: str, round_slug: str, action: str) -> Response:
     states = {"open": "open", "close": "closed"}
     if action not in (*states, "invite", "remind"):
         abort(404)
-    round_ = _round(round_slug)
+    round_ = study_round(round_slug)
     if ActionForm().validate_on_submit():
         try:
             if action in states:
@@ -183,20 +182,10 @@ def links_csv(slug: str, round_slug: str) -> Response:
     """Download the respondent links as CSV (audited; they grant access to the forms)."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    rows = services.links_of_round(db.session, _round(round_slug), user=g.user)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=["pair", "side", "respondent", "email", "language", "state", "link"]
-    )
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{round_slug}-links.csv"',
-            "Cache-Control": "no-store",
-        },
+    rows = services.links_of_round(db.session, study_round(round_slug), user=g.user)
+    header = ["pair", "side", "respondent", "email", "language", "state", "link"]
+    return csv_download(
+        header, ([row[c] for c in header] for row in rows), f"{round_slug}-links.csv"
     )
 
 
@@ -241,7 +230,7 @@ def _invitation(round_: Round, pair_code: str, side_code: str) -> Invitation:
 @study_role("interviewer")
 def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | Response:
     """Enter a telephone, e-mail or paper interview on the respondent's behalf (ACL-05)."""
-    round_ = _round(round_slug)
+    round_ = study_round(round_slug)
     invitation = _invitation(round_, pair_code, side_code)
     q = questionnaires.model_of(
         db.session.get(QuestionnaireVersion, round_.questionnaire_version_id)
@@ -269,15 +258,8 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
         if request.method == "POST"
         else answers.answers_of(db.session, invitation),
         versions={k: r.version for k, r in answers.answer_rows(db.session, invitation).items()},
-        language=_language(side_code),
+        language=lang_tag(),
     ), (422 if errors or conflicts else 200)
-
-
-def _language(side_code: str) -> str:
-    locale_tag = {"en": "en", "zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant"}
-    from survey.templating import current_locale
-
-    return locale_tag.get(current_locale(), "en")
 
 
 def _save_entry(invitation: Invitation, q, form: EntryForm):  # noqa: ANN001, ANN202
@@ -306,7 +288,7 @@ def _save_entry(invitation: Invitation, q, form: EntryForm):  # noqa: ANN001, AN
         flash(error.message, "error")
         return {}, {}
     if result.errors or result.conflicts:
-        language = _language("")
+        language = lang_tag()
         return (
             {k: _error_text(e, q.question(k), language) for k, e in result.errors.items()},
             result.conflicts,
@@ -326,7 +308,7 @@ def texts_page(slug: str, round_slug: str) -> str | Response:
     """Invitation and reminder texts per language, checked on save and previewed as sent."""
     from survey.rounds import invite, texts
 
-    round_ = _round(round_slug)
+    round_ = study_round(round_slug)
     form = ActionForm()
     problems: dict[str, list[str]] = {}
     if form.validate_on_submit():

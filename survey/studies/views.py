@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -71,31 +69,19 @@ def audit_log_filters(args: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _audit_csv(entries: list) -> Response:  # noqa: ANN401
-    from survey.exports_safety import safe_cell
+    from survey.exports_safety import csv_download
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["time_utc", "action", "actor", "on_behalf_of", "object", "reason", "details"])
-    for entry, email in entries:
-        writer.writerow(
-            [
-                safe_cell(v)
-                for v in (
-                    entry.at.isoformat(),
-                    entry.action,
-                    email or "",
-                    entry.on_behalf_of or "",
-                    f"{entry.object_type or ''}:{entry.object_id or ''}",
-                    entry.reason or "",
-                    json.dumps(entry.details, ensure_ascii=False, sort_keys=True),
-                )
-            ]
+    header = ["time_utc", "action", "actor", "on_behalf_of", "object", "reason", "details"]
+    rows = (
+        (
+            entry.at.isoformat(),
+            entry.action,
+            email or "",
+            entry.on_behalf_of or "",
+            f"{entry.object_type or ''}:{entry.object_id or ''}",
+            entry.reason or "",
+            json.dumps(entry.details, ensure_ascii=False, sort_keys=True),
         )
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": 'attachment; filename="audit.csv"',
-            "Cache-Control": "no-store",
-        },
+        for entry, email in entries
     )
+    return csv_download(header, rows, "audit.csv")

@@ -53,18 +53,13 @@ def test_study_versions_are_hidden_from_non_members(client, session, make_user, 
     assert "sister-cities" not in text_of(client.get("/questionnaires/"))
 
 
-def test_impact_between_versions_is_shown(client, session, make_user):
+def test_impact_between_versions_is_shown(client, session, make_user, tmp_path):
     user = make_user()
     text = SISTER.read_text(encoding="utf-8")
     services.import_questionnaire(session, load_file(SISTER))
-    changed = SISTER.parent / "_tmp.yaml"
-    try:
-        changed.write_text(
-            text.replace('version: "2009.1"', 'version: "2010.1"', 1), encoding="utf-8"
-        )
-        second = services.import_questionnaire(session, load_file(changed)).version
-    finally:
-        changed.unlink()
+    changed = tmp_path / "sister-cities.yaml"  # never inside the repository
+    changed.write_text(text.replace('version: "2009.1"', 'version: "2010.1"', 1), encoding="utf-8")
+    second = services.import_questionnaire(session, load_file(changed)).version
     login(client, user.email)
     page = text_of(client.get(f"/questionnaires/{second.id}/"))
     assert "Compared with version 2009.1" in page

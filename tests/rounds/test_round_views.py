@@ -224,3 +224,22 @@ def test_texts_are_checked_saved_and_previewed(client, session, make_user, make_
     row = rounds.invitation_rows(session, saved)[0]
     subject, text = invite.render(session, saved, row, "invitation", "en")
     assert text.startswith(f"Dear {row.respondent.name}: {rounds.link_of(row.invitation)} {{")
+
+
+def test_links_csv_neutralises_formula_like_names(
+    client, session, make_user, make_study, make_round
+):
+    from survey.studies.models import Respondent
+
+    owner = make_user()
+    study = make_study(owner=owner)
+    round_ = make_round(study, pairs=1, questionnaire=MINI)
+    row = rounds.invitation_rows(session, round_)[0]
+    session.get(Respondent, row.respondent.id).name = '=HYPERLINK("http://x","y")'
+    session.flush()
+    base = f"/studies/{study.slug}/rounds/{round_.slug}"
+    login(client, owner.email)
+    token = csrf_token(client, base + "/")
+    download = text_of(client.post(base + "/links.csv", data={"csrf_token": token}))
+    assert "'=HYPERLINK" in download
+    assert ",=HYPERLINK" not in download
