@@ -68,7 +68,7 @@ def _configure_requests(app: Flask) -> None:
 
 
 def _template_globals() -> dict[str, Any]:
-    from survey import i18n, templating
+    from survey import i18n, templating, widgets
 
     return {
         "LANGUAGE_NAMES": i18n.LANGUAGE_NAMES,
@@ -76,13 +76,12 @@ def _template_globals() -> dict[str, Any]:
         "lang_tag": templating.lang_tag,
         "text_in": templating.text_in,
         "local_time": templating.local_time,
-        "special_labels": templating.SPECIAL_LABELS,
-        "yes_no_labels": templating.YES_NO_LABELS,
         "locale_of": i18n.normalize,
         "state_names": templating.STATE_NAMES,
         "mail_state_names": templating.MAIL_STATE_NAMES,
         "outcome_names": templating.OUTCOME_NAMES,
         "plain_value": templating.plain_value,
+        "question_html": widgets.question_html,
     }
 
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, select, text
+from sqlalchemy import ForeignKey, String, Text, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from survey.db import Base, JSONType, UTCDateTime, utcnow
@@ -79,16 +79,28 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(7340001)"))
 
 
+_TABLE = AuditEntry.__table__
+_COLUMNS = tuple(column.key for column in _TABLE.columns if column.key != "id")
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+_LAST = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
+
+
 def record(
     session: Session, action: str, *, reason: str | None = None, **fields: Any
 ) -> AuditEntry:
-    """Append one audit row; context (request id, IP, actor) comes from `fields` or the request."""
+    """Append one audit row; context (request id, IP, actor) comes from `fields` or the request.
+
+    The row is written at once; the entry returned is not in the session (it is never
+    changed, and a unit of work would only add a flush).
+    """
     from survey.security import request_context  # local: keep audit importable without Flask
 
     context = {**request_context(), **fields}
     details = _scrub(context.pop("details", {}) or {})
+    session.flush()  # what the row refers to is written first, as an ORM query would autoflush
     _lock_chain(session)
-    last = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    connection = session.connection()  # plain statements: no ORM work to do
+    last = connection.scalar(_LAST)
     entry = AuditEntry(
         action=action,
         reason=reason,
@@ -98,8 +110,8 @@ def record(
         **context,
     )
     entry.hash = _digest(entry)
-    session.add(entry)
-    session.flush()
+    values = {name: getattr(entry, name) for name in _COLUMNS}
+    entry.id = connection.execute(_INSERT, values).scalar_one()
     return entry
 
 

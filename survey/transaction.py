@@ -2,16 +2,24 @@
 
 Only this boundary commits (STYLE.md 9). A view that must keep something even
 though it answers with an error (a failed login counts) commits explicitly.
+
+A view marked `reads_first` begins its POSTs as a reader too and calls
+`begin_writing()` once it knows what to write, so that SQLite's single writer lock
+is held for the writes alone, not for the reading, checking and drawing before them.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app, request
 
 from survey.db import db, set_writing
 from survey.schema import ensure_schema_current
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 def init_app(app: Flask) -> None:
@@ -21,9 +29,27 @@ def init_app(app: Flask) -> None:
     app.teardown_request(_teardown)
 
 
+def reads_first(view: View) -> View:
+    """Mark a view that reads before it writes and calls `begin_writing()` in between."""
+    view.reads_first = True  # type: ignore[attr-defined]
+    return view
+
+
+def begin_writing() -> None:
+    """End this request's read transaction (loaded objects stay usable); writes follow.
+
+    On SQLite what follows begins IMMEDIATE, a fresh writer transaction: a reader's
+    transaction could not become a writer once another writer had committed. Whatever
+    was read before may since have changed: guard the writes (e.g. by a version).
+    """
+    db.session.commit()
+    set_writing(True)
+
+
 def _begin() -> None:
     ensure_schema_current()
-    set_writing(request.method not in SAFE_METHODS)
+    view = current_app.view_functions.get(request.endpoint or "")
+    set_writing(request.method not in SAFE_METHODS and not getattr(view, "reads_first", False))
 
 
 def _finish(response: Response) -> Response:

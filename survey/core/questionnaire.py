@@ -235,6 +235,15 @@ class Questionnaire:
     # ("sections.0.questions.2.text", "zh-Hant"). Reported, not part of the hash.
     derived: frozenset[tuple[str, str]] = field(default_factory=frozenset, compare=False)
     source: str | None = field(default=None, compare=False)
+    # Look-ups built once: a version's model serves every request that answers it.
+    _by_key: Mapping[str, Question] = field(init=False, repr=False, compare=False)
+    answerable_keys: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_key = {q.key: q for section in self.sections for q in section.questions}
+        object.__setattr__(self, "_by_key", by_key)
+        answerable = frozenset(key for key, q in by_key.items() if q.is_answerable)
+        object.__setattr__(self, "answerable_keys", answerable)
 
     @property
     def base_language(self) -> str:
@@ -245,10 +254,7 @@ class Questionnaire:
             yield from section.questions
 
     def question(self, key: str) -> Question:
-        for q in self.questions():
-            if q.key == key:
-                return q
-        raise KeyError(key)
+        return self._by_key[key]  # KeyError for an unknown key
 
     def section_of(self, key: str) -> Section:
         for section in self.sections:

@@ -154,6 +154,17 @@ def model_of(row: QuestionnaireVersion) -> Questionnaire:
     return model
 
 
+def model_for(session: Session, version_id: int, content_hash: str) -> Questionnaire:
+    """The model of a version known by id and hash: its content is read only on a cache miss."""
+    model = _MODELS.get(content_hash)
+    if model is None:
+        row = session.get(QuestionnaireVersion, version_id)
+        if row is None:
+            raise LookupError(f"questionnaire version {version_id} not found")
+        model = model_of(row)
+    return model
+
+
 def answer_counts(session: Session, scope: str, key: str) -> dict[tuple[str, str | None], int]:
     """Answers held for each question (and option code) in rounds pinned to versions of `key`."""
     from survey.responding.models import Answer

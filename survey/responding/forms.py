@@ -78,7 +78,7 @@ def language_of(form: MultiDict[str, str]) -> str | None:
 
 def unknown_fields(q: Questionnaire, names: Iterable[str]) -> list[str]:
     """Posted answer names that are no question of this questionnaire (another form's)."""
-    keys = {question.key for question in q.questions() if question.is_answerable}
+    keys = q.answerable_keys
     unknown = set()
     for name in names:
         if name.startswith("_") or name == "csrf_token":

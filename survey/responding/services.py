@@ -8,12 +8,14 @@ its old and new value, who changed it and on whose behalf (ACL-05).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from survey import audit
 from survey.accounts.models import User
@@ -50,10 +52,59 @@ class SaveResult:
     conflicts: dict[str, tuple[Any, int]] = field(default_factory=dict)  # key -> (theirs, version)
 
 
-def answer_rows(session: Session, invitation: Invitation) -> dict[str, Answer]:
-    """The stored answers of an invitation by question key."""
-    rows = session.scalars(select(Answer).where(Answer.invitation_id == invitation.id))
-    return {row.question_key: row for row in rows}
+@dataclass(frozen=True)
+class Stored:
+    """A stored answer as read: its row, value and optimistic-lock version."""
+
+    id: int | None
+    value: Any
+    version: int
+
+
+@dataclass
+class Plan:
+    """A save worked out on what was read, before anything is written (see `write`)."""
+
+    result: SaveResult
+    rows: dict[str, Stored]  # every answer of the invitation as it will be once written
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    changes: dict[str, list[Any]] = field(default_factory=dict)  # key -> [old, new], audited
+
+
+_ANSWERS = Answer.__table__
+_ROWS = select(_ANSWERS.c.id, _ANSWERS.c.question_key, _ANSWERS.c.value, _ANSWERS.c.version).where(
+    _ANSWERS.c.invitation_id == bindparam("invitation_id")
+)
+_UPDATE = (
+    update(_ANSWERS)
+    .where(_ANSWERS.c.id == bindparam("row_id"))
+    .values(
+        value=bindparam("new_value", type_=_ANSWERS.c.value.type),
+        version=bindparam("new_version"),
+        source=bindparam("new_source"),
+        updated_at=bindparam("new_updated_at", type_=_ANSWERS.c.updated_at.type),
+        updated_by_id=bindparam("new_updated_by_id"),
+    )
+)
+
+
+@functools.cache
+def _invitation_update(names: tuple[str, ...], *, guarded: bool) -> Any:
+    """UPDATE invitations SET <names>, version = version + :bump [WHERE version = :seen]."""
+    table = Invitation.__table__
+    statement = update(table).where(table.c.id == bindparam("invitation_id"))
+    if guarded:
+        statement = statement.where(table.c.version == bindparam("seen"))
+    values = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names}
+    values["version"] = table.c.version + bindparam("bump")
+    return statement.values(**values).returning(table.c.version)
+
+
+def answer_rows(session: Session, invitation: Invitation) -> dict[str, Stored]:
+    """The stored answers of an invitation by question key (plain rows, not ORM objects)."""
+    result = session.connection().execute(_ROWS, {"invitation_id": invitation.id})
+    return {key: Stored(row_id, value, version) for row_id, key, value, version in result}
 
 
 def answers_of(session: Session, invitation: Invitation) -> dict[str, Any]:
@@ -72,27 +123,111 @@ def record_answers(
     today: dt.date | None = None,
 ) -> SaveResult:
     """Parse and store answers; bad values come back as errors, newer saves as conflicts."""
+    rows = answer_rows(session, invitation)
+    found = plan(session, invitation, q, rows, raw, actor=actor, expected=expected, today=today)
+    write(session, invitation, found, actor)
+    return found.result
+
+
+def plan(
+    session: Session,
+    invitation: Invitation,
+    q: Questionnaire,
+    rows: Mapping[str, Stored],
+    raw: Mapping[str, Any],
+    *,
+    actor: Actor = Actor(),
+    expected: Mapping[str, int] | None = None,
+    today: dt.date | None = None,
+) -> Plan:
+    """Work a save out on `rows` as read; nothing is written (`write` does that)."""
     _check_writable(session, invitation, actor)
-    keys = {question.key for question in q.questions() if question.is_answerable}
-    unknown = sorted(set(raw) - keys)
+    unknown = sorted(set(raw) - q.answerable_keys)
     if unknown:
         raise ServiceError("question", "unknown_question", keys=", ".join(unknown))
-    rows = answer_rows(session, invitation)
     result = SaveResult()
+    found = Plan(result, dict(rows))
     parsed = _parse_all(q, raw, result)
     merged = {k: r.value for k, r in rows.items() if r.value is not None} | {
         k: v for k, v in parsed.items() if v is not None
     }
-    changes: dict[str, list[Any]] = {}
+    now, by = utcnow(), actor.user.id if actor.user else None
     for key, value in parsed.items():
         error = check_answer(q.question(key), value, merged, today=today)
         if error is not None and error.code != "required":  # required is checked on submit
             result.errors[key] = error
             continue
-        _store(session, invitation, rows, key, value, actor, expected, result, changes)
-    if changes:
-        _after_change(session, invitation, actor, changes)
-    return result
+        row = rows.get(key)
+        old = row.value if row is not None else None
+        if old == value:
+            continue
+        seen = (expected or {}).get(key)
+        if row is not None and seen is not None and row.version != seen:
+            result.conflicts[key] = (row.value, row.version)  # someone saved in between (DATA-06)
+            continue
+        version = row.version + 1 if row is not None else 1
+        found.rows[key] = Stored(row.id if row is not None else None, value, version)
+        change = {"value": value, "version": version, "source": actor.source}
+        change |= {"updated_at": now, "updated_by_id": by}
+        if row is not None and row.id is not None:
+            found.updates.append({"row_id": row.id, **{f"new_{k}": v for k, v in change.items()}})
+        else:
+            found.inserts.append({"invitation_id": invitation.id, "question_key": key, **change})
+        result.saved[key] = value
+        found.changes[key] = [old, value]
+    return found
+
+
+def write(
+    session: Session,
+    invitation: Invitation,
+    found: Plan,
+    actor: Actor = Actor(),
+    *,
+    seen: int | None = None,
+    section: str | None = None,
+) -> bool:
+    """Write a planned save, and move the invitation to `section` when given.
+
+    With `seen` (the invitation's version when the answers were read), nothing is
+    written and False comes back if any other save or submit came in since: every
+    writer of answers moves that version on, so the plan may be stale. The check and
+    the writes are one UPDATE's row lock (PostgreSQL) or one writer transaction (SQLite).
+    """
+    values: dict[str, Any] = {}
+    if section is not None:
+        values["current_section"] = section
+    if found.changes:
+        if invitation.state in EDITABLE_STATES:
+            values["state"] = "in_progress"
+            values["started_at"] = invitation.started_at or utcnow()
+        if actor.mode:
+            values["mode"] = actor.mode
+    if values or found.changes or seen is not None:
+        session.flush()  # nothing pending of the invitation may be written over it later
+        params = {f"new_{name}": value for name, value in values.items()}
+        version = session.connection().execute(
+            _invitation_update(tuple(sorted(values)), guarded=seen is not None),
+            {
+                "invitation_id": invitation.id,
+                "seen": seen,
+                "bump": int(bool(found.changes)),
+                **params,
+            },
+        ).scalar()
+        if version is None:
+            return False
+        for name, value in {**values, "version": version}.items():
+            set_committed_value(invitation, name, value)
+    if found.updates:
+        session.connection().execute(_UPDATE, found.updates)
+    if found.inserts:
+        session.connection().execute(insert(_ANSWERS), found.inserts)
+    if found.changes:
+        _audit(session, invitation, "answer.save", actor, {"changes": found.changes})
+        for listener in ANSWER_LISTENERS:
+            listener(session, invitation)
+    return True
 
 
 def _check_writable(session: Session, invitation: Invitation, actor: Actor) -> None:
@@ -118,50 +253,6 @@ def _parse_all(q: Questionnaire, raw: Mapping[str, Any], result: SaveResult) -> 
         except AnswerError as error:
             result.errors[key] = error
     return parsed
-
-
-def _store(
-    session: Session,
-    invitation: Invitation,
-    rows: dict[str, Answer],
-    key: str,
-    value: Any,
-    actor: Actor,
-    expected: Mapping[str, int] | None,
-    result: SaveResult,
-    changes: dict[str, list[Any]],
-) -> None:
-    row = rows.get(key)
-    old = row.value if row is not None else None
-    if old == value:
-        return
-    seen = (expected or {}).get(key)
-    if row is not None and seen is not None and row.version != seen:
-        result.conflicts[key] = (row.value, row.version)  # someone saved in between (DATA-06)
-        return
-    if row is None:
-        row = rows[key] = Answer(invitation_id=invitation.id, question_key=key, version=0)
-        session.add(row)
-    row.value, row.version, row.source = value, row.version + 1, actor.source
-    row.updated_at, row.updated_by_id = utcnow(), actor.user.id if actor.user else None
-    result.saved[key] = value
-    changes[key] = [old, value]
-
-
-def _after_change(
-    session: Session, invitation: Invitation, actor: Actor, changes: dict[str, list[Any]]
-) -> None:
-    now = utcnow()
-    if invitation.state in EDITABLE_STATES:
-        invitation.state = "in_progress"
-        invitation.started_at = invitation.started_at or now
-    if actor.mode:
-        invitation.mode = actor.mode
-    invitation.version += 1
-    session.flush()
-    _audit(session, invitation, "answer.save", actor, {"changes": changes})
-    for listener in ANSWER_LISTENERS:
-        listener(session, invitation)
 
 
 def _audit(

@@ -25,7 +25,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import ValidationError, validate_csrf
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -39,16 +38,16 @@ from survey.errors import ServiceError
 from survey.errors_web import TITLES
 from survey.extensions import csrf
 from survey.questionnaires.models import QuestionnaireVersion
-from survey.questionnaires.services import model_of
+from survey.questionnaires.services import model_for
 from survey.responding import bp, flow, forms
 from survey.responding import services as answers
 from survey.responding.messages import answer_message
-from survey.responding.models import Answer
 from survey.rounds import services as rounds
 from survey.rounds.models import Invitation, Round
 from survey.security import hit_limit
-from survey.studies.models import Pair, PairSide, Respondent, Study, StudySide
-from survey.templating import SPECIAL_LABELS, YES_NO_LABELS, text_in
+from survey.studies.models import PairSide, Respondent, Study, StudySide
+from survey.templating import SPECIAL_LABELS, text_in
+from survey.transaction import begin_writing, reads_first
 
 __all__ = ["bp"]
 
@@ -118,6 +117,15 @@ NOTES = {
 # ---------------------------------------------------------------------------- the visit
 
 
+@dataclass(frozen=True)
+class Titled:
+    """What the pages show of the study (`title`) or the respondent's side (`label`)."""
+
+    id: int
+    title: Mapping[str, str] = field(default_factory=dict)
+    label: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class Visit:
     """The respondent behind this request, as the session names them."""
@@ -125,10 +133,8 @@ class Visit:
     invitation: Invitation
     round: Round
     q: Questionnaire
-    study: Study
-    side: StudySide
-    pair: Pair
-    person: Respondent
+    study: Titled
+    side: Titled
     locale: str
 
     @property
@@ -144,43 +150,58 @@ class Visit:
 
 @dataclass
 class State:
-    """The invitation's answers and where they leave the respondent."""
+    """The invitation's answers and where they leave the respondent.
 
-    rows: dict[str, Answer]
-    values: dict[str, Any]
-    order: list[Section]
-    problems: dict[str, dict[str, AnswerError]]
-    unfinished: Section | None = field(init=False)
+    Problems are worked out when first asked for, and only up to page `upto` when
+    given: reaching a page or leaving it by Next only depends on the pages up to it,
+    and the problems of later pages are the costliest part of drawing a page.
+    """
+
+    q: Questionnaire
+    rows: Mapping[str, answers.Stored]
+    upto: str | None = None
+    values: dict[str, Any] = field(init=False)
+    order: list[Section] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.unfinished = flow.first_unfinished(self.order, self.problems)
+        self.values = {key: row.value for key, row in self.rows.items() if row.value is not None}
+        self.order = flow.pages(self.q, self.values)
+
+    @functools.cached_property
+    def problems(self) -> dict[str, dict[str, AnswerError]]:
+        keys = [s.key for s in self.order]
+        upto = self.upto
+        sections = set(keys[: keys.index(upto) + 1]) if upto in keys else None
+        return flow.problems_by_section(self.q, self.values, sections=sections)
+
+    @functools.cached_property
+    def unfinished(self) -> Section | None:
+        return flow.first_unfinished(self.order, self.problems)
 
 
 def _state(visit: Visit, upto: str | None = None) -> State:
-    """The answers and pages; problems only up to page `upto` when given (all otherwise).
-
-    Reaching a page or leaving it by Next only depends on the pages up to it, and the
-    problems of later pages are the costliest part of drawing a page.
-    """
-    rows = answers.answer_rows(db.session, visit.invitation)
-    values = {key: row.value for key, row in rows.items() if row.value is not None}
-    order = flow.pages(visit.q, values)
-    keys = [s.key for s in order]
-    sections = set(keys[: keys.index(upto) + 1]) if upto in keys else None
-    return State(rows, values, order, flow.problems_by_section(visit.q, values, sections=sections))
+    """The stored answers and the pages they lead to (problems up to `upto` when given)."""
+    return State(visit.q, answers.answer_rows(db.session, visit.invitation), upto)
 
 
-# Everything a respondent page needs about its invitation, in one query built once.
+# Everything a respondent page needs about its invitation, in one query built once: the
+# invitation and its round as objects (they are written to), the rest as plain columns.
 _VISIT = (
-    select(Invitation, Round, QuestionnaireVersion, Study, StudySide, Pair, Respondent)
+    select(
+        Invitation,
+        Round,
+        QuestionnaireVersion.content_hash,
+        Study.title,
+        StudySide.label,
+        StudySide.default_language,
+        Respondent.language,
+    )
     .join(Round, Round.id == Invitation.round_id)
     .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.questionnaire_version_id)
     .join(Study, Study.id == Round.study_id)
     .join(StudySide, StudySide.id == Invitation.side_id)
-    .join(Pair, Pair.id == Invitation.pair_id)
     .join(Respondent, Respondent.id == Invitation.respondent_id)
     .where(Invitation.id == bindparam("invitation_id"))
-    .options(defer(QuestionnaireVersion.content))  # loaded only when the model cache misses
 )
 
 
@@ -191,14 +212,16 @@ def _load_visit(data: Mapping[str, Any]) -> Visit | None:
     row = db.session.execute(_VISIT, {"invitation_id": invitation_id}).one_or_none()
     if row is None or not hmac.compare_digest(row[0].token_hash[:16], str(data.get("h", ""))):
         return None  # unknown, or the link was re-issued since
-    invitation, round_, version, study, side, pair, person = row
+    invitation, round_, content_hash, title, label, side_language, own_language = row
     locale = (
         (data.get("l") if data.get("l") in i18n.LOCALES else None)
-        or i18n.normalize(person.language)
-        or i18n.normalize(side.default_language)
+        or i18n.normalize(own_language)
+        or i18n.normalize(side_language)
         or "en"
     )
-    return Visit(invitation, round_, model_of(version), study, side, pair, person, locale)
+    q = model_for(db.session, round_.questionnaire_version_id, content_hash)
+    study, side = Titled(round_.study_id, title=title), Titled(invitation.side_id, label=label)
+    return Visit(invitation, round_, q, study, side, locale)
 
 
 def _current_visit() -> Visit | None:
@@ -519,7 +542,7 @@ def _start(visit: Visit) -> Response:
 
 def _places(visit: Visit) -> dict[str, str]:
     """The pair's two places in the respondent's language: theirs and the partner's."""
-    sides = db.session.scalars(select(PairSide).where(PairSide.pair_id == visit.pair.id))
+    sides = db.session.scalars(select(PairSide).where(PairSide.pair_id == visit.invitation.pair_id))
     chinese = visit.locale.startswith("zh")
     names = {}
     for pair_side in sides:
@@ -533,6 +556,7 @@ def _places(visit: Visit) -> dict[str, str]:
 
 
 @bp.route("/respond/p/<key>", methods=["GET", "POST"])
+@reads_first
 @respondent_page
 def page(visit: Visit, key: str) -> Response | tuple[Any, ...] | str:
     """One section: shown with the saved answers; posted, it is saved, then Back or Next."""
@@ -559,32 +583,35 @@ def _post_page(visit: Visit, part: Section, state: State) -> Response | tuple[An
     if page_in.unknown:
         return _refuse_unknown(visit, page_in.unknown)
     _set_language(visit, page_in.language)
-    saved = _save_retrying(visit, part, page_in, state)
-    state = _state(visit, upto=part.key)
-    visit.invitation.current_section = part.key
+    return _save_and_answer(visit, part, state, page_in, _answer_post)
+
+
+def _answer_post(visit: Visit, part: Section, saved: Saved, page_in: forms.PageInput) -> Outcome:
+    """Where a saved page leads: itself with its errors or conflicts, Back, Next or stay."""
+    state = saved.state
     if saved.errors or saved.conflicts:
         notes = ["conflict"] if saved.conflicts else []
-        return _render_page(visit, part, state, page_in, saved.errors, saved.conflicts, notes)
+        page = _render_page(visit, part, state, page_in, saved.errors, saved.conflicts, notes)
+        return part.key, page
     if page_in.language or page_in.nav not in ("next", "back"):
-        return _go("page", key=part.key)
+        return part.key, _go("page", key=part.key)
     if page_in.nav == "back":
-        return _back(visit, state, part)
+        return _back(state, part)
     return _next(visit, state, part, page_in)
 
 
-def _back(visit: Visit, state: State, part: Section) -> Response:
+def _back(state: State, part: Section) -> Outcome:
     previous = flow.neighbour(state.order, part.key, -1)
     if previous is None:
-        return _go("welcome")
-    visit.invitation.current_section = previous.key
-    return _go("page", key=previous.key)
+        return part.key, _go("welcome")
+    return previous.key, _go("page", key=previous.key)
 
 
-def _next(visit: Visit, state: State, part: Section, page_in: forms.PageInput) -> Response | str:
+def _next(visit: Visit, state: State, part: Section, page_in: forms.PageInput) -> Outcome:
     """Next: every question of this page that applies must be answered and valid (REDCap-like)."""
     problems = state.problems.get(part.key, {})
     if problems:
-        return _render_page(visit, part, state, page_in, problems)
+        return part.key, _render_page(visit, part, state, page_in, problems)
     shown = flow.shown_questions(part, state.values)
     unseen = {
         key
@@ -596,24 +623,68 @@ def _next(visit: Visit, state: State, part: Section, page_in: forms.PageInput) -
         and is_blank(state.values.get(key))
     }
     if unseen:
-        return _render_page(visit, part, state, page_in, notes=["more"])
+        return part.key, _render_page(visit, part, state, page_in, notes=["more"])
     following = flow.neighbour(state.order, part.key, +1)
     if following is None:
-        visit.invitation.current_section = flow.REVIEW
-        return _go("review")
-    visit.invitation.current_section = following.key
-    return _go("page", key=following.key)
+        return flow.REVIEW, _go("review")
+    return following.key, _go("page", key=following.key)
+
+
+# ---------------------------------------------------------------------------- saving a page
 
 
 @dataclass
 class Saved:
+    """A page's save as planned: its errors and conflicts, and the answers once written."""
+
     errors: dict[str, AnswerError]
     conflicts: dict[str, tuple[Any, int]]
-    result: answers.SaveResult | None = None
+    plan: answers.Plan
+    state: State
 
 
-def _save(visit: Visit, part: Section, state: State, page_in: forms.PageInput) -> Saved:
-    """Store a page's answers with the versions it was drawn with; never overwrite silently."""
+Outcome = tuple[str, Any]  # the page to remember as the respondent's place, and the answer
+Respond = Callable[[Visit, Section, Saved, forms.PageInput], Outcome]
+
+
+def _save_and_answer(
+    visit: Visit,
+    part: Section,
+    state: State,
+    page_in: forms.PageInput,
+    respond: Respond,
+    before_writing: Callable[[], Any] | None = None,
+) -> Any:
+    """Save a page and answer the request, holding the write lock for the writes alone.
+
+    The save is planned on the answers as read and the answer (a redirect, the page
+    with its errors, the autosave JSON) is drawn before any lock is taken; the writes
+    then run in a short writer transaction guarded by the invitation's version. When
+    another save came in between (a second tab, an interviewer, a parallel request),
+    the invitation is locked, read again and the save planned once more: it then shows
+    a conflict or finds nothing left to change, never overwriting silently (DATA-05/06).
+    """
+    seen = visit.invitation.version
+    saved = _plan(visit, part, state, page_in)
+    section, response = respond(visit, part, saved, page_in)
+    begin_writing()
+    refusal = before_writing() if before_writing else None
+    if refusal is not None:
+        return refusal
+    if answers.write(db.session, visit.invitation, saved.plan, ACTOR, seen=seen, section=section):
+        return response
+    db.session.refresh(visit.invitation, with_for_update=True)  # PostgreSQL: row lock
+    gate = _gate(visit, str(request.endpoint).rpartition(".")[2])
+    if gate is not None:
+        return gate
+    saved = _plan(visit, part, _state(visit, upto=part.key), page_in)
+    section, response = respond(visit, part, saved, page_in)
+    answers.write(db.session, visit.invitation, saved.plan, ACTOR, section=section)
+    return response
+
+
+def _plan(visit: Visit, part: Section, state: State, page_in: forms.PageInput) -> Saved:
+    """Plan a page's save with the versions it was drawn with; never overwrite silently."""
     raw, errors = dict(page_in.raw), dict(page_in.errors)
     for key in page_in.pending:
         choice = page_in.choices.get(key)
@@ -624,34 +695,24 @@ def _save(visit: Visit, part: Section, state: State, page_in: forms.PageInput) -
         elif choice == "theirs":
             errors.pop(key, None)
             page_in.shown[key] = _stored_shown(visit.q.question(key), state.values.get(key))
-    result = answers.record_answers(
-        db.session, visit.invitation, visit.q, raw, actor=ACTOR, expected=page_in.versions
+    plan = answers.plan(
+        db.session,
+        visit.invitation,
+        visit.q,
+        state.rows,
+        raw,
+        actor=ACTOR,
+        expected=page_in.versions,
     )
-    candidate = state.values | result.saved
-    shown = flow.shown_questions(part, candidate)
-    errors |= {key: error for key, error in result.errors.items() if shown.get(key, True)}
-    return Saved(errors, result.conflicts, result)
-
-
-def _save_retrying(
-    visit: Visit, part: Section, page_in: forms.PageInput, state: State | None = None
-) -> Saved:
-    """Save; when a parallel request created the same answer first, save again over it.
-
-    The second attempt sees the other request's row, so it reports a conflict (or
-    finds nothing to change) instead of failing (DATA-05).
-    """
-    try:
-        with db.session.begin_nested():
-            return _save(visit, part, state or _state(visit, upto=part.key), page_in)
-    except IntegrityError:
-        db.session.expire_all()
-        return _save(visit, part, _state(visit, upto=part.key), page_in)
+    after = State(visit.q, plan.rows, part.key)
+    shown = flow.shown_questions(part, after.values)
+    errors |= {key: error for key, error in plan.result.errors.items() if shown.get(key, True)}
+    return Saved(errors, plan.result.conflicts, plan, after)
 
 
 def _refuse_unknown(visit: Visit, unknown: list[str]) -> tuple[str, int]:
     """Another form's field names: nothing is written, the attempt is audited (TOK-04)."""
-    db.session.rollback()
+    begin_writing()
     audit.record(
         db.session,
         "answer.refused",
@@ -742,7 +803,6 @@ def _render_page(
     }
     return render_template(
         "responding/page.html",
-        **_labels(),
         visit=visit,
         part=part,
         items=items,
@@ -754,14 +814,6 @@ def _render_page(
         visible=",".join(key for key, on in shown.items() if on),
         today=utcnow().date().isoformat(),
     )
-
-
-def _labels() -> dict[str, dict[str, str]]:
-    """The special and yes/no labels translated once per page, not once per question."""
-    return {
-        "special_labels": {code: str(label) for code, label in SPECIAL_LABELS.items()},
-        "yes_no_labels": {code: str(label) for code, label in YES_NO_LABELS.items()},
-    }
 
 
 def _item(
@@ -802,6 +854,7 @@ def _item(
 
 
 @bp.route("/respond/autosave", methods=["POST"])
+@reads_first
 @respondent_page
 def autosave(visit: Visit) -> tuple[Response, int] | Response:
     """Save one page's answers as the respondent types (JSON; CSRF header; same origin)."""
@@ -813,23 +866,28 @@ def autosave(visit: Visit) -> tuple[Response, int] | Response:
     form = forms.fields_to_form(body.get("fields")) if isinstance(body, dict) else None
     if part is None or form is None:
         return jsonify(error="malformed"), 400
-    wait = _counted(f"autosave:{visit.invitation.id}", _limit("AUTOSAVE_LIMIT"), 60)
-    if wait:
-        return jsonify(error="busy"), 429, {"Retry-After": str(wait)}
-    if part.key not in {
-        s.key for s in flow.pages(visit.q, answers.answers_of(db.session, visit.invitation))
-    }:
+    state = _state(visit, upto=part.key)
+    if part.key not in {s.key for s in state.order}:
         return jsonify(error="page"), 409
     page_in = forms.read_page(visit.q, part, form)
     if page_in.unknown:
         _refuse_unknown(visit, page_in.unknown)
         return jsonify(error="unknown_question", keys=page_in.unknown[:20]), 400
-    saved = _save_retrying(visit, part, page_in)
-    visit.invitation.current_section = part.key
-    rows = answers.answer_rows(db.session, visit.invitation)
+    return _save_and_answer(visit, part, state, page_in, _autosaved, _autosave_throttle)
+
+
+def _autosave_throttle() -> tuple[Any, ...] | None:
+    """At most AUTOSAVE_LIMIT autosaves a minute per invitation (FAULT-06); counted as a writer."""
+    wait = _counted(f"autosave:{g.visit.invitation.id}", _limit("AUTOSAVE_LIMIT"), 60)
+    return (jsonify(error="busy"), 429, {"Retry-After": str(wait)}) if wait else None
+
+
+def _autosaved(visit: Visit, part: Section, saved: Saved, page_in: forms.PageInput) -> Outcome:
+    """The autosave's answer: what was saved, the versions now stored, errors, conflicts."""
+    rows = saved.state.rows
     unsettled = set(saved.errors) | set(saved.conflicts)  # their versions must not move on
-    return jsonify(
-        saved=sorted(saved.result.saved) if saved.result else [],
+    return part.key, jsonify(
+        saved=sorted(saved.plan.result.saved),
         versions={
             key: rows[key].version
             for key in page_in.versions

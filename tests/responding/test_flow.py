@@ -482,6 +482,65 @@ def test_conflict_resolved_by_keeping_the_saved_answer(client, session, mini, ma
     assert stored(session, us)["established"] == 1990
 
 
+def _save_in_between(monkeypatch, invitation_id: int, q, user, value: str) -> None:
+    """Another save (an interviewer's) lands after the page was read, before it is written."""
+    from survey.db import db
+    from survey.responding import views
+
+    original = views.begin_writing
+
+    def interleaved() -> None:
+        original()
+        invitation = db.session.get(Invitation, invitation_id)
+        actor = answers.Actor("interviewer", user)
+        answers.record_answers(db.session, invitation, q, {"established": value}, actor=actor)
+
+    monkeypatch.setattr(views, "begin_writing", interleaved)
+
+
+def test_a_save_landing_between_read_and_write_is_not_overwritten(
+    client, session, mini, make_user, monkeypatch
+):
+    _, us, _, q = mini
+    first = start(client, us)
+    fields = browser_fields(text_of(client.get(first)))
+    fields.setlist("established", ["1986"])
+    fields.setlist("training", ["no"])
+    fields["_nav"] = "next"
+    _save_in_between(monkeypatch, us.id, q, make_user(), "1990")
+    response = client.post(first, data=fields)
+    monkeypatch.undo()
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Someone else" in text and "1990" in text and 'value="1986"' in text
+    assert stored(session, us) == {"established": 1990, "training": "no"}  # the rest is saved
+    saves = session.scalars(select(AuditEntry).where(AuditEntry.action == "answer.save")).all()
+    assert [entry.details["changes"] for entry in saves] == [
+        {"established": [None, 1990]},
+        {"training": [None, "no"]},
+    ]
+    again = browser_fields(text)
+    again["_c.established"] = "mine"
+    again["_nav"] = "next"
+    assert location(client.post(first, data=again)) == "/respond/p/exchanges"
+    assert stored(session, us)["established"] == 1986
+
+
+def test_an_autosave_racing_another_save_reports_the_conflict(
+    client, session, mini, make_user, monkeypatch
+):
+    _, us, _, q = mini
+    first = start(client, us)
+    fields = browser_fields(text_of(client.get(first)))
+    fields.setlist("established", ["1999"])
+    _save_in_between(monkeypatch, us.id, q, make_user(), "1990")
+    data = autosave(client, "basics", fields).get_json()
+    monkeypatch.undo()
+    assert data["conflicts"] == ["established"] and data["saved"] == []
+    assert stored(session, us)["established"] == 1990
+    assert reload(session, us).current_section == "basics"
+
+
 # ---------------------------------------------------------------------------- autosave
 
 

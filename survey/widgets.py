@@ -1,0 +1,294 @@
+"""Question widgets: the HTML of one question, its fixed parts compiled once per language.
+
+Shared by the respondent's pages, interviewer entry and the questionnaire preview.
+What never changes for a question in one questionnaire language and one interface
+language (its texts, options, labels and attributes) is escaped and joined once and
+kept; a request only fills in the answer, its version, errors, conflict and state.
+A page of the respondent's form is drawn on every Next, so this is the costliest
+part of serving the form (docs/respondent.md, "Performance").
+
+Accessible: every input has a label, choice groups are fieldsets with legends, typed
+answers and their don't-know boxes form a labelled group; help, errors and conflicts
+are linked with aria-describedby. Don't know / Prefer not to answer come last and
+smaller: offered, not encouraged. Everything from a questionnaire or a respondent is
+escaped (markupsafe), as Jinja's autoescaping would.
+
+Arguments of `question_html(q, lang, ...)`:
+  value     the answer to show: a stored value, or what was typed (a string, a list of
+            codes; "dk"/"rf" stored for a typed answer tick its box)
+  special   "dk"/"rf" ticked beside a typed answer (text, number, date questions)
+  disabled  for previews: nothing can be changed or sent
+  errors    messages shown beside the field
+  version   the stored answer's version (0 for none): sent back to detect a concurrent save
+  hidden    the question does not apply now (`relevant`); the page script may show it
+  tree      the `relevant` expression as JSON for the page script
+  conflict  (their shown value, my shown value) when someone else saved meanwhile
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
+
+from survey.core.questionnaire import CHOICE_TYPES, Question
+from survey.templating import SPECIAL_LABELS, YES_NO_LABELS, text_in
+
+CHOICES = frozenset(CHOICE_TYPES | {"yesno"})
+TYPED_INPUT = {
+    "date": ' type="date"',
+    "integer": ' type="text" inputmode="numeric" class="short"',
+    "year": ' type="text" inputmode="numeric" class="short"',
+    "number": ' type="text" inputmode="decimal" class="short"',
+    "longtext": "",
+}
+CACHE_SIZE = 8192
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """The fixed parts of one question's widget, already escaped, in one pair of languages."""
+
+    question: Question  # kept to tell a reused id() from the question compiled
+    key: str
+    attributes: str  # id, data-key, data-type
+    title: str  # the question's text and the required mark
+    help: str  # the help paragraph, or ""
+    choices: tuple[tuple[Any, str], ...]  # (code, the option's <input ...> up to its state)
+    labels: tuple[str, ...]  # "> label</label>" of each choice
+    specials: tuple[tuple[str, str], ...]  # (code, label)
+    input_attributes: str  # type, inputmode, class, maxlength of a typed answer
+    error_prefix: str
+    conflict_texts: tuple[str, str, str, str]  # intro, theirs, mine, no answer
+
+
+_compiled: dict[tuple[int, str, str], _Compiled] = {}
+_lock = threading.Lock()
+
+
+def question_html(
+    q: Question,
+    lang: str,
+    value: Any = None,
+    disabled: bool = False,
+    errors: Sequence[str] = (),
+    special: str | None = None,
+    version: int | None = None,
+    hidden: bool = False,
+    tree: Any = None,
+    conflict: tuple[str, str] | None = None,
+) -> Markup:
+    """One question's widget (see the module's docstring for the arguments).
+
+    Built from strings for speed: each fixed part was escaped when compiled, and every
+    value of this call goes through `escape` below before it is joined in.
+    """
+    c = _compiled_for(q, lang)
+    if (
+        special is None
+        and isinstance(value, str)
+        and value in ("dk", "rf")
+        and q.type not in CHOICES
+    ):
+        special, value = value, None
+    key = c.key
+    described = " ".join(
+        name
+        for name, on in (
+            (f"{key}-help", c.help),
+            (f"{key}-conflict", conflict),
+            (f"{key}-error", errors),
+        )
+        if on
+    )
+    attributes = c.attributes
+    if tree is not None:
+        attributes += f' data-relevant="{escape(str(htmlsafe_json_dumps(tree)))}"'
+    if hidden:
+        attributes += " hidden"
+    details = c.help
+    if conflict:
+        details += _conflict(c, conflict)
+    if errors:
+        joined = " ".join(str(escape(error)) for error in errors)
+        details += f'<p class="error" id="{key}-error">{c.error_prefix} {joined}</p>'
+    if version is not None:
+        details += f'<input type="hidden" name="_v.{key}" value="{int(version)}">'
+    off = " disabled" if disabled else ""
+    if q.type == "note":
+        html = f'<div class="question note" {attributes}><p>{c.title}</p>{c.help}</div>'
+    elif q.type in CHOICES:
+        html = _choice(q, c, value, attributes, described, errors, details, off)
+    else:
+        html = _typed(q, c, value, special, attributes, described, errors, details, off)
+    return Markup(html)  # noqa: S704  every piece escaped: compiled parts in _compile, values here
+
+
+def _choice(
+    q: Question,
+    c: _Compiled,
+    value: Any,
+    attributes: str,
+    described: str,
+    errors: Sequence[str],
+    details: str,
+    off: str,
+) -> str:
+    chosen = value if _is_many(value) else (value,)
+    classes = (
+        "question" + (" has-error" if errors else "") + (" scale" if q.type == "scale" else "")
+    )
+    aria = f' aria-describedby="{described}"' if described else ""
+    parts = [
+        f'<fieldset class="{classes}" {attributes}{aria}>\n<legend>{c.title}</legend>\n{details}',
+        '\n<div class="choices">',
+    ]
+    for (code, start), label in zip(c.choices, c.labels, strict=True):
+        parts.append(f"{start}{' checked' if code in chosen else ''}{off}{label}")
+    parts.append("\n</div>")
+    if c.specials:
+        kind = "checkbox" if q.type == "multi" else "radio"
+        parts.append('\n<div class="special">')
+        for code, label in c.specials:
+            ticked = " checked" if code in chosen else ""
+            parts.append(
+                f'\n<label><input type="{kind}" name="{c.key}" value="{code}" data-special'
+                f"{ticked}{off}> {label}</label>"
+            )
+        parts.append("\n</div>")
+    parts.append("\n</fieldset>")
+    return "".join(parts)
+
+
+def _typed(
+    q: Question,
+    c: _Compiled,
+    value: Any,
+    special: str | None,
+    attributes: str,
+    described: str,
+    errors: Sequence[str],
+    details: str,
+    off: str,
+) -> str:
+    raw = value if isinstance(value, str) else ("" if value is None or _is_many(value) else value)
+    shown = escape(raw)
+    extra = f' aria-describedby="{described}"' if described else ""
+    extra += (' aria-invalid="true"' if errors else "") + off
+    classes = "question has-error" if errors else "question"
+    parts = [
+        f'<div class="{classes}" role="group" aria-labelledby="label-{c.key}" {attributes}>\n'
+        f'<label class="label" id="label-{c.key}" for="f-{c.key}">{c.title}</label>\n{details}'
+    ]
+    if q.type == "longtext":
+        parts.append(
+            f'\n<textarea id="f-{c.key}" name="{c.key}" rows="5"{c.input_attributes}{extra}>'
+            f"{shown}</textarea>"
+        )
+    else:
+        parts.append(
+            f'\n<input id="f-{c.key}" name="{c.key}" value="{shown}"{c.input_attributes}{extra}>'
+        )
+    if c.specials:
+        parts.append('\n<div class="special">')
+        for code, label in c.specials:
+            ticked = " checked" if special == code else ""
+            parts.append(
+                f'\n<label><input type="checkbox" name="{c.key}__special" value="{code}"'
+                f"{ticked}{off}> {label}</label>"
+            )
+        parts.append("\n</div>")
+    parts.append("\n</div>")
+    return "".join(parts)
+
+
+def _conflict(c: _Compiled, conflict: tuple[str, str]) -> str:
+    intro, theirs, mine, nothing = c.conflict_texts
+    saved = escape(conflict[0]) if conflict[0] else nothing
+    typed = escape(conflict[1]) if conflict[1] else nothing
+    return (
+        f'<div class="conflict" id="{c.key}-conflict">\n<p>{intro}</p>\n'
+        f'<input type="hidden" name="_pending" value="{c.key}">\n'
+        f'<label><input type="radio" name="_c.{c.key}" value="theirs"> {theirs} '
+        f"<strong>{saved}</strong></label>\n"
+        f'<label><input type="radio" name="_c.{c.key}" value="mine"> {mine} '
+        f"<strong>{typed}</strong></label>\n</div>"
+    )
+
+
+def _is_many(value: Any) -> bool:
+    return isinstance(value, Iterable) and not isinstance(value, (str, bytes, dict))
+
+
+# ---------------------------------------------------------------------------- compiling
+
+
+def _compiled_for(q: Question, lang: str) -> _Compiled:
+    locale = str(get_locale() or "en")
+    slot = (id(q), lang, locale)
+    found = _compiled.get(slot)
+    if found is not None and found.question is q:
+        return found
+    made = _compile(q, lang)
+    with _lock:
+        if len(_compiled) >= CACHE_SIZE:
+            _compiled.clear()
+        _compiled[slot] = made
+    return made
+
+
+def _compile(q: Question, lang: str) -> _Compiled:
+    key = str(escape(q.key))
+    mark = ""
+    if q.required:
+        required = escape(_("(required)"))
+        mark = (
+            ' <span class="required"><span aria-hidden="true">*</span>'
+            f'<span class="visually-hidden">{required}</span></span>'
+        )
+    help_text = text_in(q.help, lang) if q.help else ""
+    if q.type == "yesno":
+        choices = [("yes", str(YES_NO_LABELS["yes"])), ("no", str(YES_NO_LABELS["no"]))]
+    else:
+        choices = [(option.code, text_in(option.label, lang)) for option in q.options]
+    kind = "checkbox" if q.type == "multi" else "radio"
+    specials = q.specials() if q.offer_special else ()
+    typed = TYPED_INPUT.get(q.type, ' type="text"')
+    if q.max_length:
+        typed += f' maxlength="{int(q.max_length)}"'
+    error = escape(_("Error:"))
+    conflict = _(
+        "Someone else (for example an interviewer) saved a different answer to this question "
+        "while you had this page open. Please choose which answer to keep."
+    )
+    return _Compiled(
+        question=q,
+        key=key,
+        attributes=f'id="q-{key}" data-key="{key}" data-type="{escape(q.type)}"',
+        title=f"{escape(text_in(q.text, lang))}{mark}",
+        help=f'<p class="help" id="{key}-help">{escape(help_text)}</p>' if help_text else "",
+        choices=tuple(
+            (
+                code,
+                f'\n<label><input type="{kind}" name="{key}" value="{escape(code)}" '
+                f'id="f-{key}{f"-{number}" if number > 1 else ""}"',
+            )
+            for number, (code, _label) in enumerate(choices, start=1)
+        ),
+        labels=tuple(f"> {escape(label)}</label>" for _code, label in choices),
+        specials=tuple((str(s.value), str(escape(str(SPECIAL_LABELS[s.value])))) for s in specials),
+        input_attributes=typed,
+        error_prefix=f'<span class="visually-hidden">{error}</span>',
+        conflict_texts=(
+            str(escape(conflict)),
+            str(escape(_("Keep the saved answer:"))),
+            str(escape(_("Keep my answer:"))),
+            str(escape(_("(no answer)"))),
+        ),
+    )
