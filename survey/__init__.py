@@ -51,6 +51,7 @@ def _configure_extensions(app: Flask) -> None:
         timezone_selector=i18n.select_timezone,
         default_translation_directories=translations,
     )
+    i18n.install_template_gettext(app)
 
 
 def _configure_requests(app: Flask) -> None:
@@ -81,6 +82,7 @@ def _template_globals() -> dict[str, Any]:
         "mail_state_names": templating.MAIL_STATE_NAMES,
         "outcome_names": templating.OUTCOME_NAMES,
         "plain_value": templating.plain_value,
+        "fragment": templating.fragment,
         "question_html": widgets.question_html,
     }
 

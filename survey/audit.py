@@ -51,7 +51,8 @@ def _scrub(details: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _digest(entry: AuditEntry) -> str:
+def _digest(entry: Any) -> str:
+    """The row's hash over the previous row's hash and everything the row says."""
     payload = json.dumps(
         [
             entry.prev_hash,

@@ -6,12 +6,34 @@ import datetime as dt
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
+from flask import get_template_attribute
 from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from survey import i18n
 from survey.core.questionnaire import FALLBACKS
 from survey.core.questionnaire import text_in as _text_in
+
+_FRAGMENTS: dict[tuple[str, ...], Markup] = {}
+_FRAGMENTS_AT_MOST = 4096
+
+
+def fragment(template: str, macro: str, *args: str) -> Markup:
+    """A macro of `template`, drawn once per interface language and arguments, then reused.
+
+    For the parts of the respondent's pages that change only with the language and a
+    title (the header with the language switch, the buttons): drawing them through
+    Jinja on every request was a good part of serving a page. Arguments are strings.
+    """
+    key = (str(get_locale()), template, macro, *args)
+    found = _FRAGMENTS.get(key)
+    if found is None:
+        found = get_template_attribute(template, macro)(*args)
+        if len(_FRAGMENTS) >= _FRAGMENTS_AT_MOST:
+            _FRAGMENTS.clear()
+        _FRAGMENTS[key] = found
+    return found
 
 
 def current_locale() -> str:

@@ -36,13 +36,17 @@ def reads_first(view: View) -> View:
 
 
 def begin_writing() -> None:
-    """End this request's read transaction (loaded objects stay usable); writes follow.
+    """From here on this request writes; what it read may since have changed.
 
-    On SQLite what follows begins IMMEDIATE, a fresh writer transaction: a reader's
-    transaction could not become a writer once another writer had committed. Whatever
-    was read before may since have changed: guard the writes (e.g. by a version).
+    On SQLite the read transaction ends (loaded objects stay usable) and what follows
+    begins IMMEDIATE, a fresh writer transaction: a reader's transaction could not
+    become a writer once another writer had committed. On PostgreSQL the transaction
+    goes on (at READ COMMITTED each statement sees what is committed, and the writes
+    take their own row locks), saving two round trips. Either way, guard the writes
+    (e.g. by a version) against what changed since the reads.
     """
-    db.session.commit()
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.commit()
     set_writing(True)
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -52,8 +52,7 @@ class SaveResult:
     conflicts: dict[str, tuple[Any, int]] = field(default_factory=dict)  # key -> (theirs, version)
 
 
-@dataclass(frozen=True)
-class Stored:
+class Stored(NamedTuple):
     """A stored answer as read: its row, value and optimistic-lock version."""
 
     id: int | None
@@ -104,7 +103,7 @@ def _invitation_update(names: tuple[str, ...], *, guarded: bool) -> Any:
 def answer_rows(session: Session, invitation: Invitation) -> dict[str, Stored]:
     """The stored answers of an invitation by question key (plain rows, not ORM objects)."""
     result = session.connection().execute(_ROWS, {"invitation_id": invitation.id})
-    return {key: Stored(row_id, value, version) for row_id, key, value, version in result}
+    return {row[1]: Stored(row[0], row[2], row[3]) for row in result}
 
 
 def answers_of(session: Session, invitation: Invitation) -> dict[str, Any]:
@@ -167,12 +166,17 @@ def plan(
             continue
         version = row.version + 1 if row is not None else 1
         found.rows[key] = Stored(row.id if row is not None else None, value, version)
-        change = {"value": value, "version": version, "source": actor.source}
-        change |= {"updated_at": now, "updated_by_id": by}
         if row is not None and row.id is not None:
-            found.updates.append({"row_id": row.id, **{f"new_{k}": v for k, v in change.items()}})
+            found.updates.append(
+                {"row_id": row.id, "new_value": value, "new_version": version,
+                 "new_source": actor.source, "new_updated_at": now, "new_updated_by_id": by}
+            )  # fmt: skip
         else:
-            found.inserts.append({"invitation_id": invitation.id, "question_key": key, **change})
+            found.inserts.append(
+                {"invitation_id": invitation.id, "question_key": key, "value": value,
+                 "version": version, "source": actor.source, "updated_at": now,
+                 "updated_by_id": by}
+            )  # fmt: skip
         result.saved[key] = value
         found.changes[key] = [old, value]
     return found
@@ -203,26 +207,24 @@ def write(
             values["started_at"] = invitation.started_at or utcnow()
         if actor.mode:
             values["mode"] = actor.mode
-    if values or found.changes or seen is not None:
-        session.flush()  # nothing pending of the invitation may be written over it later
-        params = {f"new_{name}": value for name, value in values.items()}
-        version = session.connection().execute(
-            _invitation_update(tuple(sorted(values)), guarded=seen is not None),
-            {
-                "invitation_id": invitation.id,
-                "seen": seen,
-                "bump": int(bool(found.changes)),
-                **params,
-            },
-        ).scalar()
-        if version is None:
-            return False
-        for name, value in {**values, "version": version}.items():
-            set_committed_value(invitation, name, value)
+    if not (values or found.changes or seen is not None):
+        return True  # nothing to write, nothing to check
+    session.flush()  # nothing pending of the invitation may be written over it later
+    connection = session.connection()  # plain statements from here: no ORM work to do
+    params = {f"new_{name}": value for name, value in values.items()}
+    statement = _invitation_update(tuple(sorted(values)), guarded=seen is not None)
+    bump = int(bool(found.changes))
+    version = connection.execute(
+        statement, {"invitation_id": invitation.id, "seen": seen, "bump": bump, **params}
+    ).scalar()
+    if version is None:
+        return False
+    for name, value in {**values, "version": version}.items():
+        set_committed_value(invitation, name, value)
     if found.updates:
-        session.connection().execute(_UPDATE, found.updates)
+        connection.execute(_UPDATE, found.updates)  # psycopg pipelines the rows
     if found.inserts:
-        session.connection().execute(insert(_ANSWERS), found.inserts)
+        connection.execute(insert(_ANSWERS), found.inserts)
     if found.changes:
         _audit(session, invitation, "answer.save", actor, {"changes": found.changes})
         for listener in ANSWER_LISTENERS:

@@ -23,8 +23,10 @@ from flask import current_app, g, jsonify, redirect, render_template, request, s
 from flask_babel import force_locale, refresh
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import ValidationError, validate_csrf
+from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -48,6 +50,7 @@ from survey.security import hit_limit
 from survey.studies.models import PairSide, Respondent, Study, StudySide
 from survey.templating import SPECIAL_LABELS, text_in
 from survey.transaction import begin_writing, reads_first
+from survey.widgets import question_html
 
 __all__ = ["bp"]
 
@@ -202,6 +205,7 @@ _VISIT = (
     .join(StudySide, StudySide.id == Invitation.side_id)
     .join(Respondent, Respondent.id == Invitation.respondent_id)
     .where(Invitation.id == bindparam("invitation_id"))
+    .options(defer(Round.invitation_texts), defer(Round.reminder_texts))  # mail texts: not here
 )
 
 
@@ -797,7 +801,7 @@ def _render_page(
         _item(visit, question, state, page_in, errors, conflicts, not shown[question.key])
         for question in part.questions
     ]
-    summary = [item for item in items if item["errors"] and not item["hidden"]]
+    summary = [item for item in items if item.errors and not item.hidden]
     outside = {
         key: state.values[key] for key in flow.references_outside(part) if key in state.values
     }
@@ -812,8 +816,20 @@ def _render_page(
         is_first=flow.neighbour(state.order, part.key, -1) is None,
         outside=outside,
         visible=",".join(key for key, on in shown.items() if on),
+        has_required=any(question.required for question in part.questions),
         today=utcnow().date().isoformat(),
     )
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question of a drawn page: its widget, and what the error summary lists."""
+
+    q: Question
+    text: str
+    errors: list[str]
+    hidden: bool
+    html: Markup
 
 
 def _item(
@@ -824,7 +840,7 @@ def _item(
     errors: Mapping[str, AnswerError],
     conflicts: Mapping[str, tuple[Any, int]],
     hidden: bool,
-) -> dict[str, Any]:
+) -> Item:
     key = question.key
     typed = page_in.shown.get(key) if page_in else None
     value, special = typed if typed is not None else _stored_shown(question, state.values.get(key))
@@ -837,17 +853,19 @@ def _item(
         theirs = _display(visit, question, state.values.get(key))
         conflict = (theirs, _typed_display(visit, question, (value, special)))
     error = errors.get(key)
-    return {
-        "q": question,
-        "value": value,
-        "special": special,
-        "version": row.version if row else 0,
-        "hidden": hidden,
-        "tree": flow.relevance_tree(question),
-        "conflict": conflict,
-        "errors": [answer_message(error, question, visit.language)] if error else [],
-        "text": text_in(question.text, visit.language),
-    }
+    messages = [answer_message(error, question, visit.language)] if error else []
+    html = question_html(
+        question,
+        visit.language,
+        value=value,
+        special=special,
+        errors=messages,
+        version=(row.version if row else 0) if question.is_answerable else None,
+        hidden=hidden,
+        tree=flow.relevance_tree(question),
+        conflict=conflict,
+    )
+    return Item(question, text_in(question.text, visit.language), messages, hidden, html)
 
 
 # ---------------------------------------------------------------------------- autosave
