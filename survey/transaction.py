@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, request
+from sqlalchemy import Engine
 
 from survey.db import db, set_writing
 from survey.schema import ensure_schema_current
@@ -53,7 +54,18 @@ def begin_writing() -> None:
 def _begin() -> None:
     ensure_schema_current()
     view = current_app.view_functions.get(request.endpoint or "")
-    set_writing(request.method not in SAFE_METHODS and not getattr(view, "reads_first", False))
+    reads_first_view = getattr(view, "reads_first", False)
+    set_writing(request.method not in SAFE_METHODS and not reads_first_view)
+    if reads_first_view and request.method in SAFE_METHODS and _is_postgresql():
+        # A GET of such a view only reads, statement by statement (READ COMMITTED gives
+        # each its own snapshot anyway): no BEGIN and COMMIT round trips.
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def _is_postgresql() -> bool:
+    """PostgreSQL, with the session on the engine (tests bind it to an open transaction)."""
+    bind = db.session.get_bind()
+    return isinstance(bind, Engine) and bind.dialect.name == "postgresql"
 
 
 def _finish(response: Response) -> Response:

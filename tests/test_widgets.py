@@ -73,15 +73,22 @@ def test_nothing_from_a_questionnaire_or_a_respondent_arrives_unescaped(ctx):
 
 def test_a_typed_answer_is_labelled_and_linked_to_its_help_and_error(ctx):
     question = _question(required=True, help={"en": "Count them all."}, max_length=5)
-    tags = _Tags(str(question_html(question, "en", value="12x", errors=["Not a number."], version=3)))
+    tags = _Tags(
+        str(question_html(question, "en", value="12x", errors=["Not a number."], version=3))
+    )
     (group,) = tags.find("div", role="group")
-    assert group["aria-labelledby"] == "label-sent" and group["data-type"] == "integer"
+    assert group["aria-labelledby"] == "label-sent"
+    assert group["data-type"] == "integer"
     (label,) = tags.find("label", id="label-sent")
     assert label["for"] == "f-sent"
     (field,) = tags.find("input", id="f-sent")
-    assert field["value"] == "12x" and field["inputmode"] == "numeric" and field["maxlength"] == "5"
-    assert field["aria-describedby"] == "sent-help sent-error" and field["aria-invalid"] == "true"
-    assert tags.find("p", id="sent-help") and tags.find("p", id="sent-error")
+    assert field["value"] == "12x"
+    assert field["inputmode"] == "numeric"
+    assert field["maxlength"] == "5"
+    assert field["aria-describedby"] == "sent-help sent-error"
+    assert field["aria-invalid"] == "true"
+    assert tags.find("p", id="sent-help")
+    assert tags.find("p", id="sent-error")
     assert tags.find("input", type="hidden", name="_v.sent", value="3")
     assert "Not a number." in "".join(tags.text)
     assert "(required)" in "".join(tags.text)
@@ -105,7 +112,8 @@ def test_choices_are_a_fieldset_with_a_legend_and_numbered_ids(ctx):
     html = str(question_html(question, "en", value=["trade", "rf"], hidden=True, tree={"op": "x"}))
     tags = _Tags(html)
     (fieldset,) = tags.find("fieldset")
-    assert "hidden" in fieldset and fieldset["data-relevant"] == '{"op": "x"}'
+    assert "hidden" in fieldset
+    assert fieldset["data-relevant"] == '{"op": "x"}'
     assert re.search(r"<legend>How many\?</legend>", html)
     boxes = tags.find("input", type="checkbox", name="sectors")
     assert [b.get("id") for b in boxes[:2]] == ["f-sectors", "f-sectors-2"]
@@ -135,7 +143,11 @@ def test_texts_follow_the_questionnaire_and_the_interface_language(ctx):
     with force_locale("zh_Hans"):
         chinese = str(question_html(question, "zh-Hans", errors=["x"]))
         required, error = gettext("(required)"), gettext("Error:")
-    assert "How many?" in english and "(required)" in english
-    assert "多少？" in chinese and required in chinese and error in chinese
-    assert required != "(required)" and "(required)" not in chinese
+    assert "How many?" in english
+    assert "(required)" in english
+    assert "多少？" in chinese
+    assert required in chinese
+    assert error in chinese
+    assert required != "(required)"
+    assert "(required)" not in chinese
     assert "How many?" in str(question_html(question, "en"))  # each language kept apart

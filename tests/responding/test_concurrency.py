@@ -13,7 +13,7 @@ import re
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from survey.audit import AuditEntry
 from survey.db import db
@@ -153,3 +153,35 @@ def test_access_log_of_a_real_server_carries_no_token(live, caplog):
     lines = [record.getMessage() for record in caplog.records if record.name == "werkzeug"]
     assert any(re.search(r"/r/\[redacted\]", line) for line in lines), lines
     assert not any(token in line or "Z" * 43 in line for line in lines), lines
+
+
+def test_a_page_is_read_without_a_transaction_and_saved_within_one(live):
+    """PostgreSQL: a question page's GET runs in autocommit (no BEGIN/COMMIT round trips);
+    its save never does. SQLite has its explicit transactions either way."""
+    postgresql = db.engine.dialect.name == "postgresql"
+    seen: list[tuple[str, bool]] = []
+
+    def record(connection, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
+        dbapi = connection.connection.dbapi_connection
+        seen.append((statement.split()[0].upper(), postgresql and bool(dbapi.autocommit)))
+
+    person = Respondent(live, live.links[0])
+    person.press("/respond/welcome", nav="start")
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        fields = person.fields("/respond/p/basics")
+        reads = list(seen)
+        seen.clear()
+        fields.setlist("established", ["1986"])
+        fields["_nav"] = "stay"
+        saved = person.http.post(
+            live.url + "/respond/p/basics", data=fields, allow_redirects=False, timeout=30
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert saved.status_code == 303
+    assert {kind for kind, _ in reads} == ({"SELECT"} if postgresql else {"BEGIN", "SELECT"})
+    assert all(autocommit is postgresql for _, autocommit in reads), reads
+    assert {"UPDATE", "INSERT"} <= {kind for kind, _ in seen}
+    assert not any(autocommit for _, autocommit in seen), seen
+    assert count(live, Answer, Answer.question_key == "established") == 1

@@ -512,7 +512,9 @@ def test_a_save_landing_between_read_and_write_is_not_overwritten(
     monkeypatch.undo()
     assert response.status_code == 200
     text = text_of(response)
-    assert "Someone else" in text and "1990" in text and 'value="1986"' in text
+    assert "Someone else" in text
+    assert "1990" in text
+    assert 'value="1986"' in text
     assert stored(session, us) == {"established": 1990, "training": "no"}  # the rest is saved
     saves = session.scalars(select(AuditEntry).where(AuditEntry.action == "answer.save")).all()
     assert [entry.details["changes"] for entry in saves] == [
@@ -536,7 +538,8 @@ def test_an_autosave_racing_another_save_reports_the_conflict(
     _save_in_between(monkeypatch, us.id, q, make_user(), "1990")
     data = autosave(client, "basics", fields).get_json()
     monkeypatch.undo()
-    assert data["conflicts"] == ["established"] and data["saved"] == []
+    assert data["conflicts"] == ["established"]
+    assert data["saved"] == []
     assert stored(session, us)["established"] == 1990
     assert reload(session, us).current_section == "basics"
 
