@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 from sqlalchemy import ForeignKey, String, Text, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -86,34 +87,47 @@ _INSERT = insert(_TABLE).returning(_TABLE.c.id)
 _LAST = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
 
 
-def record(
-    session: Session, action: str, *, reason: str | None = None, **fields: Any
-) -> AuditEntry:
+class Recorded(NamedTuple):
+    """An audit row as written by `record` (not an ORM object: it is never changed)."""
+
+    id: int
+    at: dt.datetime
+    action: str
+    study_id: int | None
+    actor_user_id: int | None
+    actor_invitation_id: int | None
+    on_behalf_of: str | None
+    object_type: str | None
+    object_id: str | None
+    details: dict[str, Any]
+    reason: str | None
+    request_id: str | None
+    ip: str | None
+    prev_hash: str
+    hash: str
+
+
+def record(session: Session, action: str, *, reason: str | None = None, **fields: Any) -> Recorded:
     """Append one audit row; context (request id, IP, actor) comes from `fields` or the request.
 
-    The row is written at once; the entry returned is not in the session (it is never
-    changed, and a unit of work would only add a flush).
+    Written at once with plain statements, in the caller's transaction: a save writes
+    one of these every time, and the unit of work would only add a flush.
     """
     from survey.security import request_context  # local: keep audit importable without Flask
 
     context = {**request_context(), **fields}
     details = _scrub(context.pop("details", {}) or {})
+    unknown = set(context) - set(_COLUMNS)
+    if unknown:
+        raise TypeError(f"not audit columns: {', '.join(sorted(unknown))}")
     session.flush()  # what the row refers to is written first, as an ORM query would autoflush
     _lock_chain(session)
-    connection = session.connection()  # plain statements: no ORM work to do
-    last = connection.scalar(_LAST)
-    entry = AuditEntry(
-        action=action,
-        reason=reason,
-        details=details,
-        prev_hash=last or "0" * 64,
-        at=utcnow(),
-        **context,
-    )
-    entry.hash = _digest(entry)
-    values = {name: getattr(entry, name) for name in _COLUMNS}
-    entry.id = connection.execute(_INSERT, values).scalar_one()
-    return entry
+    connection = session.connection()
+    values = dict.fromkeys(_COLUMNS) | context
+    values |= {"action": action, "reason": reason, "details": details, "at": utcnow()}
+    values["prev_hash"] = connection.scalar(_LAST) or "0" * 64
+    values["hash"] = _digest(SimpleNamespace(**values))
+    return Recorded(id=connection.execute(_INSERT, values).scalar_one(), **values)
 
 
 def verify_chain(session: Session) -> int | None:

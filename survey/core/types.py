@@ -89,7 +89,7 @@ class AnswerError(Exception):
 
 def is_blank(value: Any) -> bool:
     """Whether a stored value means "no answer": None, '' or an empty list."""
-    return value is None or value == "" or (isinstance(value, list | tuple) and not value)
+    return value is None or value == "" or (isinstance(value, (list, tuple)) and not value)
 
 
 def as_special(value: Any) -> Special | None:
