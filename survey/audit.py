@@ -14,7 +14,7 @@ import json
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import ForeignKey, String, Text, insert, select, text
+from sqlalchemy import Connection, ForeignKey, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from survey.db import Base, JSONType, UTCDateTime, utcnow
@@ -75,10 +75,26 @@ def _digest(entry: Any) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _lock_chain(session: Session) -> None:
-    """Serialise chain appends (PostgreSQL; SQLite writers are serialised already)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7340001)"))
+CHAIN_LOCK = 7340001  # PostgreSQL advisory lock serialising appends to the chain
+_LAST_SQL = "SELECT hash FROM audit_entries ORDER BY id DESC LIMIT 1"
+
+
+def _last_hash(connection: Connection) -> str | None:
+    """The newest row's hash, read once this transaction alone may append to the chain.
+
+    SQLite writers are serialised already. PostgreSQL takes an advisory lock first,
+    then reads: both statements in one pipeline (one round trip); at READ COMMITTED
+    the read takes its snapshot when it starts, after the lock is granted, so it sees
+    the row of whoever held the lock before.
+    """
+    if connection.dialect.name != "postgresql":
+        return connection.scalar(_LAST)
+    driver = connection.connection.dbapi_connection
+    with driver.pipeline():
+        driver.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK,))
+        cursor = driver.execute(_LAST_SQL)
+    row = cursor.fetchone()
+    return row[0] if row else None
 
 
 _TABLE = AuditEntry.__table__
@@ -121,11 +137,10 @@ def record(session: Session, action: str, *, reason: str | None = None, **fields
     if unknown:
         raise TypeError(f"not audit columns: {', '.join(sorted(unknown))}")
     session.flush()  # what the row refers to is written first, as an ORM query would autoflush
-    _lock_chain(session)
     connection = session.connection()
     values = dict.fromkeys(_COLUMNS) | context
     values |= {"action": action, "reason": reason, "details": details, "at": utcnow()}
-    values["prev_hash"] = connection.scalar(_LAST) or "0" * 64
+    values["prev_hash"] = _last_hash(connection) or "0" * 64
     values["hash"] = _digest(SimpleNamespace(**values))
     return Recorded(id=connection.execute(_INSERT, values).scalar_one(), **values)
 

@@ -15,6 +15,7 @@ import pytest
 import requests
 from sqlalchemy import event, func, select
 
+from survey import audit
 from survey.audit import AuditEntry
 from survey.db import db
 from survey.responding.models import Answer
@@ -185,3 +186,27 @@ def test_a_page_is_read_without_a_transaction_and_saved_within_one(live):
     assert {"UPDATE", "INSERT"} <= {kind for kind, _ in seen}
     assert not any(autocommit for _, autocommit in seen), seen
     assert count(live, Answer, Answer.question_key == "established") == 1
+
+
+def test_the_audit_chain_holds_under_parallel_saves(live):
+    """Two respondents saving at once append to one hash chain without forking it."""
+    people = [Respondent(live, link) for link in live.links[:2]]
+    for person in people:
+        person.press("/respond/welcome", nav="start")
+
+    def keep_saving(person: Respondent) -> list[int]:
+        statuses = []
+        for number in range(10):
+            response = person.press("/respond/p/basics", nav="stay", established=str(1990 + number))
+            statuses.append(response.status_code)
+        return statuses
+
+    with concurrent.futures.ThreadPoolExecutor(len(people)) as pool:
+        results = list(pool.map(keep_saving, people))
+    assert results == [[303] * 10] * 2
+    assert count(live, AuditEntry, AuditEntry.action == "answer.save") == 20
+    with live.app.app_context():
+        try:
+            assert audit.verify_chain(db.session) is None
+        finally:
+            db.session.remove()
