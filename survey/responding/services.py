@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Text, TypeDecorator, bindparam, insert, select, update
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.functions import FunctionElement
 
 from survey import audit
 from survey.accounts.models import User
@@ -98,6 +101,54 @@ def _invitation_update(names: tuple[str, ...], *, guarded: bool) -> Any:
     values = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names}
     values["version"] = table.c.version + bindparam("bump")
     return statement.values(**values).returning(table.c.version)
+
+
+class _AnswerArray(TypeDecorator[list[Any]]):
+    """`answer_list`'s result: PostgreSQL hands JSON over decoded, SQLite as text."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> list[Any]:
+        if value is None:
+            return []
+        return json.loads(value) if isinstance(value, str) else value
+
+
+class answer_list(FunctionElement[list[Any]]):  # noqa: N801  (used like a SQL function)
+    """SQL: every answer of invitation `id` as a JSON array of [id, key, value, version].
+
+    Lets a query that reads an invitation bring its answers along in the same round
+    trip (the respondent's pages read both on every request); `stored_rows` reads it.
+    """
+
+    type = _AnswerArray()
+    inherit_cache = True
+    name = "answer_list"
+
+
+# The invitation's id is compiled from a column expression, never taken from input.
+@compiles(answer_list, "postgresql")
+def _answer_list_postgresql(element: answer_list, compiler: Any, **kw: Any) -> str:
+    invitation = compiler.process(element.clauses, **kw)
+    return (
+        "(SELECT json_agg(json_build_array(a.id, a.question_key, a.value, a.version))"  # noqa: S608
+        f" FROM answers AS a WHERE a.invitation_id = {invitation})"
+    )
+
+
+@compiles(answer_list, "sqlite")
+def _answer_list_sqlite(element: answer_list, compiler: Any, **kw: Any) -> str:
+    invitation = compiler.process(element.clauses, **kw)
+    return (
+        "(SELECT json_group_array(json_array(a.id, a.question_key, json(a.value), a.version))"  # noqa: S608
+        f" FROM answers AS a WHERE a.invitation_id = {invitation})"
+    )
+
+
+def stored_rows(listed: list[Any]) -> dict[str, Stored]:
+    """`answer_list`'s array as `answer_rows` gives it."""
+    return {key: Stored(row_id, value, version) for row_id, key, value, version in listed}
 
 
 def answer_rows(session: Session, invitation: Invitation) -> dict[str, Stored]:

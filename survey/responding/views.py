@@ -139,6 +139,7 @@ class Visit:
     study: Titled
     side: Titled
     locale: str
+    rows: Mapping[str, answers.Stored] | None = None  # read with the visit; None once stale
 
     @property
     def language(self) -> str:
@@ -183,8 +184,15 @@ class State:
 
 
 def _state(visit: Visit, upto: str | None = None) -> State:
-    """The stored answers and the pages they lead to (problems up to `upto` when given)."""
-    return State(visit.q, answers.answer_rows(db.session, visit.invitation), upto)
+    """The stored answers and the pages they lead to (problems up to `upto` when given).
+
+    The answers come with the visit's own query when they were read with it and
+    nothing may have changed them since; otherwise they are read again.
+    """
+    rows = visit.rows
+    if rows is None:
+        rows = answers.answer_rows(db.session, visit.invitation)
+    return State(visit.q, rows, upto)
 
 
 # Everything a respondent page needs about its invitation, in one query built once: the
@@ -198,6 +206,7 @@ _VISIT = (
         StudySide.label,
         StudySide.default_language,
         Respondent.language,
+        answers.answer_list(Invitation.id),
     )
     .join(Round, Round.id == Invitation.round_id)
     .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.questionnaire_version_id)
@@ -216,7 +225,7 @@ def _load_visit(data: Mapping[str, Any]) -> Visit | None:
     row = db.session.execute(_VISIT, {"invitation_id": invitation_id}).one_or_none()
     if row is None or not hmac.compare_digest(row[0].token_hash[:16], str(data.get("h", ""))):
         return None  # unknown, or the link was re-issued since
-    invitation, round_, content_hash, title, label, side_language, own_language = row
+    invitation, round_, content_hash, title, label, side_language, own_language, listed = row
     locale = (
         (data.get("l") if data.get("l") in i18n.LOCALES else None)
         or i18n.normalize(own_language)
@@ -225,7 +234,7 @@ def _load_visit(data: Mapping[str, Any]) -> Visit | None:
     )
     q = model_for(db.session, round_.questionnaire_version_id, content_hash)
     study, side = Titled(round_.study_id, title=title), Titled(invitation.side_id, label=label)
-    return Visit(invitation, round_, q, study, side, locale)
+    return Visit(invitation, round_, q, study, side, locale, answers.stored_rows(listed))
 
 
 def _current_visit() -> Visit | None:
@@ -672,6 +681,7 @@ def _save_and_answer(
     saved = _plan(visit, part, state, page_in)
     section, response = respond(visit, part, saved, page_in)
     begin_writing()
+    visit.rows = None  # from here on, what was read may have changed
     refusal = before_writing() if before_writing else None
     if refusal is not None:
         return refusal

@@ -165,3 +165,34 @@ def test_reopen_and_decline(session, setup, make_user):
     with pytest.raises(ServiceError) as error:
         answers.record_answers(session, invitation, q, {"sent": "1"})
     assert error.value.code == "declined"
+
+
+def test_answers_listed_with_a_query_are_the_answers_stored(session, setup):
+    """answer_list (one JSON array in the visit's query) gives what answer_rows reads."""
+    from survey.rounds.models import Invitation
+
+    _, invitation, q = setup
+
+    def listed():
+        query = select(answers.answer_list(Invitation.id)).where(Invitation.id == invitation.id)
+        return answers.stored_rows(session.execute(query).scalar_one())
+
+    assert listed() == {}
+    answers.record_answers(
+        session,
+        invitation,
+        q,
+        {
+            "established": "1987",
+            "training": "no",
+            "sectors": ["water", "health"],
+            "sent": "dk",
+            "comment": '好的 👍 "quoted"\r\n<b>line</b> \\ end',
+        },
+    )
+    answers.record_answers(session, invitation, q, {"training": ""})  # cleared: stored as null
+    assert listed() == answers.answer_rows(session, invitation)
+    assert listed()["comment"].value == '好的 👍 "quoted"\r\n<b>line</b> \\ end'
+    assert listed()["training"].value is None
+    assert listed()["sent"].version == 1
+    assert listed()["training"].version == 2
