@@ -31,7 +31,10 @@ def init_app(app: Flask) -> None:
 
 
 def reads_first(view: View) -> View:
-    """Mark a view that reads before it writes and calls `begin_writing()` in between."""
+    """Mark a view that reads before it writes and calls `begin_writing()` in between.
+
+    Its GETs must only read: on PostgreSQL they run in autocommit (see `_begin`).
+    """
     view.reads_first = True  # type: ignore[attr-defined]
     return view
 
