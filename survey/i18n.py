@@ -8,6 +8,7 @@ the default. `zh`, `zh-CN`, `zh-SG`, `zh-Hans` map onto zh_Hans; `zh-TW`, `zh-HK
 
 from __future__ import annotations
 
+import functools
 from zoneinfo import available_timezones
 
 from flask import Flask, g, has_request_context, request
@@ -81,9 +82,6 @@ def select_timezone() -> str:
 
 babel = Babel()
 
-_REMEMBERED: dict[tuple[str, str], str] = {}
-_REMEMBER_AT_MOST = 20_000
-
 
 def template_gettext(message: str) -> str:
     """Templates' `_()`: Flask-Babel's gettext, remembered per locale and message.
@@ -92,14 +90,12 @@ def template_gettext(message: str) -> str:
     Flask-Babel's contexts each time cost about a sixth of drawing the page. The locale
     is still read on every call, so `force_locale` and a switch of language hold.
     """
-    key = (str(get_locale()), message)
-    found = _REMEMBERED.get(key)
-    if found is None:
-        found = get_translations().ugettext(message)
-        if len(_REMEMBERED) >= _REMEMBER_AT_MOST:
-            _REMEMBERED.clear()
-        _REMEMBERED[key] = found
-    return found
+    return _translated(str(get_locale()), message)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _translated(locale: str, message: str) -> str:
+    return get_translations().ugettext(message)  # in `locale`: the caller's current one
 
 
 def install_template_gettext(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
@@ -15,9 +16,6 @@ from survey import i18n
 from survey.core.questionnaire import FALLBACKS
 from survey.core.questionnaire import text_in as _text_in
 
-_FRAGMENTS: dict[tuple[str, ...], Markup] = {}
-_FRAGMENTS_AT_MOST = 4096
-
 
 def fragment(template: str, macro: str, *args: str) -> Markup:
     """A macro of `template`, drawn once per interface language and arguments, then reused.
@@ -26,14 +24,12 @@ def fragment(template: str, macro: str, *args: str) -> Markup:
     title (the header with the language switch, the buttons): drawing them through
     Jinja on every request was a good part of serving a page. Arguments are strings.
     """
-    key = (str(get_locale()), template, macro, *args)
-    found = _FRAGMENTS.get(key)
-    if found is None:
-        found = get_template_attribute(template, macro)(*args)
-        if len(_FRAGMENTS) >= _FRAGMENTS_AT_MOST:
-            _FRAGMENTS.clear()
-        _FRAGMENTS[key] = found
-    return found
+    return _fragment(str(get_locale()), template, macro, *args)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fragment(locale: str, template: str, macro: str, *args: str) -> Markup:
+    return get_template_attribute(template, macro)(*args)  # in `locale`: the caller's current one
 
 
 def current_locale() -> str:

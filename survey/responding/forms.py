@@ -21,14 +21,14 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from survey.core.questionnaire import CHOICE_TYPES, Question, Questionnaire, Section
+from survey.core.questionnaire import Question, Questionnaire, Section
 from survey.core.types import AnswerError
 from survey.i18n import LOCALES
+from survey.widgets import CHOICES
 
 SPECIAL_SUFFIX = "__special"
 VERSION_PREFIX = "_v."
 CHOICE_PREFIX = "_c."
-CHOICES = frozenset(CHOICE_TYPES | {"yesno"})
 NAVIGATION = frozenset({"next", "back", "start", "submit", "stay"})
 MAX_FIELDS = 2000
 
