@@ -430,20 +430,19 @@ def test_get_without_a_session_asks_to_reopen_the_link(client, mini):
     assert client.post("/respond/autosave", json={}).status_code == 401
 
 
+def interviewer_saves(session, invitation, q, user, established: str) -> None:
+    """An interviewer saves the year of establishment for the respondent."""
+    actor = answers.Actor("interviewer", user)
+    answers.record_answers(session, invitation, q, {"established": established}, actor=actor)
+
+
 def test_concurrent_interviewer_save_is_never_overwritten(client, session, mini, make_user):
     _, us, _, q = mini
     first = start(client, us)
     submit_page(client, first, {"established": "1985", "training": "no"})
     page = client.get(first)
     fields = browser_fields(text_of(page))
-    interviewer = make_user()
-    answers.record_answers(
-        session,
-        reload(session, us),
-        q,
-        {"established": "1990"},
-        actor=answers.Actor("interviewer", interviewer),
-    )
+    interviewer_saves(session, reload(session, us), q, make_user(), "1990")
     fields.setlist("established", ["1986"])
     fields["_nav"] = "next"
     response = client.post(first, data=fields)
@@ -466,13 +465,7 @@ def test_conflict_resolved_by_keeping_the_saved_answer(client, session, mini, ma
     first = start(client, us)
     submit_page(client, first, {"established": "1985", "training": "no"})
     fields = browser_fields(text_of(client.get(first)))
-    answers.record_answers(
-        session,
-        reload(session, us),
-        q,
-        {"established": "1990"},
-        actor=answers.Actor("interviewer", make_user()),
-    )
+    interviewer_saves(session, reload(session, us), q, make_user(), "1990")
     fields.setlist("established", ["1986"])
     fields["_nav"] = "next"
     again = browser_fields(text_of(client.post(first, data=fields)))
@@ -491,9 +484,7 @@ def _save_in_between(monkeypatch, invitation_id: int, q, user, value: str) -> No
 
     def interleaved() -> None:
         original()
-        invitation = db.session.get(Invitation, invitation_id)
-        actor = answers.Actor("interviewer", user)
-        answers.record_answers(db.session, invitation, q, {"established": value}, actor=actor)
+        interviewer_saves(db.session, db.session.get(Invitation, invitation_id), q, user, value)
 
     monkeypatch.setattr(views, "begin_writing", interleaved)
 
@@ -580,13 +571,7 @@ def test_autosave_reports_a_conflict_and_writes_nothing(client, session, mini, m
     _, us, _, q = mini
     first = start(client, us)
     fields = browser_fields(text_of(client.get(first)))
-    answers.record_answers(
-        session,
-        reload(session, us),
-        q,
-        {"established": "1990"},
-        actor=answers.Actor("interviewer", make_user()),
-    )
+    interviewer_saves(session, reload(session, us), q, make_user(), "1990")
     fields.setlist("established", ["1999"])
     data = autosave(client, "basics", fields).get_json()
     assert data["conflicts"] == ["established"]
