@@ -14,7 +14,7 @@ import json
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, ForeignKey, String, Text, insert, select
+from sqlalchemy import Connection, ForeignKey, String, Text, func, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from survey.db import Base, JSONType, UTCDateTime, utcnow
@@ -76,23 +76,34 @@ def _digest(entry: Any) -> str:
 
 
 CHAIN_LOCK = 7340001  # PostgreSQL advisory lock serialising appends to the chain
-_LAST_SQL = "SELECT hash FROM audit_entries ORDER BY id DESC LIMIT 1"
+HEAD_SQL = "SELECT hash FROM audit_entries ORDER BY id DESC LIMIT 1"
 
 
 def _last_hash(connection: Connection) -> str | None:
-    """The newest row's hash, read once this transaction alone may append to the chain.
-
-    SQLite writers are serialised already. PostgreSQL takes an advisory lock first,
-    then reads: both statements in one pipeline (one round trip); at READ COMMITTED
-    the read takes its snapshot when it starts, after the lock is granted, so it sees
-    the row of whoever held the lock before.
-    """
+    """The newest row's hash, read once this transaction alone may append to the chain."""
     if connection.dialect.name != "postgresql":
-        return connection.scalar(_LAST)
+        return connection.scalar(_LAST)  # SQLite writers are serialised already
     driver = connection.connection.dbapi_connection
     with driver.pipeline():
         driver.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK,))
-        cursor = driver.execute(_LAST_SQL)
+        cursor = driver.execute(HEAD_SQL)
+    return chain_head(cursor)
+
+
+def claim_chain() -> Any:
+    """PostgreSQL, SQL: lock the chain until the transaction ends (see `HEAD_SQL`).
+
+    Take it, then read the newest hash with `HEAD_SQL` in a later statement: at READ
+    COMMITTED a statement takes its snapshot when it starts, after the lock was
+    granted, so it sees the row of whoever held the lock before. A caller may send
+    both in one pipeline (one round trip), or take the lock only under a condition
+    by putting this in the statement that checks it (`responding.services.write`).
+    """
+    return func.pg_advisory_xact_lock(CHAIN_LOCK)
+
+
+def chain_head(cursor: Any) -> str | None:
+    """The hash a driver cursor that ran `HEAD_SQL` gives (None on an empty chain)."""
     row = cursor.fetchone()
     return row[0] if row else None
 
@@ -100,6 +111,7 @@ def _last_hash(connection: Connection) -> str | None:
 _TABLE = AuditEntry.__table__
 _COLUMNS = tuple(column.key for column in _TABLE.columns if column.key != "id")
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
+INSERT_WITHOUT_ID = insert(_TABLE).inline()  # no RETURNING: for a pipeline, which defers rows
 _LAST = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
 
 
@@ -129,6 +141,17 @@ def record(session: Session, action: str, *, reason: str | None = None, **fields
     Written at once with plain statements, in the caller's transaction: a save writes
     one of these every time, and the unit of work would only add a flush.
     """
+    return append(session.connection(), entry(session, action, reason=reason, **fields))
+
+
+def append(connection: Connection, values: dict[str, Any]) -> Recorded:
+    """Chain an `entry` to the newest row and insert it."""
+    chained = chain(values, _last_hash(connection))
+    return Recorded(id=connection.execute(_INSERT, chained).scalar_one(), **chained)
+
+
+def entry(session: Session, action: str, *, reason: str | None = None, **fields: Any) -> dict:
+    """An audit row's values, all but its place in the chain (see `chain`)."""
     from survey.security import request_context  # local: keep audit importable without Flask
 
     context = {**request_context(), **fields}
@@ -137,12 +160,15 @@ def record(session: Session, action: str, *, reason: str | None = None, **fields
     if unknown:
         raise TypeError(f"not audit columns: {', '.join(sorted(unknown))}")
     session.flush()  # what the row refers to is written first, as an ORM query would autoflush
-    connection = session.connection()
     values = dict.fromkeys(_COLUMNS) | context
-    values |= {"action": action, "reason": reason, "details": details, "at": utcnow()}
-    values["prev_hash"] = _last_hash(connection) or "0" * 64
+    return values | {"action": action, "reason": reason, "details": details, "at": utcnow()}
+
+
+def chain(values: dict[str, Any], last_hash: str | None) -> dict[str, Any]:
+    """`values` linked to the newest row (`last_hash`), ready to insert."""
+    values = {**values, "prev_hash": last_hash or "0" * 64}
     values["hash"] = _digest(SimpleNamespace(**values))
-    return Recorded(id=connection.execute(_INSERT, values).scalar_one(), **values)
+    return values
 
 
 def verify_chain(session: Session) -> int | None:

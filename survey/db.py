@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.sql import ClauseElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -132,3 +133,37 @@ class Database:
 
 
 db = Database()
+
+
+class DriverStatement(NamedTuple):
+    """A statement compiled once for the driver, to be sent in a psycopg pipeline.
+
+    SQLAlchemy reads a result as soon as it executes, which a pipeline defers; a
+    statement whose rows are needed from inside one goes to the driver directly,
+    with its parameters converted as SQLAlchemy would (`params`).
+    """
+
+    sql: str
+    processors: Mapping[str, Callable[[Any], Any]]
+    fixed: Mapping[str, Any]  # the values the statement carries itself (literals)
+
+    def params(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """`values` as the driver takes them (JSON wrapped, timestamps in UTC, ...)."""
+        processors = self.processors
+        return {
+            name: processors[name](value) if name in processors else value
+            for name, value in {**self.fixed, **values}.items()
+        }
+
+
+def driver_statement(statement: ClauseElement, dialect: Dialect) -> DriverStatement:
+    """Compile `statement` for `dialect`'s driver (named parameters, e.g. psycopg's)."""
+    compiled = statement.compile(dialect=dialect)
+    processors, fixed = {}, {}
+    for name, bind in compiled.binds.items():
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            processors[name] = processor
+        if not bind.required:
+            fixed[name] = bind.effective_value
+    return DriverStatement(compiled.string, processors, fixed)

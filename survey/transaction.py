@@ -6,6 +6,8 @@ though it answers with an error (a failed login counts) commits explicitly.
 A view marked `reads_first` begins its POSTs as a reader too and calls
 `begin_writing()` once it knows what to write, so that SQLite's single writer lock
 is held for the writes alone, not for the reading, checking and drawing before them.
+On PostgreSQL such a view reads in autocommit and its transaction begins with its
+first write, which saves the BEGIN round trip of every request.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ def init_app(app: Flask) -> None:
 def reads_first(view: View) -> View:
     """Mark a view that reads before it writes and calls `begin_writing()` in between.
 
-    Its GETs must only read: on PostgreSQL they run in autocommit (see `_begin`).
+    Until then it must only read (its GETs throughout): on PostgreSQL its reads run
+    in autocommit, statement by statement (see `_begin`).
     """
     view.reads_first = True  # type: ignore[attr-defined]
     return view
@@ -44,13 +47,21 @@ def begin_writing() -> None:
 
     On SQLite the read transaction ends (loaded objects stay usable) and what follows
     begins IMMEDIATE, a fresh writer transaction: a reader's transaction could not
-    become a writer once another writer had committed. On PostgreSQL the transaction
-    goes on (at READ COMMITTED each statement sees what is committed, and the writes
-    take their own row locks), saving two round trips. Either way, guard the writes
-    (e.g. by a version) against what changed since the reads.
+    become a writer once another writer had committed. On PostgreSQL the reads ran in
+    autocommit; the connection leaves it, so the first write begins a transaction
+    (psycopg sends the BEGIN with it). Either way, guard the writes (e.g. by a
+    version) against what changed since the reads.
     """
-    if db.session.get_bind().dialect.name == "sqlite":
+    bind = db.session.get_bind()
+    if bind.dialect.name == "sqlite":
         db.session.commit()
+    elif _is_postgresql():
+        connection = db.session.connection()
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            # Not through SQLAlchemy, which forbids changing the level of a connection
+            # it has begun on; the driver allows it while idle, which autocommit always
+            # is. The pool resets the level when the connection goes back.
+            connection.connection.dbapi_connection.autocommit = False
     set_writing(True)
 
 
@@ -59,9 +70,9 @@ def _begin() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     reads_first_view = getattr(view, "reads_first", False)
     set_writing(request.method not in SAFE_METHODS and not reads_first_view)
-    if reads_first_view and request.method in SAFE_METHODS and _is_postgresql():
-        # A GET of such a view only reads, statement by statement (READ COMMITTED gives
-        # each its own snapshot anyway): no BEGIN and COMMIT round trips.
+    if reads_first_view and _is_postgresql():
+        # Such a view reads statement by statement (READ COMMITTED gives each its own
+        # snapshot anyway) until `begin_writing()`: no BEGIN and COMMIT round trips.
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 

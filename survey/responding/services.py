@@ -14,7 +14,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Text, TypeDecorator, bindparam, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Text,
+    TypeDecorator,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -25,7 +35,7 @@ from survey.accounts.models import User
 from survey.core import relevance
 from survey.core.questionnaire import Questionnaire
 from survey.core.types import AnswerError, check_answer, type_of
-from survey.db import utcnow
+from survey.db import DriverStatement, driver_statement, utcnow
 from survey.errors import ServiceError
 from survey.responding.models import Answer
 from survey.rounds.models import Invitation, Round
@@ -63,15 +73,30 @@ class Stored(NamedTuple):
     version: int
 
 
+class Fresh(NamedTuple):
+    """An answer to be stored for the first time."""
+
+    key: str
+    value: Any
+    version: int
+
+
 @dataclass
 class Plan:
     """A save worked out on what was read, before anything is written (see `write`)."""
 
     result: SaveResult
     rows: dict[str, Stored]  # every answer of the invitation as it will be once written
-    updates: list[dict[str, Any]] = field(default_factory=list)
-    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[Stored] = field(default_factory=list)  # stored rows with their new value
+    inserts: list[Fresh] = field(default_factory=list)  # answers not stored before
     changes: dict[str, list[Any]] = field(default_factory=dict)  # key -> [old, new], audited
+    invitation_id: int | None = None  # whose answers, from where, when, by whom: every row
+    source: str = "respondent"
+    at: dt.datetime | None = None
+    by: int | None = None
+
+    def stamp(self) -> dict[str, Any]:
+        return {"source": self.source, "at": self.at, "by": self.by}
 
 
 _ANSWERS = Answer.__table__
@@ -85,10 +110,39 @@ _UPDATE = (
         value=bindparam("new_value", type_=_ANSWERS.c.value.type),
         version=bindparam("new_version"),
         source=bindparam("new_source"),
-        updated_at=bindparam("new_updated_at", type_=_ANSWERS.c.updated_at.type),
-        updated_by_id=bindparam("new_updated_by_id"),
+        updated_at=bindparam("new_at", type_=_ANSWERS.c.updated_at.type),
+        updated_by_id=bindparam("new_by"),
     )
 )
+_INSERT = (
+    insert(_ANSWERS)
+    .values(
+        invitation_id=bindparam("invitation_id"),
+        question_key=bindparam("question_key"),
+        value=bindparam("value", type_=_ANSWERS.c.value.type),
+        version=bindparam("version"),
+        source=bindparam("new_source"),
+        updated_at=bindparam("new_at", type_=_ANSWERS.c.updated_at.type),
+        updated_by_id=bindparam("new_by"),
+    )
+    .inline()
+)
+
+# PostgreSQL: a save's rows in one statement each, from a JSON array of {id or key, value,
+# version}. A JSON null comes out of jsonb_to_recordset as SQL NULL: stored as JSON null,
+# as the JSON column type stores None.
+_UPDATE_ROWS = text(
+    "UPDATE answers SET value = coalesce(r.value, 'null'::jsonb), version = r.version,"
+    " source = :source, updated_at = :at, updated_by_id = :by"
+    " FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(id integer, value jsonb, version integer)"
+    " WHERE answers.id = r.id"
+).bindparams(bindparam("at", type_=_ANSWERS.c.updated_at.type))
+_INSERT_ROWS = text(
+    "INSERT INTO answers (invitation_id, question_key, value, version, source, updated_at,"
+    " updated_by_id) SELECT :invitation_id, r.key, coalesce(r.value, 'null'::jsonb), r.version,"
+    " :source, :at, :by"
+    " FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(key text, value jsonb, version integer)"
+).bindparams(bindparam("at", type_=_ANSWERS.c.updated_at.type))
 
 
 @functools.cache
@@ -101,6 +155,18 @@ def _invitation_update(names: tuple[str, ...], *, guarded: bool) -> Any:
     values = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names}
     values["version"] = table.c.version + bindparam("bump")
     return statement.values(**values).returning(table.c.version)
+
+
+@functools.cache
+def _pipelined_update(
+    dialect: Dialect, names: tuple[str, ...], guarded: bool, claim: bool
+) -> DriverStatement:
+    """`_invitation_update` for the driver, claiming the audit chain when it moved the row."""
+    statement = _invitation_update(names, guarded=guarded)
+    if claim:
+        moved = statement.cte("moved")
+        statement = select(moved.c.version, audit.claim_chain()).select_from(moved)
+    return driver_statement(statement, dialect)
 
 
 class _AnswerArray(TypeDecorator[list[Any]]):
@@ -196,12 +262,14 @@ def plan(
     if unknown:
         raise ServiceError("question", "unknown_question", keys=", ".join(unknown))
     result = SaveResult()
-    found = Plan(result, dict(rows))
+    now, by = utcnow(), actor.user.id if actor.user else None
+    found = Plan(
+        result, dict(rows), invitation_id=invitation.id, source=actor.source, at=now, by=by
+    )
     parsed = _parse_all(q, raw, result)
     merged = {k: r.value for k, r in rows.items() if r.value is not None} | {
         k: v for k, v in parsed.items() if v is not None
     }
-    now, by = utcnow(), actor.user.id if actor.user else None
     for key, value in parsed.items():
         error = check_answer(q.question(key), value, merged, today=today)
         if error is not None and error.code != "required":  # required is checked on submit
@@ -218,16 +286,9 @@ def plan(
         version = row.version + 1 if row is not None else 1
         found.rows[key] = Stored(row.id if row is not None else None, value, version)
         if row is not None and row.id is not None:
-            found.updates.append(
-                {"row_id": row.id, "new_value": value, "new_version": version,
-                 "new_source": actor.source, "new_updated_at": now, "new_updated_by_id": by}
-            )  # fmt: skip
+            found.updates.append(Stored(row.id, value, version))
         else:
-            found.inserts.append(
-                {"invitation_id": invitation.id, "question_key": key, "value": value,
-                 "version": version, "source": actor.source, "updated_at": now,
-                 "updated_by_id": by}
-            )  # fmt: skip
+            found.inserts.append(Fresh(key, value, version))
         result.saved[key] = value
         found.changes[key] = [old, value]
     return found
@@ -263,24 +324,85 @@ def write(
     session.flush()  # nothing pending of the invitation may be written over it later
     connection = session.connection()  # plain statements from here: no ORM work to do
     params = {f"new_{name}": value for name, value in values.items()}
-    statement = _invitation_update(tuple(sorted(values)), guarded=seen is not None)
-    bump = int(bool(found.changes))
-    version = connection.execute(
-        statement, {"invitation_id": invitation.id, "seen": seen, "bump": bump, **params}
-    ).scalar()
+    params |= {"invitation_id": invitation.id, "seen": seen, "bump": int(bool(found.changes))}
+    names, guarded = tuple(sorted(values)), seen is not None
+    entry = _audit_entry(session, invitation, actor, found.changes) if found.changes else None
+    if connection.dialect.name == "postgresql":
+        version, last_hash = _claim_pipelined(connection, names, guarded, params, entry)
+    else:
+        version = connection.execute(_invitation_update(names, guarded=guarded), params).scalar()
+        last_hash = None
     if version is None:
         return False
     for name, value in {**values, "version": version}.items():
         set_committed_value(invitation, name, value)
-    if found.updates:
-        connection.execute(_UPDATE, found.updates)  # psycopg pipelines the rows
-    if found.inserts:
-        connection.execute(insert(_ANSWERS), found.inserts)
+    if connection.dialect.name == "postgresql":
+        with connection.connection.dbapi_connection.pipeline():  # one round trip for all
+            _write_rows(connection, found, entry and audit.chain(entry, last_hash))
+    else:
+        _write_rows(connection, found, None)
+        if entry is not None:
+            audit.append(connection, entry)
     if found.changes:
-        _audit(session, invitation, "answer.save", actor, {"changes": found.changes})
         for listener in ANSWER_LISTENERS:
             listener(session, invitation)
     return True
+
+
+def _claim_pipelined(
+    connection: Connection,
+    names: tuple[str, ...],
+    guarded: bool,
+    params: dict[str, Any],
+    entry: dict[str, Any] | None,
+) -> tuple[int | None, str | None]:
+    """PostgreSQL: move the invitation on and, if it moved, claim the audit chain; one trip.
+
+    The chain's lock is taken in the guard's own statement, so only when the guard
+    held: a save that lost the race holds no lock while it reads the invitation again
+    (it would wait for the winner's row lock while the winner waited for the chain).
+    """
+    statement = _pipelined_update(connection.dialect, names, guarded, entry is not None)
+    driver = connection.connection.dbapi_connection
+    with driver.pipeline():
+        moved = driver.execute(statement.sql, statement.params(params))
+        head = driver.execute(audit.HEAD_SQL) if entry is not None else None
+    row = moved.fetchone()
+    if row is None:
+        return None, None
+    return row[0], audit.chain_head(head) if head is not None else None
+
+
+def _write_rows(connection: Connection, found: Plan, chained: dict[str, Any] | None) -> None:
+    """The planned answer rows, and the audit row when already chained (PostgreSQL)."""
+    if connection.dialect.name == "postgresql":
+        # One statement each, the rows as one JSON document: a statement per row would
+        # cost a message, a parse of its parameters and an executor start each.
+        if found.updates:
+            rows = [{"id": r.id, "value": r.value, "version": r.version} for r in found.updates]
+            connection.execute(_UPDATE_ROWS, {"rows": json.dumps(rows), **found.stamp()})
+        if found.inserts:
+            rows = [{"key": r.key, "value": r.value, "version": r.version} for r in found.inserts]
+            connection.execute(
+                _INSERT_ROWS,
+                {"rows": json.dumps(rows), "invitation_id": found.invitation_id, **found.stamp()},
+            )
+    else:
+        stamp = {f"new_{name}": value for name, value in found.stamp().items()}
+        if found.updates:
+            connection.execute(
+                _UPDATE,
+                [{"row_id": r.id, "new_value": r.value, "new_version": r.version} | stamp
+                 for r in found.updates],
+            )  # fmt: skip
+        if found.inserts:
+            connection.execute(
+                _INSERT,
+                [{"question_key": r.key, "value": r.value, "version": r.version,
+                  "invitation_id": found.invitation_id} | stamp for r in found.inserts],
+            )  # fmt: skip
+    if chained is not None:
+        connection.execute(audit.INSERT_WITHOUT_ID, chained)
 
 
 def _check_writable(session: Session, invitation: Invitation, actor: Actor) -> None:
@@ -299,10 +421,10 @@ def _check_writable(session: Session, invitation: Invitation, actor: Actor) -> N
 
 def _parse_all(q: Questionnaire, raw: Mapping[str, Any], result: SaveResult) -> dict[str, Any]:
     parsed: dict[str, Any] = {}
-    for key, text in raw.items():
+    for key, typed in raw.items():
         question = q.question(key)
         try:
-            parsed[key] = type_of(question).parse(question, text)
+            parsed[key] = type_of(question).parse(question, typed)
         except AnswerError as error:
             result.errors[key] = error
     return parsed
@@ -311,19 +433,29 @@ def _parse_all(q: Questionnaire, raw: Mapping[str, Any], result: SaveResult) -> 
 def _audit(
     session: Session, invitation: Invitation, action: str, actor: Actor, details: dict[str, Any]
 ) -> None:
+    audit.record(session, action, details=details, **_audit_fields(session, invitation, actor))
+
+
+def _audit_entry(
+    session: Session, invitation: Invitation, actor: Actor, changes: dict[str, list[Any]]
+) -> dict[str, Any]:
+    """The audit row of a save: every changed answer, old and new (ACL-05)."""
+    fields = _audit_fields(session, invitation, actor)
+    return audit.entry(session, "answer.save", details={"changes": changes}, **fields)
+
+
+def _audit_fields(session: Session, invitation: Invitation, actor: Actor) -> dict[str, Any]:
+    """Who did what to which invitation, on whose behalf."""
     round_ = session.get(Round, invitation.round_id)
-    audit.record(
-        session,
-        action,
-        study_id=round_.study_id if round_ else None,
-        object_type="invitation",
-        object_id=str(invitation.id),
-        details=details,
-        reason=actor.reason,
-        actor_user_id=actor.user.id if actor.user else None,
-        actor_invitation_id=invitation.id if actor.user is None else None,
-        on_behalf_of=f"respondent:{invitation.respondent_id}",
-    )
+    return {
+        "study_id": round_.study_id if round_ else None,
+        "object_type": "invitation",
+        "object_id": str(invitation.id),
+        "reason": actor.reason,
+        "actor_user_id": actor.user.id if actor.user else None,
+        "actor_invitation_id": invitation.id if actor.user is None else None,
+        "on_behalf_of": f"respondent:{invitation.respondent_id}",
+    }
 
 
 def submit(

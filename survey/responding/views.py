@@ -110,6 +110,10 @@ NOTES = {
         "We kept what you typed before your session ended. Please check it and press "
         "Next to save it."
     ),
+    "unsaved": _l(
+        "Something went wrong and this page was not saved, but we kept what you typed. "
+        "Please check it and press Next to save it."
+    ),
     "conflict": _l(
         "Someone else saved answers for you while this page was open. Nothing has been "
         "overwritten: please choose below which answers to keep."
@@ -303,8 +307,14 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
 
 @bp.errorhandler(Exception)
 def _unexpected(error: Exception) -> tuple[str, int]:
-    """An unexpected failure: logged without the address, answered in all three languages."""
+    """An unexpected failure: logged without the address, answered in all three languages.
+
+    Nothing of a failed save is written (its transaction rolls back), but what was typed
+    is kept: going back to the page shows it again, to be saved once more (DATA-07).
+    """
     current_app.logger.error("unhandled error in the respondent flow", exc_info=error)
+    if request.method == "POST" and session.get(SESSION_KEY):
+        _stash(request.form, "unsaved")
     return _message_page(ERROR_TEXTS, 500)
 
 
@@ -458,8 +468,10 @@ def _no_session() -> Response | tuple[Any, ...]:
     return render_template("responding/expired.html", kept=kept), 403
 
 
-def _stash(form: Any) -> None:
+def _stash(form: Any, note: str = "restored") -> None:
     """Keep a section page's input in the cookie for the next visit, if it is small enough.
+
+    `note` is what the page will say when it shows the input again (see NOTES).
 
     Only for posts that provably come from our own page: another site must not be able
     to plant answers to be shown (pre-filled) to a respondent later.
@@ -471,19 +483,21 @@ def _stash(form: Any) -> None:
         for name, value in form.items(multi=True)
         if name not in ("csrf_token", "_lang", "_nav")
     ]
-    stash = {"path": request.path, "at": int(utcnow().timestamp()), "fields": fields}
+    stash = {"path": request.path, "at": int(utcnow().timestamp()), "fields": fields, "note": note}
     if len(str(stash).encode()) <= STASH_MAX_BYTES:
         session[STASH_KEY] = stash
 
 
-def _take_stash(path: str) -> Any:
+def _take_stash(path: str) -> tuple[Any, str] | None:
+    """The input kept for page `path` and the note to show with it, once."""
     stash = session.get(STASH_KEY)
     if not isinstance(stash, dict) or stash.get("path") != path:
         return None
     session.pop(STASH_KEY, None)
     if utcnow().timestamp() - stash.get("at", 0) > STASH_SECONDS:
         return None
-    return forms.fields_to_form(stash.get("fields"))
+    note = stash.get("note") if stash.get("note") in ("restored", "unsaved") else "restored"
+    return forms.fields_to_form(stash.get("fields")), note
 
 
 def _stashed_section(state: State) -> str | None:
@@ -582,8 +596,8 @@ def page(visit: Visit, key: str) -> Response | tuple[Any, ...] | str:
             return _go("index")
         restored = _take_stash(request.path)
         if restored is not None:
-            page_in = forms.read_page(visit.q, part, restored)
-            return _render_page(visit, part, state, page_in, notes=["restored"])
+            page_in = forms.read_page(visit.q, part, restored[0])
+            return _render_page(visit, part, state, page_in, notes=[restored[1]])
         return _render_page(visit, part, state)
     return _post_page(visit, part, state)
 

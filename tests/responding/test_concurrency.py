@@ -156,9 +156,10 @@ def test_access_log_of_a_real_server_carries_no_token(live, caplog):
     assert not any(token in line or "Z" * 43 in line for line in lines), lines
 
 
-def test_a_page_is_read_without_a_transaction_and_saved_within_one(live):
-    """PostgreSQL: a question page's GET runs in autocommit (no BEGIN/COMMIT round trips);
-    its save never does. SQLite has its explicit transactions either way."""
+def test_a_page_is_read_without_a_transaction_and_saved_within_one(live, monkeypatch):
+    """PostgreSQL: a question page's GET, and its save until the first write, read in
+    autocommit (no BEGIN/COMMIT round trips); every write runs in a transaction.
+    SQLite has its explicit transactions either way."""
     postgresql = db.engine.dialect.name == "postgresql"
     seen: list[tuple[str, bool]] = []
 
@@ -166,12 +167,24 @@ def test_a_page_is_read_without_a_transaction_and_saved_within_one(live):
         dbapi = connection.connection.dbapi_connection
         seen.append((statement.split()[0].upper(), postgresql and bool(dbapi.autocommit)))
 
+    if postgresql:  # statements sent to the driver directly, in a pipeline, too
+        import psycopg
+
+        execute = psycopg.Connection.execute
+
+        def driver_execute(self, query, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            seen.append((str(query).split()[0].upper(), bool(self.autocommit)))
+            return execute(self, query, *args, **kwargs)
+
+        monkeypatch.setattr(psycopg.Connection, "execute", driver_execute)
+
     person = Respondent(live, live.links[0])
     person.press("/respond/welcome", nav="start")
+    seen.clear()
     event.listen(db.engine, "before_cursor_execute", record)
     try:
         fields = person.fields("/respond/p/basics")
-        reads = list(seen)
+        reads = [(kind, autocommit) for kind, autocommit in seen if kind != ";"]  # the ping
         seen.clear()
         fields.setlist("established", ["1986"])
         fields["_nav"] = "stay"
@@ -183,8 +196,11 @@ def test_a_page_is_read_without_a_transaction_and_saved_within_one(live):
     assert saved.status_code == 303
     assert {kind for kind, _ in reads} == ({"SELECT"} if postgresql else {"BEGIN", "SELECT"})
     assert all(autocommit is postgresql for _, autocommit in reads), reads
-    assert {"UPDATE", "INSERT"} <= {kind for kind, _ in seen}
-    assert not any(autocommit for _, autocommit in seen), seen
+    first_write = next(n for n, (kind, _) in enumerate(seen) if kind in ("UPDATE", "WITH"))
+    assert all(autocommit is postgresql for _, autocommit in seen[:first_write]), seen
+    writes = seen[first_write:]
+    assert {kind for kind, _ in writes} >= {"INSERT", "UPDATE" if not postgresql else "WITH"}
+    assert not any(autocommit for _, autocommit in writes), seen
     assert count(live, Answer, Answer.question_key == "established") == 1
 
 
@@ -208,5 +224,75 @@ def test_the_audit_chain_holds_under_parallel_saves(live):
     with live.app.app_context():
         try:
             assert audit.verify_chain(db.session) is None
+        finally:
+            db.session.remove()
+
+
+def test_a_save_that_fails_at_its_last_write_keeps_nothing_but_the_input(live, monkeypatch):
+    """DATA-07: the audit row, written last, fails: no answer, no state, no audit row is
+    kept; the page comes back with what was typed, and saving it again works."""
+    person = Respondent(live, live.links[0])
+    person.press("/respond/welcome", nav="start")
+    person.press("/respond/p/basics", nav="stay", established="1980")  # a stored answer
+    before = _invitation(live, live.links[0].invitation_id)
+    saves = count(live, AuditEntry, AuditEntry.action == "answer.save")
+
+    chain = audit.chain
+    monkeypatch.setattr(audit, "chain", lambda *args: chain(*args) | {"hash": None})
+    fields = person.fields("/respond/p/basics")
+    fields.setlist("established", ["1986"])  # a changed answer: an UPDATE
+    fields.setlist("training", ["yes"])  # a new one: an INSERT
+    fields["_nav"] = "next"
+    failed = person.http.post(
+        live.url + "/respond/p/basics",
+        data=fields,
+        headers={"Origin": live.url},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert failed.status_code == 500
+    assert "Answers you saved before are kept." in failed.text
+    assert count(live, AuditEntry, AuditEntry.action == "answer.save") == saves
+    assert _stored(live) == {"established": 1980}
+    assert _invitation(live, live.links[0].invitation_id) == before
+
+    monkeypatch.setattr(audit, "chain", chain)
+    again = person.http.get(live.url + "/respond/p/basics", timeout=30)
+    assert "this page was not saved, but we kept what you typed" in again.text
+    fields = browser_fields(again.text)
+    assert fields.getlist("established") == ["1986"]
+    assert fields.getlist("training") == ["yes"]
+    fields["_nav"] = "stay"
+    saved = person.http.post(
+        live.url + "/respond/p/basics", data=fields, allow_redirects=False, timeout=30
+    )
+    assert saved.status_code == 303
+    assert _stored(live) == {"established": 1986, "training": "yes"}
+    assert count(live, AuditEntry, AuditEntry.action == "answer.save") == saves + 1
+    with live.app.app_context():
+        try:
+            assert audit.verify_chain(db.session) is None
+        finally:
+            db.session.remove()
+
+
+def _invitation(live: Live, invitation_id: int) -> tuple:
+    with live.app.app_context():
+        try:
+            row = db.session.execute(
+                select(Invitation.state, Invitation.version, Invitation.current_section).where(
+                    Invitation.id == invitation_id
+                )
+            ).one()
+            return tuple(row)
+        finally:
+            db.session.remove()
+
+
+def _stored(live: Live) -> dict:
+    with live.app.app_context():
+        try:
+            rows = db.session.execute(select(Answer.question_key, Answer.value)).all()
+            return {key: value for key, value in rows if value is not None}
         finally:
             db.session.remove()
