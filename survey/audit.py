@@ -79,7 +79,7 @@ CHAIN_LOCK = 7340001  # PostgreSQL advisory lock serialising appends to the chai
 HEAD_SQL = "SELECT hash FROM audit_entries ORDER BY id DESC LIMIT 1"
 
 
-def _last_hash(connection: Connection) -> str | None:
+def head(connection: Connection) -> str | None:
     """The newest row's hash, read once this transaction alone may append to the chain."""
     if connection.dialect.name != "postgresql":
         return connection.scalar(_LAST)  # SQLite writers are serialised already
@@ -146,7 +146,7 @@ def record(session: Session, action: str, *, reason: str | None = None, **fields
 
 def append(connection: Connection, values: dict[str, Any]) -> Recorded:
     """Chain an `entry` to the newest row and insert it."""
-    chained = chain(values, _last_hash(connection))
+    chained = chain(values, head(connection))
     return Recorded(id=connection.execute(_INSERT, chained).scalar_one(), **chained)
 
 

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     bindparam,
-    insert,
     select,
     text,
     update,
@@ -95,54 +94,50 @@ class Plan:
     at: dt.datetime | None = None
     by: int | None = None
 
-    def stamp(self) -> dict[str, Any]:
-        return {"source": self.source, "at": self.at, "by": self.by}
-
 
 _ANSWERS = Answer.__table__
 _ROWS = select(_ANSWERS.c.id, _ANSWERS.c.question_key, _ANSWERS.c.value, _ANSWERS.c.version).where(
     _ANSWERS.c.invitation_id == bindparam("invitation_id")
 )
-_UPDATE = (
-    update(_ANSWERS)
-    .where(_ANSWERS.c.id == bindparam("row_id"))
-    .values(
-        value=bindparam("new_value", type_=_ANSWERS.c.value.type),
-        version=bindparam("new_version"),
-        source=bindparam("new_source"),
-        updated_at=bindparam("new_at", type_=_ANSWERS.c.updated_at.type),
-        updated_by_id=bindparam("new_by"),
-    )
-)
-_INSERT = (
-    insert(_ANSWERS)
-    .values(
-        invitation_id=bindparam("invitation_id"),
-        question_key=bindparam("question_key"),
-        value=bindparam("value", type_=_ANSWERS.c.value.type),
-        version=bindparam("version"),
-        source=bindparam("new_source"),
-        updated_at=bindparam("new_at", type_=_ANSWERS.c.updated_at.type),
-        updated_by_id=bindparam("new_by"),
-    )
-    .inline()
-)
 
-# PostgreSQL: a save's rows in one statement each, from a JSON array of {id or key, value,
-# version}. A JSON null comes out of jsonb_to_recordset as SQL NULL: stored as JSON null,
-# as the JSON column type stores None.
-_UPDATE_ROWS = text(
-    "UPDATE answers SET value = coalesce(r.value, 'null'::jsonb), version = r.version,"
-    " source = :source, updated_at = :at, updated_by_id = :by"
-    " FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(id integer, value jsonb, version integer)"
-    " WHERE answers.id = r.id"
-).bindparams(bindparam("at", type_=_ANSWERS.c.updated_at.type))
-_INSERT_ROWS = text(
-    "INSERT INTO answers (invitation_id, question_key, value, version, source, updated_at,"
-    " updated_by_id) SELECT :invitation_id, r.key, coalesce(r.value, 'null'::jsonb), r.version,"
-    " :source, :at, :by"
-    " FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(key text, value jsonb, version integer)"
-).bindparams(bindparam("at", type_=_ANSWERS.c.updated_at.type))
+
+class _RowStatements(NamedTuple):
+    update: Any
+    insert: Any
+
+
+def _row_statements(rows_sql: str) -> _RowStatements:
+    """A save's rows in one statement each, read by `rows_sql` from the JSON document :rows.
+
+    `rows_sql` is one of the constants of `_ROW_WRITES`, never anything from input.
+    """
+    at = bindparam("at", type_=_ANSWERS.c.updated_at.type)
+    return _RowStatements(
+        text(
+            "UPDATE answers SET value = r.value, version = r.version, source = :source,"  # noqa: S608
+            f" updated_at = :at, updated_by_id = :by FROM {rows_sql} WHERE answers.id = r.id"
+        ).bindparams(at),
+        text(
+            "INSERT INTO answers (invitation_id, question_key, value, version, source,"  # noqa: S608
+            " updated_at, updated_by_id) SELECT :invitation_id, r.key, r.value, r.version,"
+            f" :source, :at, :by FROM {rows_sql}"
+        ).bindparams(at),
+    )
+
+
+# Every row's value comes as its JSON text, as the JSON column type would store it.
+_ROW_WRITES = {
+    "postgresql": _row_statements(
+        "(SELECT r.id, r.key, CAST(r.value AS jsonb) AS value, r.version"
+        " FROM json_to_recordset(CAST(:rows AS json))"
+        " AS r(id integer, key text, value text, version integer)) AS r"
+    ),
+    "sqlite": _row_statements(
+        "(SELECT e.value ->> '$.id' AS id, e.value ->> '$.key' AS key,"
+        " e.value ->> '$.value' AS value, e.value ->> '$.version' AS version"
+        " FROM json_each(:rows) AS e) AS r"
+    ),
+}
 
 
 @functools.cache
@@ -309,6 +304,8 @@ def write(
     written and False comes back if any other save or submit came in since: every
     writer of answers moves that version on, so the plan may be stale. The check and
     the writes are one UPDATE's row lock (PostgreSQL) or one writer transaction (SQLite).
+    On PostgreSQL the check and the audit chain's claim take one round trip, the rows
+    and the audit row a second (psycopg pipelines).
     """
     values: dict[str, Any] = {}
     if section is not None:
@@ -340,9 +337,7 @@ def write(
         with connection.connection.dbapi_connection.pipeline():  # one round trip for all
             _write_rows(connection, found, entry and audit.chain(entry, last_hash))
     else:
-        _write_rows(connection, found, None)
-        if entry is not None:
-            audit.append(connection, entry)
+        _write_rows(connection, found, entry and audit.chain(entry, audit.head(connection)))
     if found.changes:
         for listener in ANSWER_LISTENERS:
             listener(session, invitation)
@@ -374,33 +369,23 @@ def _claim_pipelined(
 
 
 def _write_rows(connection: Connection, found: Plan, chained: dict[str, Any] | None) -> None:
-    """The planned answer rows, and the audit row when already chained (PostgreSQL)."""
-    if connection.dialect.name == "postgresql":
-        # One statement each, the rows as one JSON document: a statement per row would
-        # cost a message, a parse of its parameters and an executor start each.
-        if found.updates:
-            rows = [{"id": r.id, "value": r.value, "version": r.version} for r in found.updates]
-            connection.execute(_UPDATE_ROWS, {"rows": json.dumps(rows), **found.stamp()})
-        if found.inserts:
-            rows = [{"key": r.key, "value": r.value, "version": r.version} for r in found.inserts]
-            connection.execute(
-                _INSERT_ROWS,
-                {"rows": json.dumps(rows), "invitation_id": found.invitation_id, **found.stamp()},
-            )
-    else:
-        stamp = {f"new_{name}": value for name, value in found.stamp().items()}
-        if found.updates:
-            connection.execute(
-                _UPDATE,
-                [{"row_id": r.id, "new_value": r.value, "new_version": r.version} | stamp
-                 for r in found.updates],
-            )  # fmt: skip
-        if found.inserts:
-            connection.execute(
-                _INSERT,
-                [{"question_key": r.key, "value": r.value, "version": r.version,
-                  "invitation_id": found.invitation_id} | stamp for r in found.inserts],
-            )  # fmt: skip
+    """The planned answer rows, then the audit row if given.
+
+    One statement for the changed rows and one for the new, each with the rows as one
+    JSON document: a statement per row costs, per row, a round of parameter handling
+    here and a message, a parse and an executor start in PostgreSQL.
+    """
+    statements = _ROW_WRITES[connection.dialect.name]
+    stamp = {"source": found.source, "at": found.at, "by": found.by}
+    if found.updates:
+        rows = [{"id": r.id, "value": json.dumps(r.value), "version": r.version}
+                for r in found.updates]  # fmt: skip
+        connection.execute(statements.update, {"rows": json.dumps(rows), **stamp})
+    if found.inserts:
+        rows = [{"key": r.key, "value": json.dumps(r.value), "version": r.version}
+                for r in found.inserts]  # fmt: skip
+        params = {"rows": json.dumps(rows), "invitation_id": found.invitation_id, **stamp}
+        connection.execute(statements.insert, params)
     if chained is not None:
         connection.execute(audit.INSERT_WITHOUT_ID, chained)
 
