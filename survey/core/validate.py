@@ -63,6 +63,7 @@ def validate(
         *(_question(q, question) for question in q.questions()),
         translation_problems(q, top),
         _expressions(q),
+        _control_characters(q.to_dict(), ""),
     )
     problems = [Problem(source, line, message) for found in checks for line, message in found]
     return sorted(problems, key=lambda problem: problem.line or 0)
@@ -87,6 +88,26 @@ def _tag_part(part: str) -> str:
 
 
 # ---------------------------------------------------------------------------- header
+
+
+# C0 controls but tab, line feed and carriage return, and DEL: no page, export or
+# PostgreSQL text can hold U+0000, and HTML forbids the others.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_characters(data: object, where: str) -> Found:
+    """Every text of the questionnaire (keys, labels, expressions) free of control characters."""
+    if isinstance(data, str):
+        found = _CONTROL.search(data)
+        if found:
+            code = f"U+{ord(found.group()):04X}"
+            yield None, f"{where} contains the control character {code} (remove it)"
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _control_characters(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(data, list):
+        for number, value in enumerate(data):
+            yield from _control_characters(value, f"{where}[{number}]")
 
 
 def _header(q: Questionnaire, top: Mapping[str, int]) -> Found:

@@ -427,3 +427,15 @@ def test_text_slots_follow_the_derived_paths():
     assert paths[:3] == ["title", "introduction", "closing"]
     assert "sections.2.questions.2.options.1.label" in paths
     assert "sections.2.questions.1.constraint_message" in paths
+
+
+def test_control_characters_in_texts_are_named_with_their_place():
+    """U+0000 cannot be stored by PostgreSQL nor drawn in a page: refused at import."""
+    q = make_questionnaire(make_question(text={"en": "How\x00 many?"}), title={"en": "A\x1bB"})
+    assert messages(q) == [
+        "x.yaml:0: title.en contains the control character U+001B (remove it)",
+        "x.yaml:0: sections[0].questions[0].text.en contains the control character U+0000"
+        " (remove it)",
+    ]
+    tabs = make_questionnaire(make_question(text={"en": "Line one\nline\ttwo\r\n"}))
+    assert messages(tabs) == []
