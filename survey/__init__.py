@@ -83,6 +83,7 @@ def _template_globals() -> dict[str, Any]:
         "outcome_names": templating.OUTCOME_NAMES,
         "plain_value": templating.plain_value,
         "fragment": templating.fragment,
+        "url": templating.url,
         "question_html": widgets.question_html,
     }
 

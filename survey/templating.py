@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import get_template_attribute
+from flask import get_template_attribute, render_template, request, url_for
 from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -30,6 +31,52 @@ def fragment(template: str, macro: str, *args: str) -> Markup:
 @functools.lru_cache(maxsize=4096)
 def _fragment(locale: str, template: str, macro: str, *args: str) -> Markup:
     return get_template_attribute(template, macro)(*args)  # in `locale`: the caller's current one
+
+
+_MARK = "\x00"  # not in a page (HTML forbids it); a frame with a stray one is not kept
+_SLOT = Markup("\x00")
+_FRAMES: dict[tuple[Any, ...], tuple[str, ...]] = {}
+_FRAMES_MAX = 4096
+
+
+def framed(template: str, key: tuple[Any, ...], slots: Mapping[str, Markup], **context: Any) -> str:
+    """`render_template(template, **slots, **context)`, the frame drawn once per `key`.
+
+    For a page drawn on every request whose parts outside `slots` depend only on
+    `key` (and the interface language): the template is rendered once with a
+    placeholder in each slot and kept as its pieces; a request then only joins the
+    pieces with its slots. Slots are HTML already (escaped or `Markup` built from
+    escaped parts), each used once by the template. Should a frame not come out as
+    expected (a slot used twice or not at all, a placeholder character in a text),
+    the page is rendered in full instead, every time.
+    """
+    names = tuple(slots)
+    whole = (template, str(get_locale()), request.script_root, names, *key)
+    pieces = _FRAMES.get(whole)
+    if pieces is None:
+        marks = {name: _SLOT.join(("", name, "")) for name in names}  # `name` is escaped
+        pieces = tuple(render_template(template, **marks, **context).split(_MARK))
+        if sorted(pieces[1::2]) != sorted(names):  # each slot once, and nothing else marked
+            return render_template(template, **slots, **context)
+        if len(_FRAMES) >= _FRAMES_MAX:
+            _FRAMES.clear()
+        _FRAMES[whole] = pieces
+    return "".join(piece if n % 2 == 0 else str(slots[piece]) for n, piece in enumerate(pieces))
+
+
+def url(endpoint: str, **values: str) -> str:
+    """`url_for` remembered per script root, for the addresses the hottest pages draw.
+
+    The respondent's pages ask for the same few addresses (the style sheet, the
+    script, the section's own) on every request; building them cost more than
+    drawing the rest of the page's frame. Values are strings.
+    """
+    return _url(request.script_root, endpoint, tuple(sorted(values.items())))
+
+
+@functools.lru_cache(maxsize=1024)
+def _url(_root: str, endpoint: str, values: tuple[tuple[str, str], ...]) -> str:
+    return url_for(endpoint, **dict(values))
 
 
 def current_locale() -> str:

@@ -19,11 +19,22 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import force_locale, refresh
+from flask import (
+    current_app,
+    g,
+    get_template_attribute,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale, gettext, refresh
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import ValidationError, validate_csrf
-from markupsafe import Markup
+from flask_wtf.csrf import ValidationError, generate_csrf, validate_csrf
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
@@ -48,7 +59,7 @@ from survey.rounds import services as rounds
 from survey.rounds.models import Invitation, Round
 from survey.security import hit_limit
 from survey.studies.models import PairSide, Respondent, Study, StudySide
-from survey.templating import SPECIAL_LABELS, text_in
+from survey.templating import SPECIAL_LABELS, framed, text_in
 from survey.transaction import begin_writing, reads_first
 from survey.widgets import question_html
 
@@ -144,6 +155,7 @@ class Visit:
     side: Titled
     locale: str
     rows: Mapping[str, answers.Stored] | None = None  # read with the visit; None once stale
+    content_hash: str = ""  # of the questionnaire version: what its pages' frames depend on
 
     @property
     def language(self) -> str:
@@ -238,7 +250,8 @@ def _load_visit(data: Mapping[str, Any]) -> Visit | None:
     )
     q = model_for(db.session, round_.questionnaire_version_id, content_hash)
     study, side = Titled(round_.study_id, title=title), Titled(invitation.side_id, label=label)
-    return Visit(invitation, round_, q, study, side, locale, answers.stored_rows(listed))
+    rows = answers.stored_rows(listed)
+    return Visit(invitation, round_, q, study, side, locale, rows, content_hash)
 
 
 def _current_visit() -> Visit | None:
@@ -829,20 +842,32 @@ def _render_page(
     outside = {
         key: state.values[key] for key in flow.references_outside(part) if key in state.values
     }
-    return render_template(
+    progress = flow.progress(state.order, part.key)
+    title = text_in(visit.study.title) or text_in(visit.q.title)
+    slots = {
+        "error_prefix": escape(gettext("Error:") + " ") if summary else Markup(""),
+        "today": escape(utcnow().date().isoformat()),
+        "answers": escape(str(htmlsafe_json_dumps(outside, dumps=current_app.json.dumps))),
+        "csrf": escape(generate_csrf()),
+        "visible": escape(",".join(key for key, on in shown.items() if on)),
+        "summary": _parts("error_summary", summary) if summary else Markup(""),
+        "notes": _parts("notes_block", [NOTES[note] for note in notes]) if notes else Markup(""),
+        "items": Markup("").join(Markup("\n    ") + item.html for item in items),
+    }
+    return framed(
         "responding/page.html",
+        (visit.content_hash, part.key, progress, title),
+        slots,
         visit=visit,
         part=part,
-        items=items,
-        summary=summary,
-        notes=[NOTES[note] for note in notes],
-        progress=flow.progress(state.order, part.key),
-        is_first=flow.neighbour(state.order, part.key, -1) is None,
-        outside=outside,
-        visible=",".join(key for key, on in shown.items() if on),
+        progress=progress,
         has_required=any(question.required for question in part.questions),
-        today=utcnow().date().isoformat(),
     )
+
+
+def _parts(macro: str, *args: Any) -> Markup:
+    """A macro of the respondent pages' shared parts, drawn now."""
+    return get_template_attribute("responding/_parts.html", macro)(*args)
 
 
 @dataclass(frozen=True)
