@@ -30,17 +30,26 @@ def _start_request() -> None:
     g.request_id = secrets.token_hex(8)
 
 
+_SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+_HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def _headers(response: Response) -> Response:
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    """The security headers, where the view did not set its own (one pass over the list)."""
     from flask import current_app
 
+    headers = response.headers
+    present = {name.lower() for name, _value in headers.items()}
+    wanted = _SECURITY_HEADERS
     if current_app.config.get("SESSION_COOKIE_SECURE"):
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        wanted += (_HSTS,)
+    headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
     return response
 
 

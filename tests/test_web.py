@@ -12,6 +12,20 @@ def test_security_headers_on_pages_and_errors(client):
         assert "script-src 'self'" in headers["Content-Security-Policy"]
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] in {"same-origin", "no-referrer"}
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert "Strict-Transport-Security" not in headers  # plain HTTP in tests
+
+
+def test_a_views_own_security_header_is_kept_and_hsts_comes_with_secure_cookies(
+    app, client, monkeypatch
+):
+    """A respondent page's stricter Referrer-Policy is not doubled nor replaced."""
+    headers = client.get("/respond/p/anything").headers
+    assert headers.getlist("Referrer-Policy") == ["no-referrer"]
+    monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
+    secure = client.get("/login").headers
+    assert secure.getlist("Strict-Transport-Security") == ["max-age=31536000; includeSubDomains"]
 
 
 def test_not_found_page_is_trilingual_without_internals(client):
