@@ -13,55 +13,40 @@ global hook, so that a failed check re-renders the page with what was typed
 from __future__ import annotations
 
 import functools
-import hmac
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (
-    current_app,
-    g,
-    get_template_attribute,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-from flask_babel import force_locale, gettext, refresh
+from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, refresh
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import ValidationError, generate_csrf, validate_csrf
-from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import Markup, escape
-from sqlalchemy import bindparam, select
+from flask_wtf.csrf import ValidationError, validate_csrf
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from survey import audit, i18n
 from survey.accounts.authz import public, respondent
 from survey.accounts.models import RateLimitBucket
-from survey.core.questionnaire import Question, Questionnaire, Section
-from survey.core.types import AnswerError, is_blank, type_of
+from survey.core.questionnaire import Section
+from survey.core.types import AnswerError, is_blank
 from survey.db import db, set_writing, utcnow
 from survey.errors import ServiceError
 from survey.errors_web import TITLES
 from survey.extensions import csrf
-from survey.questionnaires.models import QuestionnaireVersion
-from survey.questionnaires.services import model_for
 from survey.responding import bp, flow, forms
 from survey.responding import services as answers
+from survey.responding.drawing import NOTES, display, is_special, render_page, stored_shown
 from survey.responding.messages import answer_message
+from survey.responding.visit import State, Visit, load_visit, state_of
 from survey.rounds import services as rounds
 from survey.rounds.models import Invitation, Round
 from survey.security import hit_limit
-from survey.studies.models import PairSide, Respondent, Study, StudySide
-from survey.templating import SPECIAL_LABELS, framed, text_in
+from survey.studies.models import PairSide
+from survey.templating import text_in
 from survey.transaction import begin_writing, reads_first
-from survey.widgets import question_html
 
 __all__ = ["bp"]
 
@@ -108,155 +93,14 @@ ERROR_TEXTS = (
     _l("Sorry, something went wrong"),
     _l("Answers you saved before are kept. Please go back and try again."),
 )
-NOTES = {
-    "csrf": _l(
-        "For your security, please press the button again: this page was open for a "
-        "long time. Nothing you typed has been lost."
-    ),
-    "more": _l(
-        "Your answers brought up further questions on this page. Please look at them "
-        "before going on."
-    ),
-    "restored": _l(
-        "We kept what you typed before your session ended. Please check it and press "
-        "Next to save it."
-    ),
-    "unsaved": _l(
-        "Something went wrong and this page was not saved, but we kept what you typed. "
-        "Please check it and press Next to save it."
-    ),
-    "conflict": _l(
-        "Someone else saved answers for you while this page was open. Nothing has been "
-        "overwritten: please choose below which answers to keep."
-    ),
-}
 
 
 # ---------------------------------------------------------------------------- the visit
 
 
-@dataclass(frozen=True)
-class Titled:
-    """What the pages show of the study (`title`) or the respondent's side (`label`)."""
-
-    id: int
-    title: Mapping[str, str] = field(default_factory=dict)
-    label: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Visit:
-    """The respondent behind this request, as the session names them."""
-
-    invitation: Invitation
-    round: Round
-    q: Questionnaire
-    study: Titled
-    side: Titled
-    locale: str
-    rows: Mapping[str, answers.Stored] | None = None  # read with the visit; None once stale
-    content_hash: str = ""  # of the questionnaire version: what its pages' frames depend on
-
-    @property
-    def language(self) -> str:
-        """The language tag of the questionnaire texts shown (zh-Hant → zh-Hans → en)."""
-        return i18n.tag(self.locale)
-
-    @property
-    def is_open(self) -> bool:
-        closes = self.round.closes_at
-        return self.round.state == "open" and (closes is None or closes > utcnow())
-
-
-@dataclass
-class State:
-    """The invitation's answers and where they leave the respondent.
-
-    Problems are worked out when first asked for, and only up to page `upto` when
-    given: reaching a page or leaving it by Next only depends on the pages up to it,
-    and the problems of later pages are the costliest part of drawing a page.
-    """
-
-    q: Questionnaire
-    rows: Mapping[str, answers.Stored]
-    upto: str | None = None
-    values: dict[str, Any] = field(init=False)
-    order: list[Section] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.values = {key: row.value for key, row in self.rows.items() if row.value is not None}
-        self.order = flow.pages(self.q, self.values)
-
-    @functools.cached_property
-    def problems(self) -> dict[str, dict[str, AnswerError]]:
-        keys = [s.key for s in self.order]
-        upto = self.upto
-        sections = set(keys[: keys.index(upto) + 1]) if upto in keys else None
-        return flow.problems_by_section(self.q, self.values, sections=sections)
-
-    @functools.cached_property
-    def unfinished(self) -> Section | None:
-        return flow.first_unfinished(self.order, self.problems)
-
-
-def _state(visit: Visit, upto: str | None = None) -> State:
-    """The stored answers and the pages they lead to (problems up to `upto` when given).
-
-    The answers come with the visit's own query when they were read with it and
-    nothing may have changed them since; otherwise they are read again.
-    """
-    rows = visit.rows
-    if rows is None:
-        rows = answers.answer_rows(db.session, visit.invitation)
-    return State(visit.q, rows, upto)
-
-
-# Everything a respondent page needs about its invitation, in one query built once: the
-# invitation and its round as objects (they are written to), the rest as plain columns.
-_VISIT = (
-    select(
-        Invitation,
-        Round,
-        QuestionnaireVersion.content_hash,
-        Study.title,
-        StudySide.label,
-        StudySide.default_language,
-        Respondent.language,
-        answers.answer_list(Invitation.id),
-    )
-    .join(Round, Round.id == Invitation.round_id)
-    .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.questionnaire_version_id)
-    .join(Study, Study.id == Round.study_id)
-    .join(StudySide, StudySide.id == Invitation.side_id)
-    .join(Respondent, Respondent.id == Invitation.respondent_id)
-    .where(Invitation.id == bindparam("invitation_id"))
-    .options(defer(Round.invitation_texts), defer(Round.reminder_texts))  # mail texts: not here
-)
-
-
-def _load_visit(data: Mapping[str, Any]) -> Visit | None:
-    invitation_id = data.get("i")
-    if not isinstance(invitation_id, int):
-        return None
-    row = db.session.execute(_VISIT, {"invitation_id": invitation_id}).one_or_none()
-    if row is None or not hmac.compare_digest(row[0].token_hash[:16], str(data.get("h", ""))):
-        return None  # unknown, or the link was re-issued since
-    invitation, round_, content_hash, title, label, side_language, own_language, listed = row
-    locale = (
-        (data.get("l") if data.get("l") in i18n.LOCALES else None)
-        or i18n.normalize(own_language)
-        or i18n.normalize(side_language)
-        or "en"
-    )
-    q = model_for(db.session, round_.questionnaire_version_id, content_hash)
-    study, side = Titled(round_.study_id, title=title), Titled(invitation.side_id, label=label)
-    rows = answers.stored_rows(listed)
-    return Visit(invitation, round_, q, study, side, locale, rows, content_hash)
-
-
 def _current_visit() -> Visit | None:
     data = session.get(SESSION_KEY)
-    return _load_visit(data) if isinstance(data, dict) else None
+    return load_visit(data) if isinstance(data, dict) else None
 
 
 def respondent_page(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -541,7 +385,7 @@ def index(visit: Visit) -> Response:
         return _go("thanks")
     if visit.invitation.state == "declined":
         return _go("decline")
-    state = _state(visit)
+    state = state_of(visit)
     target = _stashed_section(state) or flow.resume_at(
         state.order, visit.invitation.current_section, state.unfinished
     )
@@ -569,7 +413,7 @@ def welcome(visit: Visit) -> Response | str:
 
 
 def _start(visit: Visit) -> Response:
-    state = _state(visit)
+    state = state_of(visit)
     if not state.order:
         visit.invitation.current_section = flow.REVIEW
         return _go("review")
@@ -601,7 +445,7 @@ def _places(visit: Visit) -> dict[str, str]:
 def page(visit: Visit, key: str) -> Response | tuple[Any, ...] | str:
     """One section: shown with the saved answers; posted, it is saved, then Back or Next."""
     part = flow.section(visit.q, key)
-    state = _state(visit, upto=key)
+    state = state_of(visit, upto=key)
     if part is None or part.key not in {s.key for s in state.order}:
         return _go("index")
     if request.method == "GET":
@@ -610,8 +454,8 @@ def page(visit: Visit, key: str) -> Response | tuple[Any, ...] | str:
         restored = _take_stash(request.path)
         if restored is not None:
             page_in = forms.read_page(visit.q, part, restored[0])
-            return _render_page(visit, part, state, page_in, notes=[restored[1]])
-        return _render_page(visit, part, state)
+            return render_page(visit, part, state, page_in, notes=[restored[1]])
+        return render_page(visit, part, state)
     return _post_page(visit, part, state)
 
 
@@ -619,7 +463,7 @@ def _post_page(visit: Visit, part: Section, state: State) -> Response | tuple[An
     page_in = forms.read_page(visit.q, part, request.form)
     if not _csrf_ok(request.form.get("csrf_token")):
         _set_language(visit, page_in.language)
-        return _render_page(visit, part, state, page_in, notes=["csrf"])
+        return render_page(visit, part, state, page_in, notes=["csrf"])
     if page_in.unknown:
         return _refuse_unknown(visit, page_in.unknown)
     _set_language(visit, page_in.language)
@@ -631,7 +475,7 @@ def _answer_post(visit: Visit, part: Section, saved: Saved, page_in: forms.PageI
     state = saved.state
     if saved.errors or saved.conflicts:
         notes = ["conflict"] if saved.conflicts else []
-        page = _render_page(visit, part, state, page_in, saved.errors, saved.conflicts, notes)
+        page = render_page(visit, part, state, page_in, saved.errors, saved.conflicts, notes)
         return part.key, page
     if page_in.language or page_in.nav not in ("next", "back"):
         return part.key, _go("page", key=part.key)
@@ -651,7 +495,7 @@ def _next(visit: Visit, state: State, part: Section, page_in: forms.PageInput) -
     """Next: every question of this page that applies must be answered and valid (REDCap-like)."""
     problems = state.problems.get(part.key, {})
     if problems:
-        return part.key, _render_page(visit, part, state, page_in, problems)
+        return part.key, render_page(visit, part, state, page_in, problems)
     shown = flow.shown_questions(part, state.values)
     unseen = {
         key
@@ -663,7 +507,7 @@ def _next(visit: Visit, state: State, part: Section, page_in: forms.PageInput) -
         and is_blank(state.values.get(key))
     }
     if unseen:
-        return part.key, _render_page(visit, part, state, page_in, notes=["more"])
+        return part.key, render_page(visit, part, state, page_in, notes=["more"])
     following = flow.neighbour(state.order, part.key, +1)
     if following is None:
         return flow.REVIEW, _go("review")
@@ -718,7 +562,7 @@ def _save_and_answer(
     gate = _gate(visit, str(request.endpoint).rpartition(".")[2])
     if gate is not None:
         return gate
-    saved = _plan(visit, part, _state(visit, upto=part.key), page_in)
+    saved = _plan(visit, part, state_of(visit, upto=part.key), page_in)
     section, response = respond(visit, part, saved, page_in)
     answers.write(db.session, visit.invitation, saved.plan, ACTOR, section=section)
     return response
@@ -735,7 +579,7 @@ def _plan(visit: Visit, part: Section, state: State, page_in: forms.PageInput) -
             errors[key] = forms.conflict_error()
         elif choice == "theirs":
             errors.pop(key, None)
-            page_in.shown[key] = _stored_shown(visit.q.question(key), state.values.get(key))
+            page_in.shown[key] = stored_shown(visit.q.question(key), state.values.get(key))
     plan = answers.plan(
         db.session,
         visit.invitation,
@@ -769,154 +613,6 @@ def _refuse_unknown(visit: Visit, unknown: list[str]) -> tuple[str, int]:
     return _message_page((message,), 400)
 
 
-# ---------------------------------------------------------------------------- drawing a page
-
-
-def _is_special(value: Any) -> bool:
-    return isinstance(value, str) and value in SPECIAL_LABELS
-
-
-def _stored_shown(question: Question, value: Any) -> tuple[Any, str | None]:
-    """A stored answer as the widget shows it: (value, ticked special)."""
-    if question.type in forms.CHOICES:
-        return value, None
-    if _is_special(value):
-        return None, value
-    return type_of(question).display(question, value, "en") if not is_blank(value) else "", None
-
-
-def _display(visit: Visit, question: Question, value: Any) -> str:
-    """An answer as text in the respondent's language; don't know / refused by name."""
-    if _is_special(value):
-        return str(SPECIAL_LABELS[value])
-    if is_blank(value):
-        return ""
-    try:
-        return type_of(question).display(question, value, visit.language)
-    except (TypeError, ValueError, AttributeError):
-        return str(value)
-
-
-def _typed_display(visit: Visit, question: Question, shown: tuple[Any, str | None]) -> str:
-    value, special = shown
-    if special:
-        return _display(visit, question, special)
-    try:
-        parsed = type_of(question).parse(question, value)
-    except AnswerError:
-        return value if isinstance(value, str) else ""
-    return _display(visit, question, parsed)
-
-
-def _candidate_values(
-    visit: Visit, state: State, page_in: forms.PageInput | None
-) -> dict[str, Any]:
-    """The saved answers with what the page typed on top, for deciding what is shown."""
-    values = dict(state.values)
-    for key, raw in (page_in.raw if page_in else {}).items():
-        question = visit.q.question(key)
-        try:
-            values[key] = type_of(question).parse(question, raw)
-        except AnswerError:
-            continue
-    return values
-
-
-def _render_page(
-    visit: Visit,
-    part: Section,
-    state: State,
-    page_in: forms.PageInput | None = None,
-    errors: Mapping[str, AnswerError] | None = None,
-    conflicts: Mapping[str, tuple[Any, int]] | None = None,
-    notes: list[str] | tuple[str, ...] = (),
-) -> str:
-    errors, conflicts = errors or {}, conflicts or {}
-    candidate = _candidate_values(visit, state, page_in)
-    shown = flow.shown_questions(part, candidate)
-    items = [
-        _item(visit, question, state, page_in, errors, conflicts, not shown[question.key])
-        for question in part.questions
-    ]
-    summary = [item for item in items if item.errors and not item.hidden]
-    outside = {
-        key: state.values[key] for key in flow.references_outside(part) if key in state.values
-    }
-    progress = flow.progress(state.order, part.key)
-    title = text_in(visit.study.title) or text_in(visit.q.title)
-    slots = {
-        "error_prefix": escape(gettext("Error:") + " ") if summary else Markup(""),
-        "today": escape(utcnow().date().isoformat()),
-        "answers": escape(str(htmlsafe_json_dumps(outside, dumps=current_app.json.dumps))),
-        "csrf": escape(generate_csrf()),
-        "visible": escape(",".join(key for key, on in shown.items() if on)),
-        "summary": _parts("error_summary", summary) if summary else Markup(""),
-        "notes": _parts("notes_block", [NOTES[note] for note in notes]) if notes else Markup(""),
-        "items": Markup("").join(Markup("\n    ") + item.html for item in items),
-    }
-    return framed(
-        "responding/page.html",
-        (visit.content_hash, part.key, progress, title),
-        slots,
-        visit=visit,
-        part=part,
-        progress=progress,
-        has_required=any(question.required for question in part.questions),
-    )
-
-
-def _parts(macro: str, *args: Any) -> Markup:
-    """A macro of the respondent pages' shared parts, drawn now."""
-    return get_template_attribute("responding/_parts.html", macro)(*args)
-
-
-@dataclass(frozen=True)
-class Item:
-    """One question of a drawn page: its widget, and what the error summary lists."""
-
-    q: Question
-    text: str
-    errors: list[str]
-    hidden: bool
-    html: Markup
-
-
-def _item(
-    visit: Visit,
-    question: Question,
-    state: State,
-    page_in: forms.PageInput | None,
-    errors: Mapping[str, AnswerError],
-    conflicts: Mapping[str, tuple[Any, int]],
-    hidden: bool,
-) -> Item:
-    key = question.key
-    typed = page_in.shown.get(key) if page_in else None
-    value, special = typed if typed is not None else _stored_shown(question, state.values.get(key))
-    row = state.rows.get(key)
-    conflict = None
-    if key in conflicts:
-        theirs = _display(visit, question, conflicts[key][0])
-        conflict = (theirs, _typed_display(visit, question, (value, special)))
-    elif page_in and key in page_in.pending and key not in page_in.choices:
-        theirs = _display(visit, question, state.values.get(key))
-        conflict = (theirs, _typed_display(visit, question, (value, special)))
-    error = errors.get(key)
-    messages = [answer_message(error, question, visit.language)] if error else []
-    html = question_html(
-        question,
-        visit.language,
-        value=value,
-        special=special,
-        errors=messages,
-        version=(row.version if row else 0) if question.is_answerable else None,
-        hidden=hidden,
-        tree=flow.relevance_tree(question),
-        conflict=conflict,
-    )
-    return Item(question, text_in(question.text, visit.language), messages, hidden, html)
-
-
 # ---------------------------------------------------------------------------- autosave
 
 
@@ -933,7 +629,7 @@ def autosave(visit: Visit) -> tuple[Response, int] | Response:
     form = forms.fields_to_form(body.get("fields")) if isinstance(body, dict) else None
     if part is None or form is None:
         return jsonify(error="malformed"), 400
-    state = _state(visit, upto=part.key)
+    state = state_of(visit, upto=part.key)
     if part.key not in {s.key for s in state.order}:
         return jsonify(error="page"), 409
     page_in = forms.read_page(visit.q, part, form)
@@ -1006,7 +702,7 @@ def _own_origins() -> set[str]:
 @respondent_page
 def review(visit: Visit) -> Response | str:
     """Every answer by section with Change links; Submit (once, whatever is clicked)."""
-    state = _state(visit)
+    state = state_of(visit)
     if state.unfinished is not None and visit.invitation.current_section != flow.REVIEW:
         return _go("index")
     notes: list[Any] = []
@@ -1045,8 +741,8 @@ def _answer_list(visit: Visit, state: State) -> list[dict[str, Any]]:
             {
                 "q": question,
                 "text": text_in(question.text, visit.language),
-                "value": _display(visit, question, state.values.get(question.key)),
-                "special": _is_special(state.values.get(question.key)),
+                "value": display(visit, question, state.values.get(question.key)),
+                "special": is_special(state.values.get(question.key)),
                 "error": answer_message(problems[question.key], question, visit.language)
                 if question.key in problems
                 else None,
@@ -1068,7 +764,7 @@ def thanks(visit: Visit) -> Response | str:
             _set_language(visit, forms.language_of(request.form))
             return _go("thanks")
         notes.append(NOTES["csrf"])
-    state = _state(visit)
+    state = state_of(visit)
     return render_template(
         "responding/thanks.html", visit=visit, sections=_answer_list(visit, state), notes=notes
     )

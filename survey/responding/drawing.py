@@ -1,0 +1,194 @@
+"""Drawing a section page: each question's widget with its value, error or conflict, in a frame.
+
+The widgets come from `survey.widgets`; the page's frame is drawn once per section
+and language by `templating.framed` and filled with what this request shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, get_template_attribute
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
+
+from survey.core.questionnaire import Question, Section
+from survey.core.types import AnswerError, is_blank, type_of
+from survey.db import utcnow
+from survey.responding import flow, forms
+from survey.responding.messages import answer_message
+from survey.responding.visit import State, Visit
+from survey.templating import SPECIAL_LABELS, framed, text_in
+from survey.widgets import question_html
+
+# What a page may say above its questions (`render_page(..., notes=[key])`).
+NOTES = {
+    "csrf": _l(
+        "For your security, please press the button again: this page was open for a "
+        "long time. Nothing you typed has been lost."
+    ),
+    "more": _l(
+        "Your answers brought up further questions on this page. Please look at them "
+        "before going on."
+    ),
+    "restored": _l(
+        "We kept what you typed before your session ended. Please check it and press "
+        "Next to save it."
+    ),
+    "unsaved": _l(
+        "Something went wrong and this page was not saved, but we kept what you typed. "
+        "Please check it and press Next to save it."
+    ),
+    "conflict": _l(
+        "Someone else saved answers for you while this page was open. Nothing has been "
+        "overwritten: please choose below which answers to keep."
+    ),
+}
+
+
+def is_special(value: Any) -> bool:
+    return isinstance(value, str) and value in SPECIAL_LABELS
+
+
+def stored_shown(question: Question, value: Any) -> tuple[Any, str | None]:
+    """A stored answer as the widget shows it: (value, ticked special)."""
+    if question.type in forms.CHOICES:
+        return value, None
+    if is_special(value):
+        return None, value
+    return type_of(question).display(question, value, "en") if not is_blank(value) else "", None
+
+
+def display(visit: Visit, question: Question, value: Any) -> str:
+    """An answer as text in the respondent's language; don't know / refused by name."""
+    if is_special(value):
+        return str(SPECIAL_LABELS[value])
+    if is_blank(value):
+        return ""
+    try:
+        return type_of(question).display(question, value, visit.language)
+    except (TypeError, ValueError, AttributeError):
+        return str(value)
+
+
+def typed_display(visit: Visit, question: Question, shown: tuple[Any, str | None]) -> str:
+    value, special = shown
+    if special:
+        return display(visit, question, special)
+    try:
+        parsed = type_of(question).parse(question, value)
+    except AnswerError:
+        return value if isinstance(value, str) else ""
+    return display(visit, question, parsed)
+
+
+def candidate_values(visit: Visit, state: State, page_in: forms.PageInput | None) -> dict[str, Any]:
+    """The saved answers with what the page typed on top, for deciding what is shown."""
+    values = dict(state.values)
+    for key, raw in (page_in.raw if page_in else {}).items():
+        question = visit.q.question(key)
+        try:
+            values[key] = type_of(question).parse(question, raw)
+        except AnswerError:
+            continue
+    return values
+
+
+def render_page(
+    visit: Visit,
+    part: Section,
+    state: State,
+    page_in: forms.PageInput | None = None,
+    errors: Mapping[str, AnswerError] | None = None,
+    conflicts: Mapping[str, tuple[Any, int]] | None = None,
+    notes: list[str] | tuple[str, ...] = (),
+) -> str:
+    errors, conflicts = errors or {}, conflicts or {}
+    candidate = candidate_values(visit, state, page_in)
+    shown = flow.shown_questions(part, candidate)
+    items = [
+        item(visit, question, state, page_in, errors, conflicts, not shown[question.key])
+        for question in part.questions
+    ]
+    summary = [item for item in items if item.errors and not item.hidden]
+    outside = {
+        key: state.values[key] for key in flow.references_outside(part) if key in state.values
+    }
+    progress = flow.progress(state.order, part.key)
+    title = text_in(visit.study.title) or text_in(visit.q.title)
+    slots = {
+        "error_prefix": escape(gettext("Error:") + " ") if summary else Markup(""),
+        "today": escape(utcnow().date().isoformat()),
+        "answers": escape(str(htmlsafe_json_dumps(outside, dumps=current_app.json.dumps))),
+        "csrf": escape(generate_csrf()),
+        "visible": escape(",".join(key for key, on in shown.items() if on)),
+        "summary": parts("error_summary", summary) if summary else Markup(""),
+        "notes": parts("notes_block", [NOTES[note] for note in notes]) if notes else Markup(""),
+        "items": Markup("").join(Markup("\n    ") + item.html for item in items),
+    }
+    return framed(
+        "responding/page.html",
+        (visit.content_hash, part.key, progress, title),
+        slots,
+        visit=visit,
+        part=part,
+        progress=progress,
+        has_required=any(question.required for question in part.questions),
+    )
+
+
+def parts(macro: str, *args: Any) -> Markup:
+    """A macro of the respondent pages' shared parts, drawn now."""
+    return get_template_attribute("responding/_parts.html", macro)(*args)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question of a drawn page: its widget, and what the error summary lists."""
+
+    q: Question
+    text: str
+    errors: list[str]
+    hidden: bool
+    html: Markup
+
+
+def item(
+    visit: Visit,
+    question: Question,
+    state: State,
+    page_in: forms.PageInput | None,
+    errors: Mapping[str, AnswerError],
+    conflicts: Mapping[str, tuple[Any, int]],
+    hidden: bool,
+) -> Item:
+    key = question.key
+    typed = page_in.shown.get(key) if page_in else None
+    value, special = typed if typed is not None else stored_shown(question, state.values.get(key))
+    row = state.rows.get(key)
+    conflict = None
+    if key in conflicts:
+        theirs = display(visit, question, conflicts[key][0])
+        conflict = (theirs, typed_display(visit, question, (value, special)))
+    elif page_in and key in page_in.pending and key not in page_in.choices:
+        theirs = display(visit, question, state.values.get(key))
+        conflict = (theirs, typed_display(visit, question, (value, special)))
+    error = errors.get(key)
+    messages = [answer_message(error, question, visit.language)] if error else []
+    html = question_html(
+        question,
+        visit.language,
+        value=value,
+        special=special,
+        errors=messages,
+        version=(row.version if row else 0) if question.is_answerable else None,
+        hidden=hidden,
+        tree=flow.relevance_tree(question),
+        conflict=conflict,
+    )
+    return Item(question, text_in(question.text, visit.language), messages, hidden, html)
