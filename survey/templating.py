@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import get_template_attribute, render_template, request, url_for
+from flask import current_app, get_template_attribute, render_template, request, url_for
 from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -25,6 +25,8 @@ def fragment(template: str, macro: str, *args: str) -> Markup:
     title (the header with the language switch, the buttons): drawing them through
     Jinja on every request was a good part of serving a page. Arguments are strings.
     """
+    if current_app.jinja_env.auto_reload:  # a developer editing templates sees each edit
+        return get_template_attribute(template, macro)(*args)
     return _fragment(str(get_locale()), template, macro, *args)
 
 
@@ -48,8 +50,11 @@ def framed(template: str, key: tuple[Any, ...], slots: Mapping[str, Markup], **c
     pieces with its slots. Slots are HTML already (escaped or `Markup` built from
     escaped parts), each used once by the template. Should a frame not come out as
     expected (a slot used twice or not at all, a placeholder character in a text),
-    the page is rendered in full instead, every time.
+    the page is rendered in full instead, every time; so it is while templates are
+    reloaded on change (debug), so that every edit shows.
     """
+    if current_app.jinja_env.auto_reload:
+        return render_template(template, **slots, **context)
     names = tuple(slots)
     whole = (template, str(get_locale()), request.script_root, names, *key)
     pieces = _FRAMES.get(whole)

@@ -145,3 +145,16 @@ def test_a_frame_that_does_not_come_out_as_expected_is_not_kept(
     drawn = templating.framed(template, ("k",), slots, title=title)
     assert drawn == render_template(template, title=title, **slots)
     assert frames == {}
+
+
+def test_frames_are_not_kept_while_templates_reload_on_change(
+    app, with_templates, frames, monkeypatch
+):
+    """A developer editing a template (debug) sees the edit on the next request."""
+    monkeypatch.setattr(app.jinja_env, "auto_reload", True)
+    templating._fragment.cache_clear()  # noqa: SLF001
+    slots = {"one": escape("1"), "two": escape("2")}
+    assert templating.framed("frame.html", ("k",), slots, title="T") == "<p>T</p><p>1</p><p>2</p>"
+    assert "A title" in templating.fragment("responding/_parts.html", "header", "A title")
+    assert frames == {}
+    assert templating._fragment.cache_info().currsize == 0  # noqa: SLF001
