@@ -148,8 +148,9 @@ def _form_baseline(folder: Path, data: dict[str, Any], section: str, size: int) 
     """FORM_TEMPLATE and its data for `section`, padded to `size` bytes when drawn."""
     from jinja2 import Environment
 
-    language = "en"
-    text = lambda texts: texts.get(language, "")  # noqa: E731
+    def text(texts: dict[str, str]) -> str:
+        return texts.get("en", "")
+
     part = next(s for s in data["sections"] if s["key"] == section)
     questions = [
         {"key": q["key"], "text": text(q["text"]), "help": text(q.get("help", {})),
@@ -160,7 +161,7 @@ def _form_baseline(folder: Path, data: dict[str, Any], section: str, size: int) 
         for q in part["questions"]
     ]  # fmt: skip
     form = {
-        "lang": language, "title": text(data["title"]), "number": 2,
+        "lang": "en", "title": text(data["title"]), "number": 2,
         "total": len(data["sections"]),
         "section": {"key": section, "title": text(part["title"]), "questions": questions},
         "languages": [["en", "English"], ["zh_Hans", "简体中文"], ["zh_Hant", "繁體中文"]],

@@ -111,7 +111,8 @@ def chain_head(cursor: Any) -> str | None:
 _TABLE = AuditEntry.__table__
 _COLUMNS = tuple(column.key for column in _TABLE.columns if column.key != "id")
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
-INSERT_WITHOUT_ID = insert(_TABLE).inline()  # no RETURNING: for a pipeline, which defers rows
+# No RETURNING: for a save, which needs no id back (in a PostgreSQL pipeline none could come).
+INSERT_WITHOUT_ID = insert(_TABLE).inline()
 _LAST = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
 
 

@@ -52,8 +52,7 @@ def begin_writing() -> None:
     (psycopg sends the BEGIN with it). Either way, guard the writes (e.g. by a
     version) against what changed since the reads.
     """
-    bind = db.session.get_bind()
-    if bind.dialect.name == "sqlite":
+    if db.session.get_bind().dialect.name == "sqlite":
         db.session.commit()
     elif _is_postgresql():
         connection = db.session.connection()
