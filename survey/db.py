@@ -136,28 +136,50 @@ db = Database()
 
 
 class DriverStatement(NamedTuple):
-    """A statement compiled once for the driver, to be sent in a psycopg pipeline.
+    """A statement compiled once for the driver, to be run on its connection directly.
 
-    SQLAlchemy reads a result as soon as it executes, which a pipeline defers; a
-    statement whose rows are needed from inside one goes to the driver directly,
-    with its parameters converted as SQLAlchemy would (`params`).
+    For statements whose rows are needed from inside a psycopg pipeline (SQLAlchemy
+    reads a result as soon as it executes, which a pipeline defers), and for the
+    hottest reads, where SQLAlchemy's work per execution (a result's metadata, its
+    row objects) costs more than the database's. Parameters are converted as
+    SQLAlchemy would (`params`), and so are the columns of the rows (`rows`).
     """
 
     sql: str
     processors: Mapping[str, Callable[[Any], Any]]
     fixed: Mapping[str, Any]  # the values the statement carries itself (literals)
+    positions: tuple[str, ...] | None = None  # positional paramstyles: the names in order
+    results: tuple[Callable[[Any], Any] | None, ...] = ()  # per column of a SELECT's rows
 
-    def params(self, values: Mapping[str, Any]) -> dict[str, Any]:
+    def params(self, values: Mapping[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
         """`values` as the driver takes them (JSON wrapped, timestamps in UTC, ...)."""
         processors = self.processors
-        return {
+        named = {
             name: processors[name](value) if name in processors else value
             for name, value in {**self.fixed, **values}.items()
         }
+        if self.positions is None:
+            return named
+        return tuple(named[name] for name in self.positions)
+
+    def rows(self, driver_connection: Any, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run on a driver connection (`connection.connection.driver_connection`).
+
+        The statement runs in whatever transaction the connection is in, so a request
+        that began one through SQLAlchemy reads within it.
+        """
+        fetched = driver_connection.execute(self.sql, self.params(values)).fetchall()
+        if not any(self.results):
+            return [tuple(row) for row in fetched]
+        pairs = tuple(enumerate(self.results))
+        return [
+            tuple(row[n] if convert is None else convert(row[n]) for n, convert in pairs)
+            for row in fetched
+        ]
 
 
 def driver_statement(statement: ClauseElement, dialect: Dialect) -> DriverStatement:
-    """Compile `statement` for `dialect`'s driver (named parameters, e.g. psycopg's)."""
+    """Compile `statement` for `dialect`'s driver, with its parameter and column conversions."""
     compiled = statement.compile(dialect=dialect)
     processors, fixed = {}, {}
     for name, bind in compiled.binds.items():
@@ -166,4 +188,9 @@ def driver_statement(statement: ClauseElement, dialect: Dialect) -> DriverStatem
             processors[name] = processor
         if not bind.required:
             fixed[name] = bind.effective_value
-    return DriverStatement(compiled.string, processors, fixed)
+    positions = tuple(compiled.positiontup) if compiled.positional else None
+    results = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in compiled._result_columns  # noqa: SLF001  (SQLAlchemy has no public name)
+    )
+    return DriverStatement(compiled.string, processors, fixed, positions, results)

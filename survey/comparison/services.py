@@ -28,6 +28,7 @@ from survey.errors import ServiceError
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.services import model_of
 from survey.responding.models import Answer
+from survey.responding.services import Invited
 from survey.rounds.models import Invitation, Round, RoundPair
 from survey.studies.models import Study, StudySide
 
@@ -284,13 +285,15 @@ def _remove(session: Session, round_: Round, row: Discrepancy, report: CompareRe
     report.removed += 1
 
 
-def rerun_for_invitation(session: Session, invitation: Invitation) -> None:
+def rerun_for_invitation(session: Session, invitation: Invited) -> None:
     """Answer listener: re-compare the pair when a submitted side's answers change.
 
     Unsubmitted answers do not count by default, so autosaves cost nothing here.
     """
+    if invitation.state != "submitted":
+        return
     round_ = session.get(Round, invitation.round_id)
-    if round_ is not None and invitation.state == "submitted":
+    if round_ is not None:
         session.flush()
         compare_round(session, round_, pair_ids=[invitation.pair_id])
 

@@ -39,10 +39,48 @@ from survey.errors import ServiceError
 from survey.responding.models import Answer
 from survey.rounds.models import Invitation, Round
 
+EDITABLE_STATES = frozenset({"pending", "sent", "opened", "in_progress"})
+
+
+@dataclass(frozen=True)
+class RoundRow:
+    """What a respondent's request needs of its round, as plain values."""
+
+    id: int
+    study_id: int
+    state: str
+    closes_at: dt.datetime | None
+    questionnaire_version_id: int
+
+
+@dataclass
+class InvitationRow:
+    """An invitation as the respondent's pages read it: plain values, not an ORM object.
+
+    Read with everything else a page needs in one statement (`visit.load_visit`),
+    without the ORM's work per object. `plan` and `write` take it as they take an
+    `Invitation`; `write` sets what it wrote here too. Anything else that changes an
+    invitation works on the ORM object (`session.get(Invitation, row.id)`).
+    """
+
+    id: int
+    round_id: int
+    respondent_id: int
+    pair_id: int
+    side_id: int
+    token_hash: str
+    state: str
+    version: int
+    current_section: str | None
+    started_at: dt.datetime | None
+    round: RoundRow
+
+
+Invited = Invitation | InvitationRow  # what saving answers takes
+
 # Called with (session, invitation) after answers of an invitation changed or it was
 # submitted; the comparison feature registers itself here to re-run the pair.
-ANSWER_LISTENERS: list[Callable[[Session, Invitation], None]] = []
-EDITABLE_STATES = frozenset({"pending", "sent", "opened", "in_progress"})
+ANSWER_LISTENERS: list[Callable[[Session, Invited], None]] = []
 
 
 @dataclass(frozen=True)
@@ -212,7 +250,7 @@ def stored_rows(listed: list[Any]) -> dict[str, Stored]:
     return {key: Stored(row_id, value, version) for row_id, key, value, version in listed}
 
 
-def answer_rows(session: Session, invitation: Invitation) -> dict[str, Stored]:
+def answer_rows(session: Session, invitation: Invited) -> dict[str, Stored]:
     """The stored answers of an invitation by question key (plain rows, not ORM objects)."""
     result = session.connection().execute(_ROWS, {"invitation_id": invitation.id})
     return {row[1]: Stored(row[0], row[2], row[3]) for row in result}
@@ -242,7 +280,7 @@ def record_answers(
 
 def plan(
     session: Session,
-    invitation: Invitation,
+    invitation: Invited,
     q: Questionnaire,
     rows: Mapping[str, Stored],
     raw: Mapping[str, Any],
@@ -291,7 +329,7 @@ def plan(
 
 def write(
     session: Session,
-    invitation: Invitation,
+    invitation: Invited,
     found: Plan,
     actor: Actor = Actor(),
     *,
@@ -332,7 +370,10 @@ def write(
     if version is None:
         return False
     for name, value in {**values, "version": version}.items():
-        set_committed_value(invitation, name, value)
+        if isinstance(invitation, InvitationRow):
+            setattr(invitation, name, value)
+        else:
+            set_committed_value(invitation, name, value)
     if connection.dialect.name == "postgresql":
         with connection.connection.dbapi_connection.pipeline():  # one round trip for all
             _write_rows(connection, found, entry and audit.chain(entry, last_hash))
@@ -390,8 +431,14 @@ def _write_rows(connection: Connection, found: Plan, chained: dict[str, Any] | N
         connection.execute(audit.INSERT_WITHOUT_ID, chained)
 
 
-def _check_writable(session: Session, invitation: Invitation, actor: Actor) -> None:
-    round_ = session.get(Round, invitation.round_id)
+def _round_of(session: Session, invitation: Invited) -> Round | RoundRow | None:
+    if isinstance(invitation, InvitationRow):
+        return invitation.round  # read with it
+    return session.get(Round, invitation.round_id)
+
+
+def _check_writable(session: Session, invitation: Invited, actor: Actor) -> None:
+    round_ = _round_of(session, invitation)
     if actor.source == "correction":
         if not actor.reason:
             raise ServiceError("reason", "reason_required")
@@ -422,16 +469,16 @@ def _audit(
 
 
 def _audit_entry(
-    session: Session, invitation: Invitation, actor: Actor, changes: dict[str, list[Any]]
+    session: Session, invitation: Invited, actor: Actor, changes: dict[str, list[Any]]
 ) -> dict[str, Any]:
     """The audit row of a save: every changed answer, old and new (ACL-05)."""
     fields = _audit_fields(session, invitation, actor)
     return audit.entry(session, "answer.save", details={"changes": changes}, **fields)
 
 
-def _audit_fields(session: Session, invitation: Invitation, actor: Actor) -> dict[str, Any]:
+def _audit_fields(session: Session, invitation: Invited, actor: Actor) -> dict[str, Any]:
     """Who did what to which invitation, on whose behalf."""
-    round_ = session.get(Round, invitation.round_id)
+    round_ = _round_of(session, invitation)
     return {
         "study_id": round_.study_id if round_ else None,
         "object_type": "invitation",

@@ -22,7 +22,7 @@ from flask import current_app, g, jsonify, redirect, render_template, request, s
 from flask_babel import force_locale, refresh
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import ValidationError, validate_csrf
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -40,7 +40,7 @@ from survey.responding import bp, flow, forms
 from survey.responding import services as answers
 from survey.responding.drawing import NOTES, display, is_special, render_page, stored_shown
 from survey.responding.messages import answer_message
-from survey.responding.visit import State, Visit, load_visit, state_of
+from survey.responding.visit import State, Visit, load_visit, relock, state_of
 from survey.rounds import services as rounds
 from survey.rounds.models import Invitation, Round
 from survey.security import hit_limit
@@ -415,13 +415,30 @@ def welcome(visit: Visit) -> Response | str:
 def _start(visit: Visit) -> Response:
     state = state_of(visit)
     if not state.order:
-        visit.invitation.current_section = flow.REVIEW
+        _place(visit, flow.REVIEW)
         return _go("review")
     target = flow.resume_at(state.order, visit.invitation.current_section, state.unfinished)
     if target is None:
         target = state.order[0].key
-    visit.invitation.current_section = target
+    _place(visit, target)
     return _go("review") if target == flow.REVIEW else _go("page", key=target)
+
+
+def _place(visit: Visit, section: str) -> None:
+    """Remember `section` as the page the respondent is at."""
+    if visit.invitation.current_section == section:
+        return
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == visit.invitation.id)
+        .values(current_section=section)
+    )
+    visit.invitation.current_section = section
+
+
+def _record(visit: Visit) -> Invitation:
+    """The visit's invitation as an ORM object, for the services that change its state."""
+    return db.session.get_one(Invitation, visit.invitation.id)
 
 
 def _places(visit: Visit) -> dict[str, str]:
@@ -558,7 +575,7 @@ def _save_and_answer(
         return refusal
     if answers.write(db.session, visit.invitation, saved.plan, ACTOR, seen=seen, section=section):
         return response
-    db.session.refresh(visit.invitation, with_for_update=True)  # PostgreSQL: row lock
+    relock(visit)  # PostgreSQL: row lock
     gate = _gate(visit, str(request.endpoint).rpartition(".")[2])
     if gate is not None:
         return gate
@@ -714,7 +731,7 @@ def review(visit: Visit) -> Response | str:
             if request.form.get("_nav") != "submit":
                 return _go("review")
             try:
-                answers.submit(db.session, visit.invitation, visit.q, actor=ACTOR)
+                answers.submit(db.session, _record(visit), visit.q, actor=ACTOR)
             except ServiceError as error:
                 if error.code != "incomplete":
                     return _go("index")
@@ -781,6 +798,6 @@ def decline(visit: Visit) -> Response | str:
         else:
             _set_language(visit, forms.language_of(request.form))
             if request.form.get("_nav") == "decline":
-                answers.decline(db.session, visit.invitation)
+                answers.decline(db.session, _record(visit))
             return _go("decline")
     return render_template("responding/decline.html", visit=visit, notes=notes)

@@ -1,8 +1,8 @@
 """The respondent behind a request: their invitation, questionnaire and answers, read at once.
 
-`load_visit` reads everything a respondent page needs in one statement (the
-invitation and its round as ORM objects, since saves write to them; the study's
-title, the side's label, the languages and every answer as plain columns).
+`load_visit` reads everything a respondent page needs in one statement, as plain
+values: the invitation and its round, the study's title, the side's label, the
+languages and every answer.
 `state_of` works out where the answers leave the respondent.
 """
 
@@ -14,13 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import defer
+from sqlalchemy import Dialect, bindparam, select
 
 from survey import i18n
 from survey.core.questionnaire import Questionnaire, Section
 from survey.core.types import AnswerError
-from survey.db import db, utcnow
+from survey.db import DriverStatement, db, driver_statement, utcnow
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.services import model_for
 from survey.responding import flow
@@ -42,8 +41,8 @@ class Titled:
 class Visit:
     """The respondent behind this request, as the session names them."""
 
-    invitation: Invitation
-    round: Round
+    invitation: answers.InvitationRow
+    round: answers.RoundRow
     q: Questionnaire
     study: Titled
     side: Titled
@@ -105,12 +104,25 @@ def state_of(visit: Visit, upto: str | None = None) -> State:
     return State(visit.q, rows, upto)
 
 
-# Everything a respondent page needs about its invitation, in one query built once: the
-# invitation and its round as objects (they are written to), the rest as plain columns.
+# Everything a respondent page needs about its invitation, in one query compiled once per
+# database and run on the driver (`_visit_statement`): plain columns only, so that the
+# ORM's and the result's work per request (more than the database's) is not done.
 _VISIT = (
     select(
-        Invitation,
-        Round,
+        Invitation.id,
+        Invitation.round_id,
+        Invitation.respondent_id,
+        Invitation.pair_id,
+        Invitation.side_id,
+        Invitation.token_hash,
+        Invitation.state,
+        Invitation.version,
+        Invitation.current_section,
+        Invitation.started_at,
+        Round.study_id,
+        Round.state,
+        Round.closes_at,
+        Round.questionnaire_version_id,
         QuestionnaireVersion.content_hash,
         Study.title,
         StudySide.label,
@@ -124,26 +136,57 @@ _VISIT = (
     .join(StudySide, StudySide.id == Invitation.side_id)
     .join(Respondent, Respondent.id == Invitation.respondent_id)
     .where(Invitation.id == bindparam("invitation_id"))
-    .options(defer(Round.invitation_texts), defer(Round.reminder_texts))  # mail texts: not here
 )
 
 
+@functools.cache
+def _visit_statement(dialect: Dialect) -> DriverStatement:
+    return driver_statement(_VISIT, dialect)
+
+
 def load_visit(data: Mapping[str, Any]) -> Visit | None:
-    """The visit a respondent session names (`i`: invitation, `h`: its link, `l`: language)."""
+    """The visit a respondent session names (`i`: invitation, `h`: its link, `l`: language).
+
+    Read in the request's transaction (the session's connection), on the driver.
+    """
     invitation_id = data.get("i")
     if not isinstance(invitation_id, int):
         return None
-    row = db.session.execute(_VISIT, {"invitation_id": invitation_id}).one_or_none()
-    if row is None or not hmac.compare_digest(row[0].token_hash[:16], str(data.get("h", ""))):
+    connection = db.session.connection()
+    found = _visit_statement(connection.dialect).rows(
+        connection.connection.driver_connection, {"invitation_id": invitation_id}
+    )
+    if not found or not hmac.compare_digest(found[0][5][:16], str(data.get("h", ""))):
         return None  # unknown, or the link was re-issued since
-    invitation, round_, content_hash, title, label, side_language, own_language, listed = row
+    (*invited, study_id, round_state, closes_at, version_id, content_hash,
+     title, label, side_language, own_language, listed) = found[0]  # fmt: skip
+    round_ = answers.RoundRow(invited[1], study_id, round_state, closes_at, version_id)
+    invitation = answers.InvitationRow(*invited, round=round_)
     locale = (
         (data.get("l") if data.get("l") in i18n.LOCALES else None)
         or i18n.normalize(own_language)
         or i18n.normalize(side_language)
         or "en"
     )
-    q = model_for(db.session, round_.questionnaire_version_id, content_hash)
-    study, side = Titled(round_.study_id, title=title), Titled(invitation.side_id, label=label)
+    q = model_for(db.session, version_id, content_hash)
+    study, side = Titled(study_id, title=title), Titled(invitation.side_id, label=label)
     rows = answers.stored_rows(listed)
     return Visit(invitation, round_, q, study, side, locale, rows, content_hash)
+
+
+def relock(visit: Visit) -> None:
+    """Read the visit's invitation again, locked until the transaction ends (PostgreSQL).
+
+    For a save that found another one landed since its read: what that one changed is
+    taken over here, and the answers are read again when next asked for.
+    """
+    table = Invitation.__table__
+    columns = ("state", "version", "current_section", "started_at")
+    row = db.session.execute(
+        select(*(table.c[name] for name in columns))
+        .where(table.c.id == visit.invitation.id)
+        .with_for_update()
+    ).one()
+    for name, value in zip(columns, row, strict=True):
+        setattr(visit.invitation, name, value)
+    visit.rows = None

@@ -159,15 +159,23 @@ def test_access_log_of_a_real_server_carries_no_token(live, caplog):
 def test_a_page_is_read_without_a_transaction_and_saved_within_one(live, monkeypatch):
     """PostgreSQL: a question page's GET, and its save until the first write, read in
     autocommit (no BEGIN/COMMIT round trips); every write runs in a transaction.
-    SQLite has its explicit transactions either way."""
+    SQLite has its explicit transactions either way. Statements are seen where the
+    database gets them: some go to the driver directly (pipelines, the visit's read)."""
     postgresql = db.engine.dialect.name == "postgresql"
     seen: list[tuple[str, bool]] = []
 
     def record(connection, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
         dbapi = connection.connection.dbapi_connection
-        seen.append((statement.split()[0].upper(), postgresql and bool(dbapi.autocommit)))
+        seen.append((statement.split()[0].upper(), bool(dbapi.autocommit)))
 
-    if postgresql:  # statements sent to the driver directly, in a pipeline, too
+    def trace(connection, _record, _proxy) -> None:  # noqa: ANN001  (SQLite: what it runs)
+        connection.set_trace_callback(lambda sql: seen.append((sql.split()[0].upper(), False)))
+
+    def untrace(connection, _record) -> None:  # noqa: ANN001
+        if connection is not None:
+            connection.set_trace_callback(None)
+
+    if postgresql:
         import psycopg
 
         execute = psycopg.Connection.execute
@@ -177,11 +185,15 @@ def test_a_page_is_read_without_a_transaction_and_saved_within_one(live, monkeyp
             return execute(self, query, *args, **kwargs)
 
         monkeypatch.setattr(psycopg.Connection, "execute", driver_execute)
+        listeners = [(db.engine, "before_cursor_execute", record)]
+    else:
+        listeners = [(db.engine, "checkout", trace), (db.engine, "checkin", untrace)]
 
     person = Respondent(live, live.links[0])
     person.press("/respond/welcome", nav="start")
     seen.clear()
-    event.listen(db.engine, "before_cursor_execute", record)
+    for listener in listeners:
+        event.listen(*listener)
     try:
         fields = person.fields("/respond/p/basics")
         reads = [(kind, autocommit) for kind, autocommit in seen if kind != ";"]  # the ping
@@ -192,15 +204,22 @@ def test_a_page_is_read_without_a_transaction_and_saved_within_one(live, monkeyp
             live.url + "/respond/p/basics", data=fields, allow_redirects=False, timeout=30
         )
     finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+        for listener in listeners:
+            event.remove(*listener)
     assert saved.status_code == 303
-    assert {kind for kind, _ in reads} == ({"SELECT"} if postgresql else {"BEGIN", "SELECT"})
+    if postgresql:
+        assert {kind for kind, _ in reads} == {"SELECT"}, reads
+    else:
+        assert [kind for kind, _ in reads if kind != "COMMIT"] == ["BEGIN", "SELECT"], reads
     assert all(autocommit is postgresql for _, autocommit in reads), reads
     first_write = next(n for n, (kind, _) in enumerate(seen) if kind in ("UPDATE", "WITH"))
     assert all(autocommit is postgresql for _, autocommit in seen[:first_write]), seen
     writes = seen[first_write:]
     assert {kind for kind, _ in writes} >= {"INSERT", "UPDATE" if not postgresql else "WITH"}
     assert not any(autocommit for _, autocommit in writes), seen
+    if not postgresql:  # the writes in one writer transaction of their own
+        assert ("BEGIN", False) in seen[:first_write], seen
+        assert seen[-1][0] == "COMMIT", seen
     assert count(live, Answer, Answer.question_key == "established") == 1
 
 
