@@ -11,12 +11,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.types import TypeDecorator
@@ -109,7 +111,14 @@ def _sqlite_profile(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(f"BEGIN {_begin_mode.get()}")
+        # On the driver: through SQLAlchemy's execution machinery, a BEGIN cost every
+        # request more than the database's own work on it. Errors are wrapped as
+        # SQLAlchemy's would be (a locked database is an OperationalError either way).
+        sql = f"BEGIN {_begin_mode.get()}"
+        try:
+            connection.connection.driver_connection.execute(sql)
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(sql, (), error, sqlite3.Error) from error
 
 
 class Database:
