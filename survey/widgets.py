@@ -83,13 +83,17 @@ def question_html(
     hidden: bool = False,
     tree: Any = None,
     conflict: tuple[str, str] | None = None,
+    locale: str | None = None,
 ) -> Markup:
     """One question's widget (see the module's docstring for the arguments).
+
+    `locale` is the interface's (Babel's current one when not given: a page drawing
+    many widgets looks it up once).
 
     Built from strings for speed: each fixed part was escaped when compiled, and every
     value of this call goes through `escape` below before it is joined in.
     """
-    c = _compiled_for(q, lang)
+    c = _compiled_for(q, lang, locale or str(get_locale() or "en"))
     if (
         special is None
         and isinstance(value, str)
@@ -229,8 +233,7 @@ def _is_many(value: Any) -> bool:
 # ---------------------------------------------------------------------------- compiling
 
 
-def _compiled_for(q: Question, lang: str) -> _Compiled:
-    locale = str(get_locale() or "en")
+def _compiled_for(q: Question, lang: str, locale: str) -> _Compiled:
     slot = (id(q), lang, locale)
     found = _compiled.get(slot)
     if found is not None and found.question is q:

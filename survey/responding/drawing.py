@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, get_template_attribute
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import generate_csrf
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
@@ -23,6 +22,7 @@ from survey.db import utcnow
 from survey.responding import flow, forms
 from survey.responding.messages import answer_message
 from survey.responding.visit import State, Visit
+from survey.signing import csrf_token
 from survey.templating import SPECIAL_LABELS, framed, text_in
 from survey.widgets import question_html
 
@@ -111,8 +111,9 @@ def render_page(
     errors, conflicts = errors or {}, conflicts or {}
     candidate = candidate_values(visit, state, page_in)
     shown = flow.shown_questions(part, candidate)
+    locale = str(get_locale())
     items = [
-        item(visit, question, state, page_in, errors, conflicts, not shown[question.key])
+        item(visit, question, state, page_in, errors, conflicts, not shown[question.key], locale)
         for question in part.questions
     ]
     summary = [item for item in items if item.errors and not item.hidden]
@@ -125,11 +126,12 @@ def render_page(
         "error_prefix": escape(gettext("Error:") + " ") if summary else Markup(""),
         "today": escape(utcnow().date().isoformat()),
         "answers": escape(str(htmlsafe_json_dumps(outside, dumps=current_app.json.dumps))),
-        "csrf": escape(generate_csrf()),
+        "csrf": escape(csrf_token()),
         "visible": escape(",".join(key for key, on in shown.items() if on)),
         "summary": parts("error_summary", summary) if summary else Markup(""),
         "notes": parts("notes_block", [NOTES[note] for note in notes]) if notes else Markup(""),
-        "items": Markup("").join(Markup("\n    ") + item.html for item in items),
+        # Each widget is Markup already: joined as text, with a literal, not escaped again.
+        "items": Markup("".join(["\n    " + str(item.html) for item in items])),  # noqa: S704
     }
     return framed(
         "responding/page.html",
@@ -166,6 +168,7 @@ def item(
     errors: Mapping[str, AnswerError],
     conflicts: Mapping[str, tuple[Any, int]],
     hidden: bool,
+    locale: str | None = None,
 ) -> Item:
     key = question.key
     typed = page_in.shown.get(key) if page_in else None
@@ -190,5 +193,6 @@ def item(
         hidden=hidden,
         tree=flow.relevance_tree(question),
         conflict=conflict,
+        locale=locale,
     )
     return Item(question, text_in(question.text, visit.language), messages, hidden, html)

@@ -8,6 +8,7 @@ languages and every answer.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hmac
 from collections.abc import Mapping
@@ -84,12 +85,60 @@ class State:
     def problems(self) -> dict[str, dict[str, AnswerError]]:
         keys = [s.key for s in self.order]
         upto = self.upto
-        sections = set(keys[: keys.index(upto) + 1]) if upto in keys else None
-        return flow.problems_by_section(self.q, self.values, sections=sections)
+        wanted = keys[: keys.index(upto) + 1] if upto in keys else [s.key for s in self.q.sections]
+        today = dt.date.today()  # what `today()` in an expression reads
+        answers = _frozen(self.values)
+        try:
+            hash(answers)
+        except TypeError:  # a value of a kind no answer has: worked out afresh
+            answers = None
+        found = {}
+        for key in wanted:
+            section = _section_problems(self.q, key, self.values, answers, today)
+            if section:
+                found[key] = dict(section)
+        return found
 
     @functools.cached_property
     def unfinished(self) -> Section | None:
         return flow.first_unfinished(self.order, self.problems)
+
+
+# A section's problems by questionnaire, section, day and every answer: a page's
+# problems are those of the pages before it too, which its request works out again
+# although the answers of the pages before did not change since they were left.
+_PROBLEMS: dict[tuple[Any, ...], tuple[Questionnaire, Mapping[str, AnswerError]]] = {}
+_PROBLEMS_MAX = 4096
+
+
+def _section_problems(
+    q: Questionnaire,
+    key: str,
+    values: Mapping[str, Any],
+    answers: tuple[Any, ...] | None,
+    today: dt.date,
+) -> Mapping[str, AnswerError]:
+    """`flow.problems_by_section` of one section, remembered (`answers`: `values` frozen)."""
+    slot = (id(q), key, today, answers)
+    known = _PROBLEMS.get(slot) if answers is not None else None
+    if known is not None and known[0] is q:
+        return known[1]
+    found = flow.problems_by_section(q, values, today, {key}).get(key, {})
+    if answers is None:
+        return found
+    if len(_PROBLEMS) >= _PROBLEMS_MAX:
+        _PROBLEMS.clear()
+    _PROBLEMS[slot] = (q, found)
+    return found
+
+
+def _frozen(value: Any) -> Any:
+    """`value` as a hashable key that tells types apart (1, 1.0, True and "1" differ)."""
+    if isinstance(value, Mapping):
+        return ("{", tuple(sorted((str(k), _frozen(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple)):
+        return ("[", tuple(_frozen(item) for item in value))
+    return (type(value), value)
 
 
 def state_of(visit: Visit, upto: str | None = None) -> State:
