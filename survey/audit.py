@@ -9,15 +9,16 @@ what a reviewer may read, and `_scrub` drops known secret-bearing keys.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, ForeignKey, String, Text, func, insert, select
+from sqlalchemy import Connection, Dialect, ForeignKey, String, Text, func, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from survey.db import Base, JSONType, UTCDateTime, utcnow
+from survey.db import Base, DriverStatement, JSONType, UTCDateTime, driver_statement, utcnow
 
 SECRET_KEYS = frozenset({"password", "password_hash", "token", "csrf_token", "secret"})
 
@@ -81,8 +82,8 @@ HEAD_SQL = "SELECT hash FROM audit_entries ORDER BY id DESC LIMIT 1"
 
 def head(connection: Connection) -> str | None:
     """The newest row's hash, read once this transaction alone may append to the chain."""
-    if connection.dialect.name != "postgresql":
-        return connection.scalar(_LAST)  # SQLite writers are serialised already
+    if connection.dialect.name != "postgresql":  # SQLite writers are serialised already
+        return chain_head(connection.connection.driver_connection.execute(HEAD_SQL))
     driver = connection.connection.dbapi_connection
     with driver.pipeline():
         driver.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK,))
@@ -113,7 +114,17 @@ _COLUMNS = tuple(column.key for column in _TABLE.columns if column.key != "id")
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
 # No RETURNING: for a save, which needs no id back (in a PostgreSQL pipeline none could come).
 INSERT_WITHOUT_ID = insert(_TABLE).inline()
-_LAST = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
+
+
+@functools.cache
+def _insert_for(dialect: Dialect) -> DriverStatement:
+    return driver_statement(INSERT_WITHOUT_ID, dialect, column_keys=_COLUMNS)
+
+
+def insert_chained(connection: Connection, chained: dict[str, Any]) -> None:
+    """Insert a `chain`ed row on the driver (no id back; in a psycopg pipeline too)."""
+    statement = _insert_for(connection.dialect)
+    statement.run(connection.connection.driver_connection, chained)
 
 
 class Recorded(NamedTuple):

@@ -12,7 +12,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
@@ -159,6 +159,7 @@ class DriverStatement(NamedTuple):
     fixed: Mapping[str, Any]  # the values the statement carries itself (literals)
     positions: tuple[str, ...] | None = None  # positional paramstyles: the names in order
     results: tuple[Callable[[Any], Any] | None, ...] = ()  # per column of a SELECT's rows
+    error: type[Exception] = Exception  # the driver's base error, wrapped as SQLAlchemy does
 
     def params(self, values: Mapping[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
         """`values` as the driver takes them (JSON wrapped, timestamps in UTC, ...)."""
@@ -175,9 +176,25 @@ class DriverStatement(NamedTuple):
         """Run on a driver connection (`connection.connection.driver_connection`).
 
         The statement runs in whatever transaction the connection is in, so a request
-        that began one through SQLAlchemy reads within it.
+        that began one through SQLAlchemy reads within it. The driver's errors come as
+        SQLAlchemy's (`DBAPIError`), as from any other statement.
         """
-        fetched = driver_connection.execute(self.sql, self.params(values)).fetchall()
+        params = self.params(values)
+        try:
+            fetched = driver_connection.execute(self.sql, params).fetchall()
+        except self.error as error:
+            raise DBAPIError.instance(self.sql, params, error, self.error) from error
+        return self._converted(fetched)
+
+    def run(self, driver_connection: Any, values: Mapping[str, Any]) -> None:
+        """Run a statement whose rows are not needed (in a pipeline, they cannot be)."""
+        params = self.params(values)
+        try:
+            driver_connection.execute(self.sql, params)
+        except self.error as error:
+            raise DBAPIError.instance(self.sql, params, error, self.error) from error
+
+    def _converted(self, fetched: list[Any]) -> list[tuple[Any, ...]]:
         if not any(self.results):
             return [tuple(row) for row in fetched]
         pairs = tuple(enumerate(self.results))
@@ -187,9 +204,14 @@ class DriverStatement(NamedTuple):
         ]
 
 
-def driver_statement(statement: ClauseElement, dialect: Dialect) -> DriverStatement:
-    """Compile `statement` for `dialect`'s driver, with its parameter and column conversions."""
-    compiled = statement.compile(dialect=dialect)
+def driver_statement(
+    statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None = None
+) -> DriverStatement:
+    """Compile `statement` for `dialect`'s driver, with its parameter and column conversions.
+
+    `column_keys`: the columns an INSERT or UPDATE without values of its own sets.
+    """
+    compiled = statement.compile(dialect=dialect, column_keys=column_keys)
     processors, fixed = {}, {}
     for name, bind in compiled.binds.items():
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
@@ -202,4 +224,29 @@ def driver_statement(statement: ClauseElement, dialect: Dialect) -> DriverStatem
         column.type.dialect_impl(dialect).result_processor(dialect, None)
         for column in compiled._result_columns  # noqa: SLF001  (SQLAlchemy has no public name)
     )
-    return DriverStatement(compiled.string, processors, fixed, positions, results)
+    error = dialect.loaded_dbapi.Error
+    return DriverStatement(compiled.string, processors, fixed, positions, results, error)
+
+
+def read_alone(engine: Engine, statement: DriverStatement, values: Mapping[str, Any]) -> list[Any]:
+    """Run one reading statement on a pooled connection of its own, outside any transaction.
+
+    For a request whose only database work is that one statement (a respondent's
+    page): a statement alone is consistent in itself on both databases (SQLite runs
+    it in autocommit, as PostgreSQL does here), and the request skips the session's
+    transaction, its BEGIN and COMMIT. The pool still pings the connection it hands
+    out (PostgreSQL), so a restarted server costs nothing (FAULT-03).
+    """
+    raw = engine.raw_connection()
+    try:
+        driver = raw.driver_connection
+        if engine.dialect.name != "postgresql":
+            return statement.rows(driver, values)  # no BEGIN: autocommit (see _sqlite_profile)
+        driver.autocommit = True
+        try:
+            return statement.rows(driver, values)
+        finally:
+            with contextlib.suppress(statement.error):  # a broken connection: the pool drops it
+                driver.autocommit = False
+    finally:
+        raw.close()  # back to the pool

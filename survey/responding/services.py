@@ -194,7 +194,10 @@ def _invitation_update(names: tuple[str, ...], *, guarded: bool) -> Any:
 def _pipelined_update(
     dialect: Dialect, names: tuple[str, ...], guarded: bool, claim: bool
 ) -> DriverStatement:
-    """`_invitation_update` for the driver, claiming the audit chain when it moved the row."""
+    """`_invitation_update` for the driver, claiming the audit chain when it moved the row.
+
+    (The chain's claim is PostgreSQL's; SQLite's writers are serialised already.)
+    """
     statement = _invitation_update(names, guarded=guarded)
     if claim:
         moved = statement.cte("moved")
@@ -365,8 +368,9 @@ def write(
     if connection.dialect.name == "postgresql":
         version, last_hash = _claim_pipelined(connection, names, guarded, params, entry)
     else:
-        version = connection.execute(_invitation_update(names, guarded=guarded), params).scalar()
-        last_hash = None
+        statement = _pipelined_update(connection.dialect, names, guarded, False)
+        moved = statement.rows(connection.connection.driver_connection, params)
+        version, last_hash = (moved[0][0] if moved else None), None
     if version is None:
         return False
     for name, value in {**values, "version": version}.items():
@@ -414,21 +418,31 @@ def _write_rows(connection: Connection, found: Plan, chained: dict[str, Any] | N
 
     One statement for the changed rows and one for the new, each with the rows as one
     JSON document: a statement per row costs, per row, a round of parameter handling
-    here and a message, a parse and an executor start in PostgreSQL.
+    here and a message, a parse and an executor start in PostgreSQL. They go to the
+    driver (in a pipeline on PostgreSQL): SQLAlchemy's work per execution cost more.
     """
-    statements = _ROW_WRITES[connection.dialect.name]
+    statements = _row_writes(connection.dialect)
+    driver = connection.connection.driver_connection
     stamp = {"source": found.source, "at": found.at, "by": found.by}
     if found.updates:
         rows = [{"id": r.id, "value": json.dumps(r.value), "version": r.version}
                 for r in found.updates]  # fmt: skip
-        connection.execute(statements.update, {"rows": json.dumps(rows), **stamp})
+        statements.update.run(driver, {"rows": json.dumps(rows), **stamp})
     if found.inserts:
         rows = [{"key": r.key, "value": json.dumps(r.value), "version": r.version}
                 for r in found.inserts]  # fmt: skip
         params = {"rows": json.dumps(rows), "invitation_id": found.invitation_id, **stamp}
-        connection.execute(statements.insert, params)
+        statements.insert.run(driver, params)
     if chained is not None:
-        connection.execute(audit.INSERT_WITHOUT_ID, chained)
+        audit.insert_chained(connection, chained)
+
+
+@functools.cache
+def _row_writes(dialect: Dialect) -> _RowStatements:
+    statements = _ROW_WRITES[dialect.name]
+    return _RowStatements(
+        driver_statement(statements.update, dialect), driver_statement(statements.insert, dialect)
+    )
 
 
 def _round_of(session: Session, invitation: Invited) -> Round | RoundRow | None:

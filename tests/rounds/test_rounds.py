@@ -59,9 +59,9 @@ def test_states_move_forward_and_close_keeps_data(session, make_round):
     assert after == invitations
     actions = list(
         session.scalars(
-            select(AuditEntry.action).where(
-                AuditEntry.object_id == str(round_.id), AuditEntry.object_type == "round"
-            )
+            select(AuditEntry.action)
+            .where(AuditEntry.object_id == str(round_.id), AuditEntry.object_type == "round")
+            .order_by(AuditEntry.id)  # a table's scan order is not its insertion order
         )
     )
     assert actions == ["round.create", "round.open", "round.closed"]
