@@ -7,7 +7,9 @@ A view marked `reads_first` begins its POSTs as a reader too and calls
 `begin_writing()` once it knows what to write, so that SQLite's single writer lock
 is held for the writes alone, not for the reading, checking and drawing before them.
 On PostgreSQL such a view reads in autocommit and its transaction begins with its
-first write, which saves the BEGIN round trip of every request.
+first write, which saves the BEGIN round trip of every request. Its GETs may read
+their one statement on a connection of their own (`reads_alone`), without the
+session's transaction at all.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, request
-from sqlalchemy import Engine
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
 
 from survey.db import db, set_writing
 from survey.schema import ensure_schema_current
@@ -52,8 +55,10 @@ def begin_writing() -> None:
     (psycopg sends the BEGIN with it). Either way, guard the writes (e.g. by a
     version) against what changed since the reads.
     """
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.commit()
+    if _bind().dialect.name == "sqlite":
+        session = _made_session()
+        if session is not None and (session.in_transaction() or session.identity_map):
+            session.commit()
     elif _is_postgresql():
         connection = db.session.connection()
         if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
@@ -64,12 +69,44 @@ def begin_writing() -> None:
     set_writing(True)
 
 
+def reads_alone() -> Engine | None:
+    """The engine, when this request may read on a pooled connection of its own.
+
+    So may a `reads_first` view that has begun no transaction, on GET, and on SQLite
+    until `begin_writing()`: its reads (`db.read_alone`) need no snapshot shared with
+    anything else it does, its writes are guarded against what changed since. (Not
+    a PostgreSQL POST: its writes would take a second connection, and the pool's ping
+    of it a round trip; it reads in autocommit on the session's.) Not while the
+    session is bound to a connection (the tests' transactions).
+    """
+    if not g.get("reads_alone"):
+        return None
+    session = _made_session()
+    if session is not None and session.in_transaction():
+        return None
+    bind = _bind()
+    return bind if isinstance(bind, Engine) else None
+
+
+def _bind() -> Engine | Connection:
+    """What the session reads from, without making a session."""
+    return db.session.session_factory.kw["bind"]
+
+
+def _made_session() -> Session | None:
+    """The request's session, if anything made one so far (None: nothing used it)."""
+    registry = db.session.registry
+    return registry() if registry.has() else None
+
+
 def _begin() -> None:
     ensure_schema_current()
     view = current_app.view_functions.get(request.endpoint or "")
     reads_first_view = getattr(view, "reads_first", False)
     set_writing(request.method not in SAFE_METHODS and not reads_first_view)
-    if reads_first_view and _is_postgresql():
+    if reads_first_view and (request.method in SAFE_METHODS or _bind().dialect.name == "sqlite"):
+        g.reads_alone = True  # the session begins only if something else reads, or it writes
+    elif reads_first_view and _is_postgresql():
         # Such a view reads statement by statement (READ COMMITTED gives each its own
         # snapshot anyway) until `begin_writing()`: no BEGIN and COMMIT round trips.
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
@@ -77,11 +114,14 @@ def _begin() -> None:
 
 def _is_postgresql() -> bool:
     """PostgreSQL, with the session on the engine (tests bind it to an open transaction)."""
-    bind = db.session.get_bind()
+    bind = _bind()
     return isinstance(bind, Engine) and bind.dialect.name == "postgresql"
 
 
 def _finish(response: Response) -> Response:
+    session = _made_session()
+    if session is None or not (session.in_transaction() or session.identity_map):
+        return response  # nothing begun and nothing loaded: nothing to commit or undo
     if response.status_code < 400:
         db.session.commit()
     else:
@@ -90,6 +130,7 @@ def _finish(response: Response) -> Response:
 
 
 def _teardown(_exc: BaseException | None) -> None:
-    db.session.rollback()
-    db.session.remove()
+    if _made_session() is not None:
+        db.session.rollback()
+        db.session.remove()
     set_writing(False)  # the next request, or code run after it in this thread, starts fresh

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hmac
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,13 +21,14 @@ from sqlalchemy import Dialect, bindparam, select
 from survey import i18n
 from survey.core.questionnaire import Questionnaire, Section
 from survey.core.types import AnswerError
-from survey.db import DriverStatement, db, driver_statement, utcnow
+from survey.db import DriverStatement, db, driver_statement, read_alone, utcnow
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.services import model_for
 from survey.responding import flow
 from survey.responding import services as answers
 from survey.rounds.models import Invitation, Round
 from survey.studies.models import Respondent, Study, StudySide
+from survey.transaction import reads_alone
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,9 @@ class State:
         upto = self.upto
         wanted = keys[: keys.index(upto) + 1] if upto in keys else [s.key for s in self.q.sections]
         today = dt.date.today()  # what `today()` in an expression reads
-        answers = _frozen(self.values)
-        try:
-            hash(answers)
-        except TypeError:  # a value of a kind no answer has: worked out afresh
+        try:  # JSON tells 1, 1.0, true and "1" apart, as the checks do
+            answers = json.dumps(self.values, sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError):  # a value no stored answer has: worked out afresh
             answers = None
         found = {}
         for key in wanted:
@@ -115,10 +116,10 @@ def _section_problems(
     q: Questionnaire,
     key: str,
     values: Mapping[str, Any],
-    answers: tuple[Any, ...] | None,
+    answers: str | None,
     today: dt.date,
 ) -> Mapping[str, AnswerError]:
-    """`flow.problems_by_section` of one section, remembered (`answers`: `values` frozen)."""
+    """`flow.problems_by_section` of one section, remembered (`answers`: `values` as JSON)."""
     slot = (id(q), key, today, answers)
     known = _PROBLEMS.get(slot) if answers is not None else None
     if known is not None and known[0] is q:
@@ -130,15 +131,6 @@ def _section_problems(
         _PROBLEMS.clear()
     _PROBLEMS[slot] = (q, found)
     return found
-
-
-def _frozen(value: Any) -> Any:
-    """`value` as a hashable key that tells types apart (1, 1.0, True and "1" differ)."""
-    if isinstance(value, Mapping):
-        return ("{", tuple(sorted((str(k), _frozen(v)) for k, v in value.items())))
-    if isinstance(value, (list, tuple)):
-        return ("[", tuple(_frozen(item) for item in value))
-    return (type(value), value)
 
 
 def state_of(visit: Visit, upto: str | None = None) -> State:
@@ -196,15 +188,20 @@ def _visit_statement(dialect: Dialect) -> DriverStatement:
 def load_visit(data: Mapping[str, Any]) -> Visit | None:
     """The visit a respondent session names (`i`: invitation, `h`: its link, `l`: language).
 
-    Read in the request's transaction (the session's connection), on the driver.
+    Read on the driver: in the request's transaction (the session's connection), or,
+    for a page that reads nothing else, on a connection of its own (`reads_alone`).
     """
     invitation_id = data.get("i")
     if not isinstance(invitation_id, int):
         return None
-    connection = db.session.connection()
-    found = _visit_statement(connection.dialect).rows(
-        connection.connection.driver_connection, {"invitation_id": invitation_id}
-    )
+    params = {"invitation_id": invitation_id}
+    engine = reads_alone()
+    if engine is not None:
+        found = read_alone(engine, _visit_statement(engine.dialect), params)
+    else:
+        connection = db.session.connection()
+        statement = _visit_statement(connection.dialect)
+        found = statement.rows(connection.connection.driver_connection, params)
     if not found or not hmac.compare_digest(found[0][5][:16], str(data.get("h", ""))):
         return None  # unknown, or the link was re-issued since
     (*invited, study_id, round_state, closes_at, version_id, content_hash,
