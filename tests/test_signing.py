@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from flask import Flask, session
+from flask import Flask, request, session
 from flask_wtf.csrf import CSRFProtect
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from survey import signing
 
@@ -15,8 +15,14 @@ def small() -> Flask:
     app = Flask(__name__)
     app.secret_key = "s" * 40
     app.config["PERMANENT_SESSION_LIFETIME"] = 60
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     signing.init_app(app)
+
+    @app.post("/valid")
+    @csrf.exempt
+    def valid() -> str:  # both verdicts: ours, and Flask-WTF's own
+        token = request.form.get("csrf_token")
+        return f"{signing.csrf_valid(token)} {signing._validated(token)}"
 
     @app.get("/set/<value>")
     def put(value: str) -> str:
@@ -26,6 +32,20 @@ def small() -> Flask:
     @app.get("/get")
     def get() -> str:
         return str(session.get("v"))
+
+    @app.get("/nested/put")
+    def put_nested() -> str:
+        session["n"] = {"a": [1], "t": ("x", 2)}
+        return "ok"
+
+    @app.get("/nested/change")
+    def change_nested() -> str:
+        session["n"]["a"].append(2)  # in place: Flask sees no change and sends no cookie
+        return str(session["n"])
+
+    @app.get("/nested")
+    def get_nested() -> str:
+        return str(session.get("n"))
 
     @app.get("/token")
     def token() -> str:
@@ -59,6 +79,16 @@ def test_a_cookie_opens_its_session_every_time_and_is_verified_once(small, monke
     assert client.get("/get").text == "second"
     assert verified[-1] == _cookie(client)
     assert len(verified) == 2
+
+
+def test_a_request_changing_its_session_in_place_does_not_change_the_next_ones(small):
+    client = small.test_client()
+    client.get("/nested/put")
+    cookie = _cookie(client)
+    assert client.get("/nested").text == "{'a': [1], 't': ('x', 2)}"
+    assert client.get("/nested/change").text == "{'a': [1, 2], 't': ('x', 2)}"
+    assert _cookie(client) == cookie
+    assert client.get("/nested").text == "{'a': [1], 't': ('x', 2)}"
 
 
 def test_a_tampered_or_foreign_cookie_opens_an_empty_session(small):
@@ -122,3 +152,31 @@ def test_csrf_tokens_follow_a_separate_csrf_secret(small):
     token = client.get("/token").text
     URLSafeTimedSerializer(small.config["WTF_CSRF_SECRET_KEY"], salt="wtf-csrf-token").loads(token)
     assert client.post("/check", data={"csrf_token": token}).status_code == 200
+
+
+def test_csrf_tokens_are_checked_as_flask_wtf_checks_them(small, monkeypatch):
+    small.config["PERMANENT_SESSION_LIFETIME"] = 86400  # the session outlives the tokens here
+    client, stranger = small.test_client(), small.test_client()
+    token = client.get("/token").text
+    other = stranger.get("/token").text
+
+    def verdict(who, value):  # noqa: ANN001, ANN202
+        return who.post("/valid", data={} if value is None else {"csrf_token": value}).text
+
+    assert verdict(client, token) == "True True"
+    assert verdict(client, token) == "True True"  # remembered, still valid
+    for bad in (None, "", "garbage", token[:-3] + "abc", other):
+        assert verdict(client, bad) == "False False", bad
+    assert verdict(stranger, token) == "False False"  # another session's token
+    with client.session_transaction() as stored:
+        raw = stored["csrf_token"]
+    now = signing._now()
+    with monkeypatch.context() as later:  # a token signed two minutes from now
+        later.setattr(TimestampSigner, "get_timestamp", lambda _self: now + 120)
+        future = URLSafeTimedSerializer(small.secret_key, salt="wtf-csrf-token").dumps(raw)
+    assert verdict(client, future) == "False False"
+    monkeypatch.setattr(signing, "_now", lambda: now + 3601)  # the default limit is an hour
+    assert verdict(client, token).startswith("False")
+    small.config["WTF_CSRF_TIME_LIMIT"] = None  # no limit: any age
+    monkeypatch.setattr(signing, "_now", lambda: now + 10 * 3600)
+    assert verdict(client, token).startswith("True")

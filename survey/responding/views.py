@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, refresh
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import ValidationError, validate_csrf
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -44,6 +43,7 @@ from survey.responding.visit import State, Visit, load_visit, relock, state_of
 from survey.rounds import services as rounds
 from survey.rounds.models import Invitation, Round
 from survey.security import hit_limit
+from survey.signing import csrf_valid
 from survey.studies.models import PairSide
 from survey.templating import text_in
 from survey.transaction import begin_writing, reads_first
@@ -367,11 +367,7 @@ def _stashed_section(state: State) -> str | None:
 
 
 def _csrf_ok(token: str | None) -> bool:
-    try:
-        validate_csrf(token)
-    except ValidationError:
-        return False
-    return True
+    return csrf_valid(token)
 
 
 # ---------------------------------------------------------------------------- pages
