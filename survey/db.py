@@ -89,7 +89,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, **{"pool_pre_ping": True, **kwargs})
 
 
 def _sqlite_profile(engine: Engine) -> None:
@@ -126,6 +126,7 @@ class Database:
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
+        self.reader: Engine | None = None  # for `read_alone`; PostgreSQL's pool pings not
         self.url: str | None = None
         self.session = scoped_session(sessionmaker(expire_on_commit=False))
 
@@ -133,12 +134,18 @@ class Database:
         """Create the engine for `url` and bind the session factory to it (once per URL)."""
         if self.engine is not None and self.url == url:
             return
-        if self.engine is not None:
-            self.engine.dispose()
+        self.dispose()
         self.url = url
         self.engine = make_engine(url)
+        postgresql = self.engine.dialect.name == "postgresql"
+        self.reader = make_engine(url, pool_pre_ping=False) if postgresql else self.engine
         self.session.remove()
         self.session.configure(bind=self.engine)
+
+    def dispose(self) -> None:
+        """Close the pools' connections (the engines stay usable)."""
+        for engine in {self.engine, self.reader} - {None}:
+            engine.dispose()
 
 
 db = Database()
@@ -234,12 +241,27 @@ def read_alone(engine: Engine, statement: DriverStatement, values: Mapping[str, 
     For a request whose only database work is that one statement (a respondent's
     page): a statement alone is consistent in itself on both databases (SQLite runs
     it in autocommit, as PostgreSQL does here), and the request skips the session's
-    transaction, its BEGIN and COMMIT. The pool still pings the connection it hands
-    out (PostgreSQL), so a restarted server costs nothing (FAULT-03).
+    transaction, its BEGIN and COMMIT.
+
+    On PostgreSQL `engine` is `db.reader`, whose pool does not ping the connections it
+    hands out: the statement itself finds out whether its connection still works, which
+    saves every page the ping's round trip. Should the server have ended it (a restart),
+    the pool is renewed and the statement, which only reads, runs once more on a new
+    connection, so that a restart costs a page nothing (FAULT-03).
     """
-    raw = engine.raw_connection()
     try:
-        driver = raw.driver_connection
+        return _read_once(engine, statement, values)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        engine.dispose(close=False)  # the pool's other connections went with the server
+        return _read_once(engine, statement, values)
+
+
+def _read_once(engine: Engine, statement: DriverStatement, values: Mapping[str, Any]) -> list[Any]:
+    raw = engine.raw_connection()
+    driver = raw.driver_connection
+    try:
         if engine.dialect.name != "postgresql":
             return statement.rows(driver, values)  # no BEGIN: autocommit (see _sqlite_profile)
         driver.autocommit = True
@@ -248,5 +270,10 @@ def read_alone(engine: Engine, statement: DriverStatement, values: Mapping[str, 
         finally:
             with contextlib.suppress(statement.error):  # a broken connection: the pool drops it
                 driver.autocommit = False
+    except DBAPIError as error:
+        if engine.dialect.is_disconnect(error.orig, driver, None):
+            error.connection_invalidated = True
+            raw.invalidate(error.orig)
+        raise
     finally:
         raw.close()  # back to the pool

@@ -84,8 +84,7 @@ def reads_alone() -> Engine | None:
     session = _made_session()
     if session is not None and session.in_transaction():
         return None
-    bind = _bind()
-    return bind if isinstance(bind, Engine) else None
+    return db.reader if _bind() is db.engine else None
 
 
 def _bind() -> Engine | Connection:

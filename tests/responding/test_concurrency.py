@@ -222,8 +222,9 @@ def test_a_page_is_read_without_a_transaction_and_saved_within_one(live, monkeyp
 
 def test_pages_and_saves_work_right_after_the_database_dropped_every_connection(live):
     """FAULT-03: PostgreSQL ends every connection (as a restart does) between two
-    requests; the next page, read on a connection of its own, and the next save both
-    work: the pool pings what it hands out."""
+    requests; the next page and the next save both work. The page's read, on an
+    unpinged connection of its own, finds it gone and reads again on a new one; the
+    save's connection is pinged by its pool."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has no server whose connections could end")
     person = Respondent(live, live.links[0])
