@@ -70,7 +70,8 @@ def begin_writing() -> None:
 
 
 def reads_alone() -> Engine | None:
-    """The engine, when this request may read on a pooled connection of its own.
+    """The engine to read on (`db.reader`), when this request may read on a connection
+    of its own.
 
     So may a `reads_first` view that has begun no transaction, on GET, and on SQLite
     until `begin_writing()`: its reads (`db.read_alone`) need no snapshot shared with
