@@ -27,6 +27,7 @@ Arguments of `question_html(q, lang, ...)`:
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ TYPED_INPUT = {
     "longtext": "",
 }
 CACHE_SIZE = 8192
+DRAWN_SIZE = 4096  # drawn widgets (a couple of KB each)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class _Compiled:
 
 
 _compiled: dict[tuple[int, str, str], _Compiled] = {}
+# (question, languages, what it shows) -> (the question, its tree, the widget); see question_html
+_drawn: dict[tuple[Any, ...], tuple[Question, Any, Markup]] = {}
 _lock = threading.Lock()
 
 
@@ -90,10 +94,47 @@ def question_html(
     `locale` is the interface's (Babel's current one when not given: a page drawing
     many widgets looks it up once).
 
-    Built from strings for speed: each fixed part was escaped when compiled, and every
+    A widget without errors or a conflict is remembered by everything it shows: a
+    question not yet answered looks the same to every respondent, and so does an
+    answer from one request to the next.
+    """
+    locale = locale or str(get_locale() or "en")
+    if errors or conflict is not None:
+        return _draw(
+            q, lang, value, disabled, errors, special, version, hidden, tree, conflict, locale
+        )
+    try:
+        shown = json.dumps(value, sort_keys=True, allow_nan=False)  # tells 1 and "1" apart
+    except (TypeError, ValueError):
+        return _draw(q, lang, value, disabled, (), special, version, hidden, tree, None, locale)
+    slot = (id(q), lang, locale, shown, disabled, special, version, hidden, id(tree))
+    known = _drawn.get(slot)
+    if known is not None and known[0] is q and known[1] is tree:
+        return known[2]
+    html = _draw(q, lang, value, disabled, (), special, version, hidden, tree, None, locale)
+    if len(_drawn) >= DRAWN_SIZE:
+        _drawn.clear()
+    _drawn[slot] = (q, tree, html)
+    return html
+
+
+def _draw(  # noqa: PLR0913  (question_html's arguments)
+    q: Question,
+    lang: str,
+    value: Any,
+    disabled: bool,
+    errors: Sequence[str],
+    special: str | None,
+    version: int | None,
+    hidden: bool,
+    tree: Any,
+    conflict: tuple[str, str] | None,
+    locale: str,
+) -> Markup:
+    """Built from strings for speed: each fixed part was escaped when compiled, and every
     value of this call goes through `escape` below before it is joined in.
     """
-    c = _compiled_for(q, lang, locale or str(get_locale() or "en"))
+    c = _compiled_for(q, lang, locale)
     if (
         special is None
         and isinstance(value, str)
