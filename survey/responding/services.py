@@ -191,7 +191,7 @@ def _invitation_update(names: tuple[str, ...], *, guarded: bool) -> Any:
 
 
 @functools.cache
-def _pipelined_update(
+def _driver_update(
     dialect: Dialect, names: tuple[str, ...], guarded: bool, claim: bool
 ) -> DriverStatement:
     """`_invitation_update` for the driver, claiming the audit chain when it moved the row.
@@ -368,7 +368,7 @@ def write(
     if connection.dialect.name == "postgresql":
         version, last_hash = _claim_pipelined(connection, names, guarded, params, entry)
     else:
-        statement = _pipelined_update(connection.dialect, names, guarded, False)
+        statement = _driver_update(connection.dialect, names, guarded, False)
         moved = statement.rows(connection.connection.driver_connection, params)
         version, last_hash = (moved[0][0] if moved else None), None
     if version is None:
@@ -402,7 +402,7 @@ def _claim_pipelined(
     held: a save that lost the race holds no lock while it reads the invitation again
     (it would wait for the winner's row lock while the winner waited for the chain).
     """
-    statement = _pipelined_update(connection.dialect, names, guarded, entry is not None)
+    statement = _driver_update(connection.dialect, names, guarded, entry is not None)
     driver = connection.connection.dbapi_connection
     with driver.pipeline():
         moved = driver.execute(statement.sql, statement.params(params))

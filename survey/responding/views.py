@@ -366,10 +366,6 @@ def _stashed_section(state: State) -> str | None:
     return key if flow.reachable(state.order, key, state.unfinished) else None
 
 
-def _csrf_ok(token: str | None) -> bool:
-    return csrf_valid(token)
-
-
 # ---------------------------------------------------------------------------- pages
 
 
@@ -396,7 +392,7 @@ def welcome(visit: Visit) -> Response | str:
     """The study, the pair and the respondent's side, the introduction, and Start."""
     notes = []
     if request.method == "POST":
-        if not _csrf_ok(request.form.get("csrf_token")):
+        if not csrf_valid(request.form.get("csrf_token")):
             notes.append(NOTES["csrf"])
         else:
             _set_language(visit, forms.language_of(request.form))
@@ -474,7 +470,7 @@ def page(visit: Visit, key: str) -> Response | tuple[Any, ...] | str:
 
 def _post_page(visit: Visit, part: Section, state: State) -> Response | tuple[Any, ...] | str:
     page_in = forms.read_page(visit.q, part, request.form)
-    if not _csrf_ok(request.form.get("csrf_token")):
+    if not csrf_valid(request.form.get("csrf_token")):
         _set_language(visit, page_in.language)
         return render_page(visit, part, state, page_in, notes=["csrf"])
     if page_in.unknown:
@@ -687,7 +683,7 @@ def _autosave_refusal() -> tuple[str, int] | None:
     origin = request.headers.get("Origin")
     if origin is not None and origin not in _own_origins():
         return "origin", 403
-    if not _csrf_ok(request.headers.get("X-CSRFToken")):
+    if not csrf_valid(request.headers.get("X-CSRFToken")):
         return "csrf", 400
     return None
 
@@ -720,7 +716,7 @@ def review(visit: Visit) -> Response | str:
         return _go("index")
     notes: list[Any] = []
     if request.method == "POST":
-        if not _csrf_ok(request.form.get("csrf_token")):
+        if not csrf_valid(request.form.get("csrf_token")):
             notes.append(NOTES["csrf"])
         else:
             _set_language(visit, forms.language_of(request.form))
@@ -773,7 +769,7 @@ def thanks(visit: Visit) -> Response | str:
     """After submitting: thanks, the closing text and the answers, read-only."""
     notes = []
     if request.method == "POST":
-        if _csrf_ok(request.form.get("csrf_token")):
+        if csrf_valid(request.form.get("csrf_token")):
             _set_language(visit, forms.language_of(request.form))
             return _go("thanks")
         notes.append(NOTES["csrf"])
@@ -789,7 +785,7 @@ def decline(visit: Visit) -> Response | str:
     """Decline to take part, after a confirmation; reminders stop."""
     notes = []
     if request.method == "POST" and visit.invitation.state != "declined":
-        if not _csrf_ok(request.form.get("csrf_token")):
+        if not csrf_valid(request.form.get("csrf_token")):
             notes.append(NOTES["csrf"])
         else:
             _set_language(visit, forms.language_of(request.form))
