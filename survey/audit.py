@@ -124,7 +124,7 @@ def _insert_for(dialect: Dialect) -> DriverStatement:
 def insert_chained(connection: Connection, chained: dict[str, Any]) -> None:
     """Insert a `chain`ed row on the driver (no id back; in a psycopg pipeline too)."""
     statement = _insert_for(connection.dialect)
-    statement.run(connection.connection.driver_connection, chained)
+    statement.execute(connection.connection.driver_connection, chained)
 
 
 class Recorded(NamedTuple):

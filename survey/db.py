@@ -179,27 +179,23 @@ class DriverStatement(NamedTuple):
             return named
         return tuple(named[name] for name in self.positions)
 
-    def rows(self, driver_connection: Any, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Run on a driver connection (`connection.connection.driver_connection`).
+    def execute(self, driver_connection: Any, values: Mapping[str, Any]) -> Any:
+        """Run on a driver connection (`connection.connection.driver_connection`): its cursor.
 
         The statement runs in whatever transaction the connection is in, so a request
-        that began one through SQLAlchemy reads within it. The driver's errors come as
-        SQLAlchemy's (`DBAPIError`), as from any other statement.
+        that began one through SQLAlchemy reads within it; in a psycopg pipeline, its
+        rows come once the pipeline is synced. The driver's errors come as SQLAlchemy's
+        (`DBAPIError`), as from any other statement.
         """
         params = self.params(values)
         try:
-            fetched = driver_connection.execute(self.sql, params).fetchall()
+            return driver_connection.execute(self.sql, params)
         except self.error as error:
             raise DBAPIError.instance(self.sql, params, error, self.error) from error
-        return self._converted(fetched)
 
-    def run(self, driver_connection: Any, values: Mapping[str, Any]) -> None:
-        """Run a statement whose rows are not needed (in a pipeline, they cannot be)."""
-        params = self.params(values)
-        try:
-            driver_connection.execute(self.sql, params)
-        except self.error as error:
-            raise DBAPIError.instance(self.sql, params, error, self.error) from error
+    def rows(self, driver_connection: Any, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """`execute`, and its rows with their columns converted."""
+        return self._converted(self.execute(driver_connection, values).fetchall())
 
     def _converted(self, fetched: list[Any]) -> list[tuple[Any, ...]]:
         if not any(self.results):

@@ -405,7 +405,7 @@ def _claim_pipelined(
     statement = _driver_update(connection.dialect, names, guarded, entry is not None)
     driver = connection.connection.dbapi_connection
     with driver.pipeline():
-        moved = driver.execute(statement.sql, statement.params(params))
+        moved = statement.execute(driver, params)
         head = driver.execute(audit.HEAD_SQL) if entry is not None else None
     row = moved.fetchone()
     if row is None:
@@ -427,12 +427,12 @@ def _write_rows(connection: Connection, found: Plan, chained: dict[str, Any] | N
     if found.updates:
         rows = [{"id": r.id, "value": json.dumps(r.value), "version": r.version}
                 for r in found.updates]  # fmt: skip
-        statements.update.run(driver, {"rows": json.dumps(rows), **stamp})
+        statements.update.execute(driver, {"rows": json.dumps(rows), **stamp})
     if found.inserts:
         rows = [{"key": r.key, "value": json.dumps(r.value), "version": r.version}
                 for r in found.inserts]  # fmt: skip
         params = {"rows": json.dumps(rows), "invitation_id": found.invitation_id, **stamp}
-        statements.insert.run(driver, params)
+        statements.insert.execute(driver, params)
     if chained is not None:
         audit.insert_chained(connection, chained)
 
