@@ -12,8 +12,17 @@ from survey.rounds import services as rounds
 from tests.fixtures.web import csrf_token, login
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "questionnaires" / "mini.yaml"
-SAMPLE = {"code": None, "pair_code": None, "side_code": "us", "side": "us", "question": "sent",
-          "round_slug": None, "user_id": "1", "respondent_id": "1", "action": "open"}
+SAMPLE = {
+    "code": None,
+    "pair_code": None,
+    "side_code": "us",
+    "side": "us",
+    "question": "sent",
+    "round_slug": None,
+    "user_id": "1",
+    "respondent_id": "1",
+    "action": "open",
+}
 
 
 @pytest.fixture
@@ -23,8 +32,13 @@ def world(session, make_user, make_study, make_round):
     make_study(owner=outsider)
     round_ = make_round(study, pairs=1, questionnaire=MINI)
     pair = rounds.round_pairs(session, round_)[0]
-    values = {**SAMPLE, "slug": study.slug, "round_slug": round_.slug, "code": pair.code,
-              "pair_code": pair.code}
+    values = {
+        **SAMPLE,
+        "slug": study.slug,
+        "round_slug": round_.slug,
+        "code": pair.code,
+        "pair_code": pair.code,
+    }
     return {"outsider": outsider, "viewer": viewer, "values": values, "study": study}
 
 
