@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from survey import create_app
 from survey.db import db
 from tests.fixtures.web import SECRET, login, text_of
@@ -15,6 +17,10 @@ def test_demo_sets_up_database_account_and_sample_study(tmp_path, app):
         result = demo.test_cli_runner().invoke(args=["demo", "--no-serve"])
         assert result.exit_code == 0, result.output
         assert "e-mail:   demo@example.org" in result.output
+        assert "Study:    sister-cities\n" in result.output
+        assert "Round:    interviews-2009-2010 " in result.output
+        listed = demo.test_cli_runner().invoke(args=["round", "list", "--format", "json"])
+        assert [r["slug"] for r in json.loads(listed.output)] == ["interviews-2009-2010"]
         link = result.output.split("Respondent links")[1].split(": http://127.0.0.1:5000")[1]
         respondent = demo.test_client().get(link.split()[0])
         assert respondent.status_code == 303  # the link works: exchanged for a session

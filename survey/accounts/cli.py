@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from survey.accounts import services
-from survey.cli import transactional
+from survey.commands import transactional
 from survey.db import db
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from survey.cli import transactional
+from survey.commands import transactional
 from survey.comparison import services
 from survey.db import db
 from survey.exports_safety import safe_cell

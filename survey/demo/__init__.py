@@ -48,7 +48,7 @@ SIDE_LABELS = {
 @click.option("--no-serve", is_flag=True, help="Set everything up, print the links, do not serve.")
 def demo_command(port: int, no_serve: bool) -> None:
     """Set up the embedded database with the sample study, print the login, and serve."""
-    from survey.cli import upgrade_database
+    from survey.commands import upgrade_database
 
     if current_app.config["BASE_URL"] == "http://127.0.0.1:5000":  # the default: follow --port
         current_app.config["BASE_URL"] = f"http://127.0.0.1:{port}"
@@ -58,6 +58,9 @@ def demo_command(port: int, no_serve: bool) -> None:
         links = open_links()
         db.session.commit()
     click.echo(f"Database: {current_app.config['DATABASE_URL']}")
+    click.echo(f"Study:    {DEMO_STUDY}")
+    for slug in demo_rounds():
+        click.echo(f"Round:    {slug}   (try: survey round status {slug})")
     click.echo(f"Sign in at http://127.0.0.1:{port}/login")
     click.echo(f"  e-mail:   {DEMO_EMAIL}\n  password: {password}")
     if links:
@@ -93,6 +96,18 @@ def load_demo() -> str:
     if db.session.scalar(select(Round.id).where(Round.study_id == study.id)) is None:
         load_interviews(study, user)
     return password
+
+
+def demo_rounds() -> list[str]:
+    """The slugs of the demo study's rounds, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Round.slug)
+            .join(Study, Study.id == Round.study_id)
+            .where(Study.slug == DEMO_STUDY)
+            .order_by(Round.id)
+        )
+    )
 
 
 def open_links() -> list[tuple[str, str]]:

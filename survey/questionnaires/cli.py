@@ -8,13 +8,13 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from survey.cli import transactional
+from survey.commands import ambiguous, not_found, transactional
 from survey.core.completeness import completeness
 from survey.core.impact import data_impact
 from survey.core.questionnaire import Questionnaire, QuestionnaireError
 from survey.db import db
 from survey.questionnaires import services
-from survey.studies.services import get_study
+from survey.studies.cli import resolve_study
 
 
 @click.group("questionnaire", cls=AppGroup)
@@ -61,7 +61,7 @@ def import_(file: str, study_slug: str | None) -> None:
         raise click.ClickException(
             "nothing was imported:\n" + "\n".join(str(p) for p in error.problems)
         ) from error
-    study = get_study(db.session, study_slug) if study_slug else None
+    study = resolve_study(study_slug) if study_slug else None
     result = services.import_questionnaire(db.session, q, study=study, source_name=Path(file).name)
     row = result.version
     if not result.created:
@@ -123,7 +123,7 @@ def list_(fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def show(spec: str, study_slug: str | None, fmt: str) -> None:
     """Show a stored version: as JSON, or as an outline."""
-    row = _resolve(spec, study_slug)
+    row = resolve_questionnaire(spec, study_slug)
     if fmt == "json":
         click.echo(
             json.dumps({"sha256": row.content_hash, **row.content}, ensure_ascii=False, indent=2)
@@ -148,7 +148,7 @@ def show(spec: str, study_slug: str | None, fmt: str) -> None:
 @click.option("--study", "study_slug", default=None)
 def export(spec: str, fmt: str, output: str, study_slug: str | None) -> None:
     """Write a stored version back to YAML or XLSForm (re-importing gives the same hash)."""
-    q = services.model_of(_resolve(spec, study_slug))
+    q = services.model_of(resolve_questionnaire(spec, study_slug))
     if fmt == "yaml":
         from survey.core.loader import dump_yaml
 
@@ -160,11 +160,45 @@ def export(spec: str, fmt: str, output: str, study_slug: str | None) -> None:
     click.echo(f"Wrote {q.key} {q.version} to {output}.")
 
 
-def _resolve(spec: str, study_slug: str | None):  # noqa: ANN202
-    from survey.errors import ServiceError
+def resolve_questionnaire(spec: str, study_slug: str | None):  # noqa: ANN202
+    """`KEY[@VERSION]`: in --study (then the library); without it, the library, else the one
+    study that has the key. Unknown: the nearest name; ambiguous: the studies to choose from."""
+    from sqlalchemy import select
 
-    try:
-        study = get_study(db.session, study_slug) if study_slug else None
-        return services.get_version(db.session, spec, study=study)
-    except ServiceError as error:
-        raise click.ClickException(error.message) from error
+    from survey.questionnaires.models import QuestionnaireVersion
+
+    key, _, version = spec.partition("@")
+    if study_slug:
+        scopes = [resolve_study(study_slug).slug, services.LIBRARY]
+    else:
+        found = set(
+            db.session.scalars(
+                select(QuestionnaireVersion.scope).where(QuestionnaireVersion.key == key)
+            )
+        )
+        if services.LIBRARY in found or len(found) <= 1:
+            scopes = [services.LIBRARY, *found]
+        else:
+            raise ambiguous("questionnaire", key, found)
+    for scope in scopes:
+        row = (
+            services.latest(db.session, scope, key)
+            if not version
+            else db.session.scalar(
+                select(QuestionnaireVersion).where(
+                    QuestionnaireVersion.scope == scope,
+                    QuestionnaireVersion.key == key,
+                    QuestionnaireVersion.version == version,
+                )
+            )
+        )
+        if row is not None:
+            return row
+    in_scopes = select(QuestionnaireVersion).where(QuestionnaireVersion.scope.in_(scopes))
+    versions = [
+        r.version for r in db.session.scalars(in_scopes.where(QuestionnaireVersion.key == key))
+    ]
+    if versions:
+        raise not_found("questionnaire", spec, [f"{key}@{v}" for v in versions])
+    keys = db.session.scalars(in_scopes.with_only_columns(QuestionnaireVersion.key))
+    raise not_found("questionnaire", key, keys, hint="`survey questionnaire list` shows them")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from survey.cli import transactional
+from survey.commands import transactional
 from survey.db import db
 from survey.responding import imports
 from survey.rounds.cli import resolve

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-import sys
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from survey.cli import transactional
+from survey.commands import ambiguous, not_found, transactional
+from survey.commands.output import Column, chosen, emit, format_option
 from survey.db import db
-from survey.errors import ServiceError
 from survey.rounds import services
 from survey.rounds.models import Invitation, Round
+from survey.studies.cli import LANGUAGES, in_language, resolve_study
 from survey.studies.models import Pair, Study, StudySide
-from survey.studies.services import get_study
 
 
 @click.group("round", cls=AppGroup)
@@ -58,7 +56,11 @@ def create(
     timezone: str,
 ) -> None:
     """Create a draft round; prints its slug (ROUND in the other commands)."""
-    study = get_study(db.session, study_slug)
+    from survey.questionnaires.cli import resolve_questionnaire
+
+    opens_at, closes_at = _when(opens, timezone), _when(closes, timezone)
+    study = resolve_study(study_slug)
+    resolve_questionnaire(questionnaire, study.slug)  # unknown: the nearest name
     codes = [c.strip() for c in pairs.split(",") if c.strip()] if pairs else None
     round_ = services.create_round(
         db.session,
@@ -67,8 +69,8 @@ def create(
         questionnaire,
         pair_codes=codes,
         kinds=kinds or None,
-        opens_at=_when(opens, timezone),
-        closes_at=_when(closes, timezone),
+        opens_at=opens_at,
+        closes_at=closes_at,
         timezone=timezone,
     )
     count = len(services.round_pairs(db.session, round_))
@@ -76,9 +78,37 @@ def create(
 
 
 def resolve(slug: str, study_slug: str | None) -> Round:
-    """The round named on the command line (ServiceError when unknown or ambiguous)."""
-    study = get_study(db.session, study_slug) if study_slug else None
-    return services.get_round(db.session, slug, study=study)
+    """The round named on the command line: unique across studies, or in `--study`.
+
+    Unknown: the error repeats the name and suggests the nearest; ambiguous: it names
+    the studies to choose from.
+    """
+    study = resolve_study(study_slug) if study_slug else None
+    query = select(Round, Study.slug).join(Study, Study.id == Round.study_id)
+    if study is not None:
+        query = query.where(Round.study_id == study.id)
+    found = list(db.session.execute(query.where(Round.slug == slug)))
+    if not found:
+        names = db.session.scalars(query.with_only_columns(Round.slug))
+        where = (
+            f"`survey round list --study {study.slug}` shows them"
+            if study
+            else "`survey round list` shows them"
+        )
+        raise not_found("round", slug, names, hint=where)
+    if len(found) > 1:
+        raise ambiguous("round", slug, [study_slug for _, study_slug in found])
+    return found[0][0]
+
+
+def resolve_pair(round_: Round, code: str) -> Pair:
+    """A pair of the round's study by its code, or an error with the nearest code."""
+    query = select(Pair).where(Pair.study_id == round_.study_id)
+    pair = db.session.scalar(query.where(Pair.code == code))
+    if pair is None:
+        names = db.session.scalars(query.with_only_columns(Pair.code))
+        raise not_found("pair", code, names, hint="`survey pairs list --study S` shows them")
+    return pair
 
 
 def _state_command(state: str, verb: str):  # noqa: ANN202
@@ -100,40 +130,68 @@ round_group.command("close")(_state_command("closed", "closed (all data kept)"))
 @round_group.command("links")
 @click.argument("slug", metavar="ROUND")
 @click.option("--study", "study_slug", default=None)
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@format_option(("table", "csv", "json", "tsv"), machine="csv")
+@click.option("--lang", type=LANGUAGES, default="en", show_default=True, help="Side labels in.")
 @transactional
-def links(slug: str, study_slug: str | None, fmt: str) -> None:
+def links(slug: str, study_slug: str | None, fmt: str | None, lang: str) -> None:
     """Print the respondent links (for researchers who send them themselves)."""
-    rows = services.links_of_round(db.session, resolve(slug, study_slug))
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["pair"])
-    writer.writeheader()
-    writer.writerows(rows)
+    round_ = resolve(slug, study_slug)
+    rows = services.links_of_round(db.session, round_)
+    labels = side_labels(round_, lang)
+    columns = [
+        Column("pair", "Pair"),
+        Column("side", "Side", show=lambda row: labels.get(row["side"], row["side"])),
+        Column("respondent", "Respondent"),
+        Column("email", "E-mail"),
+        Column("language", "Language"),
+        Column("state", "State", show=lambda row: row["state"].replace("_", " ")),
+        Column("link", "Link"),
+    ]
+    emit(rows, columns, chosen(fmt, "csv"), title=f"Respondent links of {round_.slug}")
+
+
+def side_labels(round_: Round, lang: str) -> dict[str, str]:
+    """Side code → its label in `lang` (the code when the study gives none)."""
+    study = db.session.get(Study, round_.study_id)
+    return {s.code: in_language(s.label, lang) or s.code for s in study.sides}
 
 
 @round_group.command("status")
 @click.argument("slug", metavar="ROUND")
 @click.option("--study", "study_slug", default=None)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@format_option(("table", "tsv", "json"))
+@click.option("--lang", type=LANGUAGES, default="en", show_default=True, help="Side labels in.")
 @transactional
-def status(slug: str, study_slug: str | None, fmt: str) -> None:
+def status(slug: str, study_slug: str | None, fmt: str | None, lang: str) -> None:
     """Counts per side and state, and pairs complete on both, one or neither side."""
     from survey.rounds.monitoring import round_status
 
     round_ = resolve(slug, study_slug)
     study = db.session.get(Study, round_.study_id)
     result = round_status(db.session, round_, services.side_codes(study))
-    if fmt == "json":
+    if chosen(fmt) == "json":
         click.echo(json.dumps({"round": round_.slug, "state": round_.state, **result.to_dict()}))
         return
-    click.echo(
-        f"{round_.slug} ({round_.state}): {result.pairs} pairs; submitted on both sides "
-        f"{result.both}, on one {result.one}, on neither {result.neither}"
+    labels = side_labels(round_, lang)
+    rows = [
+        {"side": side, **{s: counts[s] for s in result.states}, "total": sum(counts.values())}
+        for side, counts in result.by_side.items()
+    ]
+    columns = [
+        Column("side", "Side", show=lambda row: f"{labels[row['side']]} ({row['side']})"),
+        *(Column(s, s.replace("_", " "), numeric=True) for s in result.states),
+        Column("total", "total", numeric=True),
+    ]
+    emit(
+        rows,
+        columns,
+        chosen(fmt),
+        title=f"{round_.name} ({round_.slug}): {round_.state}",
+        caption=(
+            f"{result.pairs} pairs: submitted on both sides {result.both}, "
+            f"on one {result.one}, on neither {result.neither}"
+        ),
     )
-    for side, counts in result.by_side.items():
-        click.echo(f"  {side}: " + ", ".join(f"{s} {counts[s]}" for s in result.states))
 
 
 @round_group.command("reissue")
@@ -145,15 +203,22 @@ def status(slug: str, study_slug: str | None, fmt: str) -> None:
 def reissue(slug: str, pair: str, side: str, study_slug: str | None) -> None:
     """Give one side of one pair a new link; the old link stops working."""
     round_ = resolve(slug, study_slug)
+    found = resolve_pair(round_, pair)
+    study = db.session.get(Study, round_.study_id)
+    if side not in {s.code for s in study.sides}:
+        raise not_found("side", side, [s.code for s in study.sides])
     services.ensure_invitations(db.session, round_)
     invitation = db.session.scalar(
         select(Invitation)
-        .join(Pair, Pair.id == Invitation.pair_id)
         .join(StudySide, StudySide.id == Invitation.side_id)
-        .where(Invitation.round_id == round_.id, Pair.code == pair, StudySide.code == side)
+        .where(
+            Invitation.round_id == round_.id,
+            Invitation.pair_id == found.id,
+            StudySide.code == side,
+        )
     )
     if invitation is None:
-        raise ServiceError(None, "not_found", what=f"{pair}/{side}")
+        raise click.ClickException(f'pair "{pair}" is not in round "{round_.slug}"')
     click.echo(services.reissue_link(db.session, invitation))
 
 
@@ -187,3 +252,66 @@ def remind(slug: str, study_slug: str | None) -> None:
     from survey.rounds.invite import remind_round
 
     _print_report(remind_round(db.session, resolve(slug, study_slug)), "reminders")
+
+
+@round_group.command("list")
+@click.option("--study", "study_slug", default=None, help="Only this study's rounds.")
+@format_option()
+@transactional
+def list_(study_slug: str | None, fmt: str | None) -> None:
+    """List the rounds: study, slug, name, state, questionnaire, pairs and submissions."""
+    from sqlalchemy import func
+
+    from survey.questionnaires.models import QuestionnaireVersion
+    from survey.rounds.models import RoundPair
+
+    query = (
+        select(Round, Study.slug, QuestionnaireVersion.key, QuestionnaireVersion.version)
+        .join(Study, Study.id == Round.study_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.questionnaire_version_id)
+        .order_by(Study.slug, Round.created_at, Round.id)
+    )
+    if study_slug:
+        query = query.where(Round.study_id == resolve_study(study_slug).id)
+    pairs = dict(
+        db.session.execute(
+            select(RoundPair.round_id, func.count()).group_by(RoundPair.round_id)
+        ).all()
+    )
+    submitted = dict(
+        db.session.execute(
+            select(Invitation.round_id, func.count())
+            .where(Invitation.state == "submitted")
+            .group_by(Invitation.round_id)
+        ).all()
+    )
+    rows = [
+        {
+            "study": study,
+            "slug": round_.slug,
+            "name": round_.name,
+            "state": round_.state,
+            "questionnaire": f"{key}@{version}",
+            "pairs": pairs.get(round_.id, 0),
+            "submitted": submitted.get(round_.id, 0),
+            "opens_at": _iso(round_.opens_at),
+            "closes_at": _iso(round_.closes_at),
+        }
+        for round_, study, key, version in db.session.execute(query)
+    ]
+    columns = [
+        Column("study", "Study"),
+        Column("slug", "Round"),
+        Column("name", "Name"),
+        Column("state", "State"),
+        Column("questionnaire", "Questionnaire"),
+        Column("pairs", "Pairs", numeric=True),
+        Column("submitted", "Sides submitted", numeric=True),
+        Column("opens_at", "Opens", show=lambda row: (row["opens_at"] or "")[:10]),
+        Column("closes_at", "Closes", show=lambda row: (row["closes_at"] or "")[:10]),
+    ]
+    emit(rows, columns, chosen(fmt))
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

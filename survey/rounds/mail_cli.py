@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError
 
-from survey.cli import transactional
+from survey.commands import transactional
 from survey.db import db, utcnow
 from survey.errors import ServiceError
 from survey.rounds import mail
@@ -91,11 +91,11 @@ def _stamp() -> str:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def status(study_slug: str | None, fmt: str) -> None:
     """Messages per state, and those that need a decision (unknown) or failed."""
-    from survey.studies.services import get_study
+    from survey.studies.cli import resolve_study
 
     session = db.session
     try:
-        study_id = get_study(session, study_slug).id if study_slug else None
+        study_id = resolve_study(study_slug).id if study_slug else None
         counts = mail.outbox_counts(session, study_id=study_id)
         problems = mail.messages_in(session, ("unknown", "failed"), study_id=study_id)
         listed = [_row(m) for m in problems]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from survey.accounts.models import User
-from survey.cli import transactional
+from survey.commands import not_found, transactional
+from survey.commands.output import Column, chosen, emit, format_option
 from survey.db import db
 from survey.errors import NotFoundError
 from survey.studies import services
+from survey.studies.models import Pair, Study
+
+LANGUAGES = click.Choice(["en", "zh-Hans", "zh-Hant"])
 
 
 @click.group("study", cls=AppGroup)
@@ -56,6 +62,71 @@ def create(slug: str, sides: tuple[str, ...], title: str | None, owner: str | No
 @transactional
 def add_member(slug: str, email: str, role: str) -> None:
     """Give a user a role in a study."""
-    study = services.get_study(db.session, slug)
+    study = resolve_study(slug)
     services.add_member(db.session, study, email, role)
     click.echo(f"{email} is now {role} of {slug}.")
+
+
+def resolve_study(slug: str) -> Study:
+    """The study named on the command line; a clear error with the nearest name otherwise."""
+    study = db.session.scalar(select(Study).where(Study.slug == slug))
+    if study is None:
+        raise not_found(
+            "study",
+            slug,
+            db.session.scalars(select(Study.slug)),
+            hint="`survey study list` shows them",
+        )
+    return study
+
+
+def in_language(texts: dict[str, str] | None, lang: str) -> str:
+    """A per-language text in `lang`, else in English, else any."""
+    texts = texts or {}
+    return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
+
+
+@study_group.command("list")
+@format_option()
+@click.option("--lang", type=LANGUAGES, default="en", show_default=True, help="Titles in.")
+@transactional
+def list_(fmt: str | None, lang: str) -> None:
+    """List the studies: slug, title, sides, pairs and rounds."""
+    from survey.rounds.models import Round
+
+    pairs = dict(
+        db.session.execute(select(Pair.study_id, func.count()).group_by(Pair.study_id)).all()
+    )
+    rounds = dict(
+        db.session.execute(select(Round.study_id, func.count()).group_by(Round.study_id)).all()
+    )
+    records: list[dict[str, Any]] = [
+        {
+            "slug": study.slug,
+            "title": in_language(study.title, lang),
+            "sides": [
+                {"code": s.code, "label": s.label, "language": s.default_language}
+                for s in study.sides
+            ],
+            "pairs": pairs.get(study.id, 0),
+            "rounds": rounds.get(study.id, 0),
+            "archived": study.is_archived,
+        }
+        for study in db.session.scalars(select(Study).order_by(Study.slug))
+    ]
+    rows = [
+        {**r, "sides": ";".join(f"{s['code']}:{s['language']}" for s in r["sides"])}
+        for r in records
+    ]
+    sides_words = {
+        r["slug"]: ", ".join(f"{in_language(s['label'], lang)} ({s['code']})" for s in r["sides"])
+        for r in records
+    }
+    columns = [
+        Column("slug", "Study"),
+        Column("title", "Title"),
+        Column("sides", "Sides", show=lambda row: sides_words[row["slug"]]),
+        Column("pairs", "Pairs", numeric=True),
+        Column("rounds", "Rounds", numeric=True),
+    ]
+    emit(rows, columns, chosen(fmt), records=records)

@@ -9,12 +9,11 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from survey.cli import transactional
+from survey.commands import transactional
 from survey.db import db
-from survey.errors import ServiceError
 from survey.studies import pairs
+from survey.studies.cli import resolve_study
 from survey.studies.models import Pair, Study
-from survey.studies.services import get_study
 
 
 @click.group("pairs", cls=AppGroup)
@@ -30,7 +29,7 @@ def pairs_group() -> None:
 @transactional
 def import_(file: str, study_slug: str, encoding: str | None, dry_run: bool) -> None:
     """Import a .csv or .xlsx pairs file: all or nothing, every problem reported (exit 1)."""
-    study = get_study(db.session, study_slug)
+    study = resolve_study(study_slug)
     try:
         report = pairs.import_pairs(db.session, study, file, encoding=encoding, dry_run=dry_run)
     except pairs.PairsImportError as error:
@@ -82,7 +81,7 @@ def export(study_slug: str, output: str, bom: bool) -> None:
     fmt = Path(output).suffix.lower().lstrip(".")
     if fmt not in ("csv", "xlsx"):
         raise click.BadParameter("give a .csv or .xlsx file name", param_hint="--output")
-    study = get_study(db.session, study_slug)
+    study = resolve_study(study_slug)
     rows = pairs.export_pairs(db.session, study)
     Path(output).write_bytes(pairs.pairs_file(rows, fmt, bom=bom))
     click.echo(f"Wrote {len(rows)} rows ({len({r['pair'] for r in rows})} pairs) to {output}.")
@@ -93,10 +92,7 @@ def export(study_slug: str, output: str, bom: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def list_(study_slug: str, fmt: str) -> None:
     """List the study's pairs with both sides' places and primary respondents."""
-    try:
-        study = get_study(db.session, study_slug)
-    except ServiceError as error:
-        raise click.ClickException(error.message) from error
+    study = resolve_study(study_slug)
     found, _total = pairs.list_pairs(db.session, study, per_page=10**9)
     records = [_record(study, pair) for pair in found]
     if fmt == "json":

@@ -72,7 +72,7 @@ def test_import_of_an_invalid_file_imports_nothing(runner, session):
 def test_import_into_unknown_study_is_refused(runner, session):
     result = runner.invoke(args=["questionnaire", "import", SISTER, "--study", "nope"])
     assert result.exit_code == 1
-    assert "not found" in result.output
+    assert result.output == 'Error: no study "nope"; `survey study list` shows them\n'
     assert stored(session) == 0
 
 
@@ -98,7 +98,9 @@ def test_list_show_and_export_round_trip(runner, tmp_path, session):
     assert check.output.startswith("Already imported"), check.output
     missing = runner.invoke(args=["questionnaire", "show", "sister-cities@0.0"])
     assert missing.exit_code == 1
-    assert "not found" in missing.output
+    assert missing.output == (
+        'Error: no questionnaire "sister-cities@0.0" — did you mean "sister-cities@2009.1"?\n'
+    )
 
 
 def test_xlsform_export_reimports_to_the_same_version(runner, tmp_path, session):

@@ -66,7 +66,7 @@ def test_bad_round_commands(runner, make_study):
     make_study("s1")
     missing = runner.invoke(args=["round", "open", "nope"])
     assert missing.exit_code == 1
-    assert "not found" in missing.output
+    assert 'Error: no round "nope"' in missing.output
     bad_zone = runner.invoke(
         args=[
             "round",
@@ -87,4 +87,4 @@ def test_bad_round_commands(runner, make_study):
         args=["round", "create", "W", "--study", "s1", "--questionnaire", "nope"]
     )
     assert no_questionnaire.exit_code == 1
-    assert "not found" in no_questionnaire.output
+    assert 'no questionnaire "nope"' in no_questionnaire.output

@@ -484,7 +484,7 @@ def test_cli_dry_run_writes_nothing(runner, session, study):
 def test_cli_unknown_study_exits_1(runner):
     result = runner.invoke(pairs_group, ["import", str(DEMO), "--study", "no-such-study"])
     assert result.exit_code == 1
-    assert "not found" in result.output
+    assert 'no study "no-such-study"' in result.output
 
 
 def test_cli_export_by_extension_and_reimport(runner, demo, tmp_path):
