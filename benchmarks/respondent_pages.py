@@ -1,9 +1,9 @@
-"""Benchmark: the respondent's pages under gunicorn, each beside a bare baseline of the same run.
+"""Benchmark: the respondent's pages under gunicorn and wrk, each beside a bare baseline.
 
 Serves the app with gunicorn (2 sync workers) on loopback over a scratch database
 (SQLite in a temporary folder; PostgreSQL when SURVEY_BENCH_DATABASE_URL names a
-scratch database, whose public schema is dropped and rebuilt) and measures, with
-a few client threads:
+scratch database, whose public schema is dropped and rebuilt) and drives it with
+`wrk` (Debian's package; `wrk -t2 -c8` by default):
 
   question page  GET of a section page of the sister-city questionnaire, beside a
                  bare Flask route rendering a template of the same size (the page's
@@ -17,25 +17,29 @@ a few client threads:
                  database (the same bytes cross the wire and are parsed on both sides,
                  so the ratio compares what the application does with them).
 
-Requests per second and p50/p99 latency are printed, and the ratio of the
-respondent figure to its baseline (target: at least 0.5x). Ratios, not seconds,
-stay comparable between machines.
+The client is wrk, written in C, so that the client's own work does not dilute the
+ratio: a Python client spent about as much CPU per request as the bare baseline's
+whole server side, on the same two cores. The save's body is built by a Lua script
+from each respondent's session cookie and CSRF token, fetched once beforehand; the
+respondents (200 by default) take turns, so that no two saves of one respondent are
+ever in flight together, and every save must come back as its 303 (a 200 would be
+a conflict or an error page: the run fails).
 
-The client threads share the two cores with the servers, so they do the least a
-client can and the same for both sides (`Wire`: one keep-alive urllib3 connection
-each, the body encoded once per request). A heavier client is measured too: with
-`requests` (until 2026-11-29) the client cost more per request than the bare
-baselines' servers, which pulled every ratio towards 1, and more for a 303 than for
-a 200, which pulled the save's ratio down.
+Printed per scenario and side: requests per second, p50/p99 latency, and the
+server's CPU time per request (the gunicorn processes' user + system time, from
+psutil; on PostgreSQL also the database backends serving our database). The ratio
+is the respondent figure over its baseline's (target: at least 0.5x), by rate and
+by CPU per request. The two sides alternate in short slices, so that both meet the
+same load from the rest of the machine. Ratios, not seconds, stay comparable
+between machines.
 
-    python benchmarks/respondent_pages.py [--seconds 10] [--slices 10] [--clients 4] [--workers 2]
-                                          [--backend all|sqlite|postgresql]
+    python benchmarks/respondent_pages.py [--seconds 10] [--slices 5] [--threads 2]
+        [--connections 8] [--workers 2] [--respondents 200] [--backend all|sqlite|postgresql]
 """
 
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import functools
 import json
 import os
@@ -43,24 +47,24 @@ import re
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
 import requests
-import urllib3
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 LANGUAGES = ("en", "zh-Hans", "zh-Hant")
 FIELDS = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 ANSWERS = 20
-
+PORTS = range(5100, 5200)  # this benchmark's share of the machine's ports
 
 # ---------------------------------------------------------------------------- the served app
 
@@ -225,8 +229,10 @@ def _prepare_database(url: str) -> None:
     engine.dispose()
 
 
-def _seed(url: str, questionnaire: Path, env: dict[str, str], clients: int) -> list[str]:
-    """A study with enough pairs for one respondent per client thread; returns their links."""
+def _seed(
+    url: str, questionnaire: Path, env: dict[str, str], respondents: int
+) -> list[tuple[int, str]]:
+    """A study with `respondents` respondents in an open round: their invitations and links."""
     import survey
     from survey.accounts import services as accounts
     from survey.core.loader import load_file
@@ -248,7 +254,7 @@ def _seed(url: str, questionnaire: Path, env: dict[str, str], clients: int) -> l
         )
         q = load_file(questionnaire)
         questionnaires.import_questionnaire(session, q, study=study)
-        for number in range((clients + 1) // 2):
+        for number in range((respondents + 1) // 2):
             pair = Pair(study_id=study.id, code=f"pair-{number}", kind="city", attributes={})
             session.add(pair)
             session.flush()
@@ -264,17 +270,25 @@ def _seed(url: str, questionnaire: Path, env: dict[str, str], clients: int) -> l
         round_ = rounds.create_round(session, study, "Bench", q.key)
         rounds.set_state(session, round_, "open")
         rounds.ensure_invitations(session, round_)
-        links = [rounds.link_of(row.invitation) for row in rounds.invitation_rows(session, round_)]
+        links = [
+            (row.invitation.id, rounds.link_of(row.invitation))
+            for row in rounds.invitation_rows(session, round_)
+        ]
         session.commit()
         db.session.remove()
     db.engine.dispose()
-    return links[:clients]
+    return links[:respondents]
 
 
 def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    for port in PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit(f"no free port in {PORTS}")
 
 
 def _start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
@@ -300,132 +314,282 @@ def _start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.
 # ---------------------------------------------------------------------------- the respondents
 
 
-class Wire:
-    """One client thread's keep-alive connection, doing as little as a client can.
-
-    Both sides of a comparison are driven through this, so the client's own work per
-    request (on the same two cores as the servers) is the same for both. `requests`
-    was not: for every redirect it prepares the next request even when told not to
-    follow it, which cost the 303 of a save about 0.4 ms of client CPU that the
-    baseline's 200 did not.
-    """
-
-    def __init__(self, base: str, cookie: str = "") -> None:
-        address = urllib.parse.urlsplit(base)
-        self.pool = urllib3.HTTPConnectionPool(
-            address.hostname, address.port, maxsize=1, retries=False, timeout=30
-        )
-        self.headers = {"Cookie": cookie} if cookie else {}
-
-    def get(self, path: str) -> urllib3.BaseHTTPResponse:
-        return self.pool.request("GET", path, headers=self.headers, redirect=False)
-
-    def post(self, path: str, form: dict[str, str]) -> urllib3.BaseHTTPResponse:
-        return self.pool.request(
-            "POST", path, body=urllib.parse.urlencode(form), redirect=False,
-            headers={**self.headers, "Content-Type": "application/x-www-form-urlencoded"},
-        )  # fmt: skip
-
-
+@dataclass
 class Respondent:
-    """One client thread's respondent: a session, the page's form fields, answer versions."""
+    """One respondent's session as a browser holds it: cookie, the save page's fixed fields."""
 
-    def __init__(self, base: str, link: str) -> None:
-        self.base, self.http = base, requests.Session()
-        self.http.get(base + link[link.index("/r/") :], timeout=10)
-        self.fields = dict(
-            FIELDS.findall(self.http.get(base + "/respond/p/counts", timeout=10).text)
-        )
-        self.wire = Wire(base, "; ".join(f"{c.name}={c.value}" for c in self.http.cookies))
-        self.round = 0
-
-    def question_page(self) -> None:
-        response = self.wire.get("/respond/p/relationship")
-        assert response.status == 200, response.status
-
-    def form(self) -> dict[str, str]:
-        """The counts page as the browser posts it, every answer changed."""
-        self.round += 1
-        data = dict(self.fields)
-        data.update({f"count_{n}": str(self.round) for n in range(ANSWERS)})
-        data["_nav"] = "stay"
-        return data
-
-    def save_twenty(self) -> None:
-        response = self.wire.post("/respond/p/counts", self.form())
-        assert response.status == 303, (response.status, response.data[:300])
-        for n in range(ANSWERS):  # every answer changed: each version moved on by one
-            self.fields[f"_v.count_{n}"] = str(int(self.fields[f"_v.count_{n}"]) + 1)
+    invitation_id: int
+    cookie: str
+    fixed: str  # the counts page's hidden fields but the versions, URL-encoded
+    version: int = 0  # of the 20 count answers (all move on together)
 
 
-def _expect(response: urllib3.BaseHTTPResponse, status: int) -> None:
-    """A baseline that failed fast would flatter nobody: its status is checked too."""
-    assert response.status == status, (response.status, response.data[:300])
+def _respondent(base: str, invitation_id: int, link: str) -> Respondent:
+    http = requests.Session()
+    http.get(base + link[link.index("/r/") :], timeout=30)
+    page = http.get(base + "/respond/p/counts", timeout=30).text
+    fields = [(n, v) for n, v in FIELDS.findall(page) if not n.startswith("_v.")]
+    cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+    return Respondent(invitation_id, cookie, urllib.parse.urlencode(fields))
 
 
-def _timings(work, clients: int, seconds: float) -> tuple[list[float], float]:  # noqa: ANN001
-    """Run `work(client_index)` from `clients` threads for `seconds`: latencies, elapsed."""
-    deadline = time.monotonic() + seconds
+def _versions(url: str, people: list[Respondent]) -> None:
+    """Each respondent's count answers' version as stored (a save cut off by a slice's end
+    may or may not have been written)."""
+    from sqlalchemy import text
 
-    def loop(index: int) -> list[float]:
-        timings = []
-        while time.monotonic() < deadline:
-            began = time.perf_counter()
-            work(index)
-            timings.append(time.perf_counter() - began)
-        return timings
+    from survey.db import make_engine
 
-    began = time.perf_counter()
-    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
-        timings = [t for batch in pool.map(loop, range(clients)) for t in batch]
-    return timings, time.perf_counter() - began
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT invitation_id, MIN(version), MAX(version) FROM answers"
+                " WHERE question_key LIKE 'count%' GROUP BY invitation_id"
+            )
+        ).all()
+    engine.dispose()
+    stored = {row[0]: (row[1], row[2]) for row in rows}
+    for person in people:
+        low, high = stored.get(person.invitation_id, (0, 0))
+        assert low == high, f"invitation {person.invitation_id}: a save half written"
+        person.version = high
 
 
-def _figures(timings: list[float], elapsed: float) -> dict[str, float]:
-    timings = sorted(timings)
-    return {
-        "rps": len(timings) / elapsed,
-        "p50": statistics.median(timings) * 1000,
-        "p99": timings[min(len(timings) - 1, int(len(timings) * 0.99))] * 1000,
-    }
+# ---------------------------------------------------------------------------- wrk and its scripts
+
+
+# Every script: the respondents, split between wrk's threads, taking turns per request;
+# statuses other than the expected one are counted, and `done` prints one JSON line.
+LUA = r"""
+people = {%(people)s}
+local threads, expected = {}, %(expected)d
+function setup(thread)
+  thread:set("offset", #threads)
+  thread:set("stride", %(threads)d)
+  table.insert(threads, thread)
+end
+function init(args)
+  mine, turn, bad = {}, 0, 0
+  for n = 1 + offset, #people, stride do table.insert(mine, people[n]) end
+  verifying = offset == 0  -- wrk asks the first thread for one request it never sends
+end
+local function build(p, advance)
+  %(request)s
+end
+function request()
+  if verifying then
+    verifying = false
+    return build(mine[1], false)
+  end
+  turn = turn %% #mine + 1
+  return build(mine[turn], true)
+end
+function response(status, headers, body)
+  if status ~= expected then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local wrong = 0
+  for _, thread in ipairs(threads) do wrong = wrong + thread:get("bad") end
+  io.write(string.format(
+    '{"requests": %%d, "seconds": %%f, "p50": %%f, "p99": %%f, "wrong": %%d, "errors": %%d}\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3,
+    latency:percentile(99) / 1e3, wrong,
+    summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout))
+end
+"""
+
+GET = 'return wrk.format("GET", "%(path)s", {Cookie = p.cookie})'
+SAVE = """local version = p.version + 1  -- every answer changed: each moves on by one
+  if advance then p.version = version end
+  local parts = {p.fixed, "_nav=stay"}
+  for n = 0, %(answers)d - 1 do
+    parts[#parts + 1] = "count_" .. n .. "=" .. version
+    parts[#parts + 1] = "_v.count_" .. n .. "=" .. (version - 1)
+  end
+  return wrk.format("POST", "%(path)s", {Cookie = p.cookie,
+    ["Content-Type"] = "application/x-www-form-urlencoded"}, table.concat(parts, "&"))"""
+
+
+def _lua(people: list[Respondent], request: str, expected: int, threads: int) -> str:
+    rows = ",\n".join(
+        f"{{cookie = {json.dumps(p.cookie)}, fixed = {json.dumps(p.fixed)}, version = {p.version}}}"
+        for p in people
+    )
+    return LUA % {"people": rows, "request": request, "expected": expected, "threads": threads}
+
+
+@dataclass
+class Scenario:
+    """One side of a comparison: a request wrk repeats, and the status each must get."""
+
+    path: str
+    expected: int
+    save: bool = False
+
+    def script(self, people: list[Respondent], threads: int) -> str:
+        if self.save:
+            request = SAVE % {"path": self.path, "answers": ANSWERS}
+        else:
+            request = GET % {"path": self.path}
+        return _lua(people, request, self.expected, threads)
+
+
+class Server:
+    """The CPU time of the gunicorn processes and of our database's backends."""
+
+    def __init__(self, process: subprocess.Popen, url: str) -> None:
+        self.master = psutil.Process(process.pid)
+        self.url = url
+        self.backends: set[int] = set()
+
+    def cpu(self) -> tuple[float, float]:
+        """Seconds of CPU so far: the app's processes, the database's (PostgreSQL)."""
+        app = sum(_cpu(p) for p in [self.master, *self.master.children(recursive=True)])
+        return app, sum(_cpu(p) for p in self._backends())
+
+    def _backends(self) -> list[psutil.Process]:
+        if not self.url.startswith("postgresql"):
+            return []
+        from sqlalchemy import text
+
+        from survey.db import make_engine
+
+        engine = make_engine(self.url, poolclass=_null_pool())
+        with engine.connect() as connection:
+            pids = connection.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+            self.backends |= set(pids)
+        engine.dispose()
+        found = []
+        for pid in sorted(self.backends):
+            try:
+                found.append(psutil.Process(pid))
+            except psutil.NoSuchProcess:
+                self.backends.discard(pid)
+        return found
+
+
+def _null_pool() -> Any:
+    from sqlalchemy.pool import NullPool
+
+    return NullPool
+
+
+def _cpu(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+    except psutil.NoSuchProcess:
+        return 0.0
+    return times.user + times.system
+
+
+@dataclass
+class Tally:
+    """One side's slices added up."""
+
+    requests: int = 0
+    seconds: float = 0.0
+    app_cpu: float = 0.0
+    db_cpu: float = 0.0
+    p50: list[float] = field(default_factory=list)
+    p99: list[float] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def per_request(self, cpu: float) -> float:
+        """Milliseconds of CPU per request."""
+        return 1000 * cpu / self.requests if self.requests else float("nan")
+
+
+@dataclass
+class Bench:
+    """What a run measures with: the server, the respondents, wrk's settings."""
+
+    base: str
+    url: str
+    server: Server
+    people: list[Respondent]
+    folder: Path
+    threads: int
+    connections: int
+
+    def slice(self, scenario: Scenario, seconds: float, tally: Tally) -> float:
+        """Run wrk for `seconds` on `scenario`, add to `tally`; the slice's rate."""
+        if scenario.save:
+            _versions(self.url, self.people)
+        script = self.folder / "scenario.lua"
+        script.write_text(scenario.script(self.people, self.threads), "utf-8")
+        app_before, db_before = self.server.cpu()
+        done = subprocess.run(  # noqa: S603
+            ["/usr/bin/wrk", f"-t{self.threads}", f"-c{self.connections}",
+             f"-d{max(1, round(seconds))}s", "-s", str(script), self.base + scenario.path],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        time.sleep(0.2)  # a request cut off by wrk's end finishes on the server
+        app_after, db_after = self.server.cpu()
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        if result["wrong"] or result["errors"]:  # a failure served fast would flatter anyone
+            raise SystemExit(f"{scenario.path}: unexpected answers {result}")
+        tally.requests += result["requests"]
+        tally.seconds += result["seconds"]
+        tally.app_cpu += app_after - app_before
+        tally.db_cpu += db_after - db_before
+        tally.p50.append(result["p50"])
+        tally.p99.append(result["p99"])
+        return result["requests"] / result["seconds"]
 
 
 def _compare(  # noqa: PLR0913
+    bench: Bench,
     name: str,
-    ours,
-    base,
-    clients: int,
+    ours: Scenario,
+    base: Scenario,
     seconds: float,
     slices: int,
     *,
-    judged: bool = True,  # noqa: ANN001
-) -> bool:
-    """Measure ours and the baseline in alternating slices; print both and their ratio.
+    judged: bool = True,
+) -> dict[str, Any]:
+    """Measure ours and the baseline in alternating slices; print both and their ratios.
 
     A shared machine speeds up and slows down over seconds; alternating short slices
     exposes both sides to the same conditions, so the ratio holds still where the
     absolute figures drift. The spread of the per-slice ratios is printed with it.
     """
-    runs: dict[str, tuple[list[float], float]] = {"ours": ([], 0.0), "base": ([], 0.0)}
+    tallies = {"ours": Tally(), "base": Tally()}
     ratios = []
     for _ in range(slices):
-        rates = {}
-        for side, work in (("ours", ours), ("base", base)):
-            timings, elapsed = _timings(work, clients, seconds / slices)
-            kept, total = runs[side]
-            runs[side] = (kept + timings, total + elapsed)
-            rates[side] = len(timings) / elapsed
+        rates = {
+            side: bench.slice(scenario, seconds / slices, tallies[side])
+            for side, scenario in (("ours", ours), ("base", base))
+        }
         ratios.append(rates["ours"] / rates["base"])
-    mine, theirs = _figures(*runs["ours"]), _figures(*runs["base"])
-    ratio = mine["rps"] / theirs["rps"]
-    print(
-        f"{name:<14} {mine['rps']:8.1f} req/s  p50 {mine['p50']:6.1f} ms  p99 {mine['p99']:6.1f} ms"
-        f"   baseline {theirs['rps']:8.1f} req/s  p50 {theirs['p50']:5.1f} ms"
-        f"  p99 {theirs['p99']:5.1f} ms"
-        f"   ratio {ratio:4.2f}x (slices {min(ratios):4.2f}-{max(ratios):4.2f})"
-        f" {('ok' if ratio >= 0.5 else 'BELOW 0.5x') if judged else '(for scale)'}"
+    mine, theirs = tallies["ours"], tallies["base"]
+    ratio = mine.rps / theirs.rps
+    cpu_ratio = theirs.per_request(theirs.app_cpu + theirs.db_cpu) / mine.per_request(
+        mine.app_cpu + mine.db_cpu
     )
-    return ratio >= 0.5 or not judged
+    db = bench.url.startswith("postgresql")
+
+    def side(t: Tally) -> str:
+        cpu = f"cpu {t.per_request(t.app_cpu):5.2f}"
+        cpu += f"+{t.per_request(t.db_cpu):4.2f}db" if db else ""
+        return f"{t.rps:7.1f} req/s p50 {max(t.p50):5.1f} p99 {max(t.p99):6.1f} ms {cpu} ms/req"
+
+    verdict = ("ok" if ratio >= 0.5 else "BELOW 0.5x") if judged else "(for scale)"
+    print(
+        f"{name:<15} {side(mine)} | baseline {side(theirs)} | ratio {ratio:4.2f}x"
+        f" (slices {min(ratios):4.2f}-{max(ratios):4.2f}), by cpu {cpu_ratio:4.2f}x {verdict}",
+        flush=True,
+    )
+    return {"name": name, "ratio": ratio, "cpu_ratio": cpu_ratio, "ok": ratio >= 0.5 or not judged}
 
 
 def run(url: str, label: str, args: Any, folder: Path) -> bool:
@@ -440,12 +604,14 @@ def run(url: str, label: str, args: Any, folder: Path) -> bool:
         "BENCH_TEMPLATES": str(folder / "templates"),
     }
     _prepare_database(url)
-    links = _seed(url, _questionnaire(folder), env, args.clients)
+    links = _seed(url, _questionnaire(folder), env, args.respondents)
     base = f"http://127.0.0.1:{port}"
     process = _start_gunicorn(env, port, args.workers)
     try:
-        people = [Respondent(base, link) for link in links]
-        page = people[0].http.get(base + "/respond/p/relationship", timeout=10).text
+        people = [_respondent(base, invitation, link) for invitation, link in links]
+        page = requests.get(
+            base + "/respond/p/relationship", headers={"Cookie": people[0].cookie}, timeout=30
+        ).text
         (folder / "templates").mkdir(exist_ok=True)
         # The same number of bytes through Jinja, with one variable so that it renders.
         (folder / "templates" / "page.html").write_text(page + "<!-- {{ number }} -->", "utf-8")
@@ -453,38 +619,33 @@ def run(url: str, label: str, args: Any, folder: Path) -> bool:
 
         source = yaml.safe_load((folder / "bench.yaml").read_text("utf-8"))
         _form_baseline(folder, source, "relationship", len(page.encode()))
-        baselines = [Wire(base) for _ in range(args.clients)]
+        bench = Bench(
+            base, url, Server(process, url), people, folder, args.threads, args.connections
+        )
         print(
-            f"\n{label}: question page {len(page.encode())} bytes, {args.clients} clients, "
-            f"{args.workers} gunicorn workers, {args.seconds:.0f} s a side in {args.slices} slices"
+            f"\n{label}: question page {len(page.encode())} bytes; wrk -t{args.threads}"
+            f" -c{args.connections}, {len(people)} respondents, {args.workers} gunicorn"
+            f" workers, {args.seconds:.0f} s a side in {args.slices} slices",
+            flush=True,
         )
-        _timings(lambda i: people[i].question_page(), args.clients, 1)  # warm-up
-        ok = _compare(
-            "question page",
-            lambda i: people[i].question_page(),
-            lambda i: _expect(baselines[i].get("/baseline/page"), 200),
-            args.clients,
-            args.seconds,
-            args.slices,
-        )
-        _compare(
-            "  v. Jinja form",
-            lambda i: people[i].question_page(),
-            lambda i: _expect(baselines[i].get("/baseline/form"), 200),
-            args.clients,
-            args.seconds / 2,
-            args.slices // 2,
-            judged=False,
-        )
-        ok &= _compare(
-            "save 20",
-            lambda i: people[i].save_twenty(),
-            lambda i: _expect(baselines[i].post("/baseline/insert", people[i].form()), 200),
-            args.clients,
-            args.seconds,
-            args.slices,
-        )
-        return ok
+        question = Scenario("/respond/p/relationship", 200)
+        bench.slice(question, 1, Tally())  # warm-up
+        bench.slice(Scenario("/baseline/page", 200), 1, Tally())
+        results = [
+            _compare(
+                bench, "question page", question, Scenario("/baseline/page", 200),
+                args.seconds, args.slices,
+            ),
+            _compare(
+                bench, "  v. Jinja form", question, Scenario("/baseline/form", 200),
+                args.seconds / 2, max(1, args.slices // 2), judged=False,
+            ),
+            _compare(
+                bench, "save 20", Scenario("/respond/p/counts", 303, save=True),
+                Scenario("/baseline/insert", 200, save=True), args.seconds, args.slices,
+            ),
+        ]  # fmt: skip
+        return all(result["ok"] for result in results)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
@@ -493,9 +654,11 @@ def run(url: str, label: str, args: Any, folder: Path) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per scenario and side")
-    parser.add_argument("--slices", type=int, default=10, help="alternations of the two sides")
-    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--slices", type=int, default=5, help="alternations of the two sides")
+    parser.add_argument("--threads", type=int, default=2, help="wrk's -t")
+    parser.add_argument("--connections", type=int, default=8, help="wrk's -c")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--respondents", type=int, default=200)
     parser.add_argument(
         "--backend", choices=("all", "sqlite", "postgresql"), default="all",
         help="PostgreSQL runs when SURVEY_BENCH_DATABASE_URL is set",
