@@ -20,8 +20,8 @@ def test_security_headers_on_pages_and_errors(client):
 def test_a_views_own_security_header_is_kept_and_hsts_comes_with_secure_cookies(
     app, client, monkeypatch
 ):
-    """A respondent page's stricter Referrer-Policy is not doubled nor replaced."""
-    headers = client.get("/respond/p/anything").headers
+    """A respondent link's stricter Referrer-Policy is not doubled nor replaced."""
+    headers = client.get("/r/anything").headers
     assert headers.getlist("Referrer-Policy") == ["no-referrer"]
     monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
     secure = client.get("/login").headers

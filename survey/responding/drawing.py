@@ -13,6 +13,7 @@ from typing import Any
 from flask import current_app, get_template_attribute
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
@@ -22,7 +23,6 @@ from survey.db import utcnow
 from survey.responding import flow, forms
 from survey.responding.messages import answer_message
 from survey.responding.visit import State, Visit
-from survey.signing import csrf_token
 from survey.templating import SPECIAL_LABELS, framed, text_in
 from survey.widgets import question_html
 
@@ -126,7 +126,7 @@ def render_page(
         "error_prefix": escape(gettext("Error:") + " ") if summary else Markup(""),
         "today": escape(utcnow().date().isoformat()),
         "answers": escape(str(htmlsafe_json_dumps(outside, dumps=current_app.json.dumps))),
-        "csrf": escape(csrf_token()),
+        "csrf": escape(generate_csrf()),
         "visible": escape(",".join(key for key, on in shown.items() if on)),
         "summary": parts("error_summary", summary) if summary else Markup(""),
         "notes": parts("notes_block", [NOTES[note] for note in notes]) if notes else Markup(""),

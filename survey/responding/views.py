@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, refresh
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -43,14 +44,15 @@ from survey.responding.visit import State, Visit, load_visit, relock, state_of
 from survey.rounds import services as rounds
 from survey.rounds.models import Invitation, Round
 from survey.security import hit_limit
-from survey.signing import csrf_valid
 from survey.studies.models import PairSide
 from survey.templating import text_in
 from survey.transaction import begin_writing, reads_first
 
 __all__ = ["bp"]
 
-csrf.exempt(bp)  # checked in each view instead, so that a failure never loses input (CSRF-02)
+# Flask-WTF's check runs in each view instead of before it (`_csrf_holds`), so that a
+# failure draws the page again with what was typed rather than a bare 400 (CSRF-02).
+csrf.exempt(bp)
 
 SESSION_KEY = "respondent"
 STASH_KEY = "respondent_stash"
@@ -148,8 +150,13 @@ def _go(endpoint: str, **values: Any) -> Response:
 
 @bp.after_request
 def _private(response: Response) -> Response:
-    """No referrer leaves a respondent page, and nothing of it is cached (TOK-03)."""
-    response.headers["Referrer-Policy"] = "no-referrer"
+    """No referrer leaves for another site, none at all from a link's address; no caching (TOK-03).
+
+    The pages under /respond/ send their own address as the Referer of their posts,
+    which Flask-WTF's CSRF check requires on HTTPS; those addresses carry no secret.
+    """
+    exchange = request.endpoint == "responding.exchange"
+    response.headers["Referrer-Policy"] = "no-referrer" if exchange else "same-origin"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
@@ -392,7 +399,7 @@ def welcome(visit: Visit) -> Response | str:
     """The study, the pair and the respondent's side, the introduction, and Start."""
     notes = []
     if request.method == "POST":
-        if not csrf_valid(request.form.get("csrf_token")):
+        if not _csrf_holds():
             notes.append(NOTES["csrf"])
         else:
             _set_language(visit, forms.language_of(request.form))
@@ -470,7 +477,7 @@ def page(visit: Visit, key: str) -> Response | tuple[Any, ...] | str:
 
 def _post_page(visit: Visit, part: Section, state: State) -> Response | tuple[Any, ...] | str:
     page_in = forms.read_page(visit.q, part, request.form)
-    if not csrf_valid(request.form.get("csrf_token")):
+    if not _csrf_holds():
         _set_language(visit, page_in.language)
         return render_page(visit, part, state, page_in, notes=["csrf"])
     if page_in.unknown:
@@ -683,9 +690,22 @@ def _autosave_refusal() -> tuple[str, int] | None:
     origin = request.headers.get("Origin")
     if origin is not None and origin not in _own_origins():
         return "origin", 403
-    if not csrf_valid(request.headers.get("X-CSRFToken")):
+    if not _csrf_holds():
         return "csrf", 400
     return None
+
+
+def _csrf_holds() -> bool:
+    """Flask-WTF's CSRF check of this post, as a yes or no rather than its 400.
+
+    The token (form field or `X-CSRFToken` header), and on HTTPS a Referer of this
+    host: everything its global check does for the other blueprints.
+    """
+    try:
+        csrf.protect()
+    except CSRFError:
+        return False
+    return True
 
 
 def _from_our_page() -> bool:
@@ -716,7 +736,7 @@ def review(visit: Visit) -> Response | str:
         return _go("index")
     notes: list[Any] = []
     if request.method == "POST":
-        if not csrf_valid(request.form.get("csrf_token")):
+        if not _csrf_holds():
             notes.append(NOTES["csrf"])
         else:
             _set_language(visit, forms.language_of(request.form))
@@ -769,7 +789,7 @@ def thanks(visit: Visit) -> Response | str:
     """After submitting: thanks, the closing text and the answers, read-only."""
     notes = []
     if request.method == "POST":
-        if csrf_valid(request.form.get("csrf_token")):
+        if _csrf_holds():
             _set_language(visit, forms.language_of(request.form))
             return _go("thanks")
         notes.append(NOTES["csrf"])
@@ -785,7 +805,7 @@ def decline(visit: Visit) -> Response | str:
     """Decline to take part, after a confirmation; reminders stop."""
     notes = []
     if request.method == "POST" and visit.invitation.state != "declined":
-        if not csrf_valid(request.form.get("csrf_token")):
+        if not _csrf_holds():
             notes.append(NOTES["csrf"])
         else:
             _set_language(visit, forms.language_of(request.form))

@@ -336,6 +336,53 @@ def test_submitted_invitation_refuses_autosave(client, session, mini):
     assert session.scalar(rows) == 5
 
 
+# ---------------------------------------------------------------- CSRF over HTTPS: the Referer
+
+HTTPS = {"environ_overrides": {"wsgi.url_scheme": "https"}}
+
+
+def test_over_https_a_page_post_needs_our_own_page_as_referer(client, session, mini):
+    """Flask-WTF's strict Referer check holds for respondent pages too, as for every form.
+
+    A valid token is not enough over HTTPS: the post must say it came from this host.
+    A refused post is drawn again with what was typed (CSRF-02), nothing saved.
+    """
+    _, us, _, _ = mini
+    first = start(client, us)
+    fields = browser_fields(text_of(client.get(first, **HTTPS)))
+    fields.setlist("established", ["1985"])
+    fields["_nav"] = "stay"
+    for referer in (None, "https://evil.example" + first, "http://localhost" + first):
+        headers = {"Referer": referer} if referer else {}
+        refused = client.post(first, data=fields, headers=headers, **HTTPS)
+        assert refused.status_code == 200, referer
+        assert "please press the button again" in text_of(refused)
+        assert 'value="1985"' in text_of(refused)
+        assert stored(session, us) == {}
+    saved = client.post(
+        first, data=fields, headers={"Referer": "https://localhost" + first}, **HTTPS
+    )
+    assert saved.status_code == 303
+    assert stored(session, us) == {"established": 1985}
+
+
+def test_over_https_an_autosave_needs_our_own_page_as_referer(client, session, mini):
+    us, fields = _page_fields(client, mini)
+    token = fields["csrf_token"]
+    body = {
+        "section": "basics",
+        "fields": [[k, v] for k, v in fields.items(multi=True) if k not in ("csrf_token", "_nav")],
+    }
+    refused = client.post("/respond/autosave", json=body, headers={"X-CSRFToken": token}, **HTTPS)
+    assert refused.status_code == 400
+    assert refused.get_json()["error"] == "csrf"
+    assert stored(session, us) == {}
+    headers = {"X-CSRFToken": token, "Referer": "https://localhost/respond/p/basics"}
+    saved = client.post("/respond/autosave", json=body, headers=headers, **HTTPS)
+    assert saved.status_code == 200
+    assert stored(session, us) == {"established": 1999}
+
+
 # ---------------------------------------------------------------- CSRF on every respondent form
 
 
