@@ -44,6 +44,7 @@ MESSAGES = {
     ),
     "not_tabulable": _l("%(key)s has no options to count."),
     "bad_choice": _l("%(value)s is not one of: %(allowed)s."),
+    "unknown_kind": _l("No pair of this round is of the kind %(kind)s; its kinds are: %(kinds)s."),
     "export_failed": _l("The export could not be written: %(reason)s"),
     "header_line_break": _l("Line breaks are not allowed here."),
     "version_conflict": _l(

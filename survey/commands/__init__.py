@@ -107,9 +107,16 @@ def output_file(value: str) -> Path:
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
         raise click.ClickException(f"cannot write {path}: the folder {folder} {what}")
+    if path.exists() and not path.is_file():  # a device or a pipe: never replace it
+        raise click.ClickException(f"cannot write {path}: it is not a regular file")
     if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise click.ClickException(f"cannot write {path}: permission denied")
     return path
+
+
+def cannot_write(path: Path, exc: OSError) -> click.ClickException:
+    """A write that failed half-way (a temporary file beside `path`): name the file asked for."""
+    return click.ClickException(f"cannot write {path}: {exc.strerror or exc}")
 
 
 def describe(exc: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
@@ -9,12 +10,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 FORMAT_LABELS = {
-    "xlsx": _l("Excel workbook (.xlsx) with codebook"),
-    "csv": _l("CSV (UTF-8)"),
-    "sav": _l("SPSS (.sav)"),
-    "dta": _l("Stata (.dta)"),
-    "rds": _l("R (.rds)"),
-    "json": _l("JSON"),
+    "xlsx": _l("Excel workbook (.xlsx) with a codebook sheet"),
+    "csv": _l("CSV (UTF-8) and codebook, in a .zip"),
+    "sav": _l("SPSS (.sav) and codebook, in a .zip"),
+    "dta": _l("Stata (.dta) and codebook, in a .zip"),
+    "rds": _l("R (.rds) and codebook, in a .zip"),
+    "json": _l("JSON with the questionnaire and labels"),
 }
 LAYOUT_LABELS = {
     "wide": _l("Wide: one row per pair"),
@@ -23,9 +24,9 @@ LAYOUT_LABELS = {
     "respondent": _l("Respondent: one row per respondent"),
 }
 SIDES_LABELS = {
-    "any": _l("All pairs"),
+    "all": _l("All pairs"),
+    "any": _l("At least one side submitted"),
     "both": _l("Both sides submitted"),
-    "one": _l("At least one side submitted"),
 }
 
 
@@ -45,7 +46,18 @@ class ExportForm(FlaskForm):
             SelectChoice("zh-Hant", "繁體中文"),
         ],
     )
-    sides = SelectField(_l("Pairs"), choices=_choices(SIDES_LABELS), default="any")
+    sides = SelectField(_l("Pairs"), choices=_choices(SIDES_LABELS), default="all")
     kind = StringField(_l("Only pairs of this kind"), validators=[Optional(), Length(max=50)])
     bom = BooleanField(_l("CSV for Excel on Windows (byte order mark)"))
+    label_row = BooleanField(_l("CSV: a second row with the variable labels in that language"))
     include_partial = BooleanField(_l("Include saved answers not yet submitted"))
+
+    def offer_sides(self, sides: list[tuple[str, str]]) -> None:
+        """Add "only pairs where <side> submitted" for each of the study's sides."""
+        self.sides.choices = [
+            *_choices(SIDES_LABELS),
+            *(
+                SelectChoice(code, gettext("Pairs where %(side)s submitted", side=label))
+                for code, label in sides
+            ),
+        ]

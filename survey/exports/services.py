@@ -10,8 +10,11 @@ bounded memory however large the round.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -34,7 +37,13 @@ from survey.studies.models import Pair, PairSide, Respondent, StudySide
 
 FORMATS = ("csv", "xlsx", "json", "sav", "dta", "rds")
 LAYOUT_NAMES = tuple(layouts.LAYOUTS)
-SIDE_FILTERS = ("any", "both", "one")  # which pairs: every pair, both sides submitted, ≥ one
+# Which pairs: every pair, at least one side submitted, both sides submitted; a side's code
+# (us, cn, …) means the pairs where that side submitted.
+SIDE_FILTERS = ("all", "any", "both")
+# Formats whose file holds its own codebook: XLSX has a codebook sheet, JSON carries the
+# questionnaire and every variable's labels. The others come with a codebook beside them.
+SELF_DESCRIBING = ("xlsx", "json")
+CODEBOOK_FORMATS = ("html", "xlsx", "csv")
 CHUNK = 500
 
 
@@ -46,17 +55,18 @@ class ExportRequest:
     layout: str = "wide"
     lang: str = "en"
     bom: bool = False
-    sides: str = "any"
+    sides: str = "all"
     kind: str | None = None
     include_partial: bool = False
     include_status: bool = True
+    label_row: bool = False  # CSV: a second row with the variable labels in `lang`
 
-    def check(self) -> None:
+    def check(self, side_codes: tuple[str, ...] = ()) -> None:
         """Refuse unknown values with a clear message (INJ-01: only allow-listed values)."""
         for name, value, allowed in (
             ("format", self.fmt, FORMATS),
             ("layout", self.layout, LAYOUT_NAMES),
-            ("sides", self.sides, SIDE_FILTERS),
+            ("sides", self.sides, SIDE_FILTERS + side_codes),
         ):
             if value not in allowed:
                 raise ServiceError(name, "bad_choice", value=value, allowed=", ".join(allowed))
@@ -80,19 +90,27 @@ def _selected_pairs(session: Session, round_: Round, request: ExportRequest) -> 
         .order_by(Pair.code)
     )
     if request.kind:
+        kinds = set(session.scalars(query.with_only_columns(Pair.kind)))
+        if request.kind not in kinds:
+            raise ServiceError(
+                "kind", "unknown_kind", kind=request.kind, kinds=", ".join(sorted(kinds))
+            )
         query = query.where(Pair.kind == request.kind)
     pairs = list(session.scalars(query))
-    if request.sides == "any":
+    if request.sides == "all":
         return pairs
-    submitted: dict[int, int] = {}
-    for (pair_id,) in session.execute(
-        select(Invitation.pair_id).where(
-            Invitation.round_id == round_.id, Invitation.state == "submitted"
-        )
+    submitted: dict[int, set[str]] = {}
+    for pair_id, side in session.execute(
+        select(Invitation.pair_id, StudySide.code)
+        .join(StudySide, StudySide.id == Invitation.side_id)
+        .where(Invitation.round_id == round_.id, Invitation.state == "submitted")
     ):
-        submitted[pair_id] = submitted.get(pair_id, 0) + 1
-    wanted = 2 if request.sides == "both" else 1
-    return [p for p in pairs if submitted.get(p.id, 0) >= wanted]
+        submitted.setdefault(pair_id, set()).add(side)
+    if request.sides == "any":
+        return [p for p in pairs if submitted.get(p.id)]
+    if request.sides == "both":
+        return [p for p in pairs if len(submitted.get(p.id, ())) == 2]
+    return [p for p in pairs if request.sides in submitted.get(p.id, ())]
 
 
 def records(
@@ -247,9 +265,9 @@ def _snapshot(session: Session) -> None:
 
 def dataset_of(session: Session, round_: Round, request: ExportRequest):  # noqa: ANN201
     """The layout's dataset over the round's selected pairs, and the pair count."""
-    request.check()
-    q = questionnaire_of(session, round_)
     sides = side_order(session, round_)
+    request.check(tuple(s.code for s in sides))
+    q = questionnaire_of(session, round_)
     pairs = _selected_pairs(session, round_, request)
     layout = layouts.LAYOUTS[request.layout]
     options: dict[str, Any] = {"side_labels": {s.code: s.label for s in sides}}
@@ -284,7 +302,8 @@ def write(session: Session, round_: Round, request: ExportRequest, target: Any) 
 
 def _write(dataset: Any, request: ExportRequest, target: Any, about: dict[str, Any]) -> int:
     if request.fmt == "csv":
-        return writers.write_csv(dataset, target, bom=request.bom)
+        labels = request.lang if request.label_row else None
+        return writers.write_csv(dataset, target, bom=request.bom, labels=labels)
     if request.fmt == "xlsx":
         return writers.write_xlsx(dataset, target, about=about)
     if request.fmt == "json":
@@ -331,16 +350,41 @@ def write_codebook(
     q, dataset, _ = dataset_of(session, round_, request)
     rows = codebooks.codebook(q, dataset)
     if fmt == "csv":
-        return codebooks.write_codebook_csv(rows, target, bom=request.bom)
-    if fmt == "xlsx":
-        return codebooks.write_codebook_xlsx(rows, target)
-    if fmt == "html":
-        return codebooks.write_codebook_html(
-            rows, target, q=q, about=about_of(session, round_, request)
-        )
-    raise ServiceError("format", "bad_choice", value=fmt, allowed="csv, xlsx, html")
+        codebooks.write_codebook_csv(rows, target, bom=request.bom)
+    elif fmt == "xlsx":
+        codebooks.write_codebook_xlsx(rows, target)
+    elif fmt == "html":
+        codebooks.write_codebook_html(rows, target, q=q, about=about_of(session, round_, request))
+    else:
+        raise ServiceError("format", "bad_choice", value=fmt, allowed="csv, xlsx, html")
+    return len(rows)  # the variables described, whatever the format's writer returns
 
 
-def export_name(round_: Round, request: ExportRequest) -> str:
-    """A file name such as wave-1-wide-20091201.sav."""
-    return f"{round_.slug}-{request.layout}-{dt.date.today():%Y%m%d}.{request.fmt}"
+def export_name(round_: Round, request: ExportRequest, suffix: str | None = None) -> str:
+    """A file name such as wave-1-wide-20091201.sav (or .zip for a bundle)."""
+    return f"{round_.slug}-{request.layout}-{dt.date.today():%Y%m%d}.{suffix or request.fmt}"
+
+
+def needs_codebook(fmt: str) -> bool:
+    """Whether a file of `fmt` needs a codebook beside it (its labels are not all inside)."""
+    return fmt not in SELF_DESCRIBING
+
+
+def codebook_path(data: Path, fmt: str = "html") -> Path:
+    """The codebook written beside a data file: wave-1.csv → wave-1.codebook.html."""
+    return data.with_name(f"{data.stem}.codebook.{fmt}")
+
+
+def write_bundle(
+    session: Session, round_: Round, request: ExportRequest, target: Any, data_name: str
+) -> ExportResult:
+    """A zip of the data file (named `data_name`) and its bilingual codebook (HTML)."""
+    with tempfile.TemporaryDirectory(prefix="survey-bundle-") as folder:
+        data = Path(folder) / data_name
+        book = codebook_path(data)
+        result = write(session, round_, request, data)
+        write_codebook(session, round_, "html", book, request)
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+            bundle.write(data, data.name)
+            bundle.write(book, book.name)
+    return result

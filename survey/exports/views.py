@@ -10,11 +10,13 @@ from flask import flash, g, render_template, send_file
 from werkzeug.wrappers import Response
 
 from survey.accounts.authz import study_role
+from survey.comparison.services import side_order
 from survey.db import db, set_writing
 from survey.errors import ServiceError
 from survey.exports import bp, services
 from survey.exports.forms import ExportForm
 from survey.rounds.views import study_round
+from survey.templating import text_in
 
 MIME = {
     "csv": "text/csv; charset=utf-8",
@@ -23,6 +25,7 @@ MIME = {
     "sav": "application/x-spss-sav",
     "dta": "application/x-stata-dta",
     "rds": "application/octet-stream",
+    "zip": "application/zip",
 }
 
 
@@ -32,6 +35,7 @@ def export(slug: str, round_slug: str) -> str | Response:
     """Only researchers and owners hold the export right; viewers get 403 and no file."""
     round_ = study_round(round_slug)
     form = ExportForm()
+    form.offer_sides([(side.code, text_in(side.label)) for side in side_order(db.session, round_)])
     if not form.validate_on_submit():
         return render_template("exports/export.html", study=g.study, round=round_, form=form)
     request = services.ExportRequest(
@@ -42,11 +46,14 @@ def export(slug: str, round_slug: str) -> str | Response:
         sides=form.sides.data,
         kind=form.kind.data or None,
         include_partial=form.include_partial.data,
+        label_row=form.fmt.data == "csv" and form.label_row.data,
     )
+    bundled = services.needs_codebook(request.fmt)  # data and codebook in one zip
+    suffix = "zip" if bundled else request.fmt
     folder = tempfile.mkdtemp(prefix="survey-export-")
-    path = Path(folder) / f"export.{request.fmt}"
+    path = Path(folder) / f"export.{suffix}"
     try:
-        result = _write_snapshot(round_, request, path)
+        result = _write_snapshot(round_, request, path, bundled)
     except ServiceError as error:
         shutil.rmtree(folder, ignore_errors=True)
         flash(error.message, "error")
@@ -54,20 +61,23 @@ def export(slug: str, round_slug: str) -> str | Response:
     services.record_export(db.session, round_, request, result, user=g.user)
     response = send_file(
         path,
-        mimetype=MIME[request.fmt],
+        mimetype=MIME[suffix],
         as_attachment=True,
-        download_name=services.export_name(round_, request),
+        download_name=services.export_name(round_, request, suffix),
         max_age=0,
     )
     response.call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
     return response
 
 
-def _write_snapshot(round_, request, target):  # noqa: ANN001, ANN202
+def _write_snapshot(round_, request, target, bundled):  # noqa: ANN001, ANN202
     """Read in a plain (deferred) transaction so respondents are not blocked meanwhile."""
     db.session.commit()
     set_writing(False)
     try:
+        if bundled:
+            name = services.export_name(round_, request)
+            return services.write_bundle(db.session, round_, request, target, name)
         return services.write(db.session, round_, request, target)
     finally:
         db.session.rollback()

@@ -247,8 +247,12 @@ def _file_path(target: Target) -> Iterator[str]:
 # ---------------------------------------------------------------------------- CSV
 
 
-def write_csv(dataset: Dataset, target: Target, *, bom: bool = False) -> int:
-    """RFC 4180 CSV in UTF-8 (with a BOM for Excel when asked); returns the row count."""
+def write_csv(
+    dataset: Dataset, target: Target, *, bom: bool = False, labels: str | None = None
+) -> int:
+    """RFC 4180 CSV in UTF-8 (with a BOM for Excel when asked); returns the row count.
+
+    With `labels` (a language), a second row holds the variable labels in that language."""
     table = dataset.table("csv")
     count = 0
     with text_target(target) as stream:
@@ -256,6 +260,8 @@ def write_csv(dataset: Dataset, target: Target, *, bom: bool = False) -> int:
             stream.write("\ufeff")
         writer = csv.writer(stream, lineterminator="\r\n")
         writer.writerow([neutralise(v.name) for v in table.variables])
+        if labels:
+            writer.writerow([neutralise(v.label_in(labels)) for v in table.variables])
         for batch in text_batches(table):
             writer.writerows(batch)
             count += len(batch)

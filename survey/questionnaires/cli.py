@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from survey.commands import ambiguous, not_found, transactional
+from survey.commands import ambiguous, not_found, output_file, transactional
 from survey.core.completeness import completeness
 from survey.core.impact import data_impact
 from survey.core.questionnaire import Questionnaire, QuestionnaireError
@@ -148,6 +148,7 @@ def show(spec: str, study_slug: str | None, fmt: str) -> None:
 @click.option("--study", "study_slug", default=None)
 def export(spec: str, fmt: str, output: str, study_slug: str | None) -> None:
     """Write a stored version back to YAML or XLSForm (re-importing gives the same hash)."""
+    output_file(output)
     q = services.model_of(resolve_questionnaire(spec, study_slug))
     if fmt == "yaml":
         from survey.core.loader import dump_yaml

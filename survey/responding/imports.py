@@ -261,6 +261,8 @@ def _check_sides(
                 )
             continue
         for key, error in problems(q, merged).items():
+            if key in side.rows and key not in side.parsed:
+                continue  # its cell's own error is reported; "please answer" would hide it
             row = side.rows.get(key, side.first_row)
             column = "value" if key in side.rows else "question"
             found.append(RowProblem(row, column, f"{key}: {error}"))

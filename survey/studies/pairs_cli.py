@@ -9,7 +9,7 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from survey.commands import transactional
+from survey.commands import output_file, transactional
 from survey.db import db
 from survey.studies import pairs
 from survey.studies.cli import resolve_study
@@ -21,10 +21,29 @@ def pairs_group() -> None:
     """Pairs files: import, export, list."""
 
 
+def known_encoding(value: str | None) -> str | None:
+    """An encoding Python knows, or a usage error naming it."""
+    import codecs
+
+    if value is not None:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise click.BadParameter(
+                f"unknown encoding {value!r} (for example utf-8, gb18030, big5, cp1252)"
+            ) from None
+    return value
+
+
 @pairs_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--study", "study_slug", required=True, help="The study's slug.")
-@click.option("--encoding", default=None, help="Encoding of a CSV (default: UTF-8, else GB18030).")
+@click.option(
+    "--encoding",
+    default=None,
+    callback=lambda _ctx, _param, value: known_encoding(value),
+    help="Encoding of a CSV (default: UTF-8, else GB18030).",
+)
 @click.option("--dry-run", is_flag=True, help="Check and show the changes; write nothing.")
 @transactional
 def import_(file: str, study_slug: str, encoding: str | None, dry_run: bool) -> None:
@@ -81,6 +100,7 @@ def export(study_slug: str, output: str, bom: bool) -> None:
     fmt = Path(output).suffix.lower().lstrip(".")
     if fmt not in ("csv", "xlsx"):
         raise click.BadParameter("give a .csv or .xlsx file name", param_hint="--output")
+    output_file(output)
     study = resolve_study(study_slug)
     rows = pairs.export_pairs(db.session, study)
     Path(output).write_bytes(pairs.pairs_file(rows, fmt, bom=bom))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +15,7 @@ from sqlalchemy import select
 
 from survey.audit import AuditEntry
 from survey.comparison import services as comparison
+from survey.errors import ServiceError
 from survey.exports import services as exports
 from survey.responding import services as answers
 from survey.rounds import services as rounds
@@ -69,10 +72,16 @@ def test_filters_both_sides_and_kind(session, exported_round, tmp_path):
         session, exported_round["round"], exports.ExportRequest(sides="both"), tmp_path / "b.csv"
     )
     assert both.rows == 2
-    none = exports.write(
-        session, exported_round["round"], exports.ExportRequest(kind="state"), tmp_path / "k.csv"
+    cities = exports.write(
+        session, exported_round["round"], exports.ExportRequest(kind="city"), tmp_path / "k.csv"
     )
-    assert none.rows == 0
+    assert cities.rows == 3
+    with pytest.raises(ServiceError) as unknown:  # no pair has it: a typo, not an empty file
+        exports.write(
+            session, exported_round["round"], exports.ExportRequest(kind="state"), tmp_path / "s"
+        )
+    assert unknown.value.code == "unknown_kind"
+    assert not (tmp_path / "s").exists()
 
 
 def test_sav_and_dta_read_back_with_labels_and_missing_codes(session, exported_round, tmp_path):
@@ -148,6 +157,8 @@ def test_export_page_needs_the_export_right(client, session, exported_round):
     )
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")
-    assert response.get_data(as_text=True).count("\n") >= 4
+    with zipfile.ZipFile(io.BytesIO(response.get_data())) as bundle:  # data and codebook
+        data = next(name for name in bundle.namelist() if name.endswith(".csv"))
+        assert bundle.read(data).decode("utf-8").count("\n") >= 4
     response.close()  # as a server does: the temporary file goes with it
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "round.export"))

@@ -191,3 +191,19 @@ def test_import_is_audited_as_import_on_behalf_of_the_respondent(session, setup,
     assert all(e.on_behalf_of.startswith("respondent:") for e in saves)
     q = model_of(session.get(QuestionnaireVersion, setup.questionnaire_version_id))
     assert q.key == "mini"
+
+
+def test_a_bad_value_of_a_required_question_is_reported_once(runner, setup, tmp_path):
+    """The cell's own error, not also "Please answer this question" for the same cell."""
+    slug = setup.slug
+    body = "boulder-lhasa,us,established,nineteen,\nboulder-lhasa,us,training,yes,\n"
+    path = write(tmp_path, body)
+    result = runner.invoke(args=["responses", "import", str(path), "--round", slug])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.startswith(str(path))]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{path}:2: value: established: ")
+    assert "Please answer" not in result.output
+    missing = write(tmp_path, "boulder-lhasa,us,training,yes,\n", "m.csv")
+    result = runner.invoke(args=["responses", "import", str(missing), "--round", slug])
+    assert "established: Please answer this question." in result.output  # still required
