@@ -61,9 +61,24 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+_clock: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar(
+    "survey_clock", default=None
+)
+
+
 def utcnow() -> dt.datetime:
-    """The current time, timezone-aware UTC."""
-    return dt.datetime.now(dt.UTC)
+    """The current time, timezone-aware UTC (or the moment `clock_at` set)."""
+    return _clock.get() or dt.datetime.now(dt.UTC)
+
+
+@contextlib.contextmanager
+def clock_at(moment: dt.datetime) -> Iterator[None]:
+    """Stamp everything inside with `moment` (the demo's fieldwork, dated in its round)."""
+    token = _clock.set(moment.astimezone(dt.UTC))
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 @contextlib.contextmanager

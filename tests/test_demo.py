@@ -55,3 +55,71 @@ def test_demo_serves_on_the_given_port(tmp_path, app, monkeypatch):
         assert "http://127.0.0.1:5099/r/" in result.output
     finally:
         db.configure(app.config["DATABASE_URL"])
+
+
+def demo_dates(tmp_path, name):
+    """Run `survey demo --no-serve` into a fresh SQLite file; return its fieldwork dates."""
+    from sqlalchemy import create_engine, text
+
+    url = f"sqlite:///{tmp_path / name}"
+    demo = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": SECRET})
+    demo.instance_path = str(tmp_path)
+    result = demo.test_cli_runner().invoke(args=["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        found = {
+            "invitations": connection.execute(
+                text(
+                    "select sent_at, started_at, submitted_at, state from invitations"
+                    " order by pair_id, side_id"
+                )
+            ).all(),
+            "answers": connection.execute(text("select updated_at from answers")).scalars().all(),
+            "audit": connection.execute(
+                text(
+                    "select action, at from audit_entries where action like 'answer.%'"
+                    " or action like 'invitation.%' or action like 'round.%'"
+                )
+            ).all(),
+            "mail": connection.execute(
+                text("select kind, seq, invitation_id, sent_at from outbox_messages")
+            ).all(),
+        }
+    engine.dispose()
+    return found
+
+
+def test_demo_fieldwork_is_dated_inside_its_round(tmp_path, app):
+    import datetime as dt
+    from collections import Counter
+
+    def day(value) -> dt.date:
+        return dt.date.fromisoformat(str(value)[:10])
+
+    start, end = dt.date(2009, 5, 1), dt.date(2010, 6, 30)
+    try:
+        first = demo_dates(tmp_path, "a.sqlite")
+        again = demo_dates(tmp_path, "b.sqlite")
+    finally:
+        db.configure(app.config["DATABASE_URL"])
+    invitations = first["invitations"]
+    assert all(start <= day(sent) <= dt.date(2009, 6, 5) for sent, *_ in invitations)
+    submitted = [day(row[2]) for row in invitations if row[2]]
+    assert len(submitted) >= 60
+    assert all(start <= d <= end for d in submitted)
+    for sent, started, done, _ in invitations:  # invited, then answered, then submitted
+        if done:
+            assert day(sent) <= day(started) <= day(done)
+    months = Counter((d.year, d.month) for d in submitted)
+    assert len(months) >= 5  # spread over months, not one bar
+    assert max(months.values()) < len(submitted) / 2
+    assert max(submitted) - min(submitted) > dt.timedelta(days=120)  # a tail
+    assert all(start <= day(d) <= end for d in first["answers"])
+    assert first["audit"]
+    assert all(start <= day(at) <= end for _, at in first["audit"])
+    reminders = [row for row in first["mail"] if row[0] == "reminder"]
+    assert reminders
+    invited = {row[2]: day(row[3]) for row in first["mail"] if row[0] == "invitation"}
+    assert all(day(sent) > invited[invitation] for _, _, invitation, sent in reminders)
+    assert first["invitations"] == again["invitations"]  # seeded: the same every time

@@ -144,7 +144,9 @@ def table(
     from rich.table import Table
 
     out = console()
+    cells = [[_escape(column.cell(row)) for column in columns] for row in rows]
     grid = Table(
+        leading=1 if any("\n" in cell for line in cells for cell in line) else 0,
         box=box.SIMPLE_HEAD,
         title=title,
         title_justify="left",
@@ -161,8 +163,8 @@ def table(
             overflow="fold",
             no_wrap=False,
         )
-    for row in rows:
-        grid.add_row(*(_escape(column.cell(row)) for column in columns))
+    for line in cells:
+        grid.add_row(*line)
     out.print(grid)
 
 

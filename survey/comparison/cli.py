@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
 from typing import Any
 
 import click
 
 from survey.commands import transactional
+from survey.commands.output import Column, chosen, emit, format_option, progress
 from survey.comparison import services
+from survey.comparison.cli_labels import Labels, rule_words
 from survey.db import db
-from survey.exports_safety import safe_cell
 from survey.rounds.cli import resolve
-
-FORMATS = click.Choice(["table", "json", "csv"])
+from survey.studies.cli import LANGUAGES
 
 
 @click.command("compare")
@@ -29,9 +27,9 @@ FORMATS = click.Choice(["table", "json", "csv"])
 @transactional
 def compare_command(slug: str, study_slug: str | None, include_partial: bool) -> None:
     """Re-run the comparison of a whole round."""
-    report = services.compare_round(
-        db.session, resolve(slug, study_slug), include_partial=include_partial
-    )
+    round_ = resolve(slug, study_slug)
+    with progress(f"Comparing the pairs of {round_.slug}"):
+        report = services.compare_round(db.session, round_, include_partial=include_partial)
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted((report.outcomes or {}).items()))
     click.echo(
         f"Compared {report.pairs} pairs: {outcomes or 'nothing to compare'}. "
@@ -54,104 +52,149 @@ def compare_command(slug: str, study_slug: str | None, include_partial: bool) ->
     type=click.Choice(["open", "explained", "corrected", "confirmed", "dismissed"]),
     default=None,
 )
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_option()
+@click.option("--lang", type=LANGUAGES, default="en", show_default=True, help="Labels in.")
 @transactional
 def discrepancies_command(
-    slug: str, study_slug: str | None, outcome: str, status: str | None, fmt: str
+    slug: str, study_slug: str | None, outcome: str, status: str | None, fmt: str | None, lang: str
 ) -> None:
     """List the disagreements (or every comparison) with their review state."""
     round_ = resolve(slug, study_slug)
-    sides = [s.code for s in services.side_order(db.session, round_)]
+    sides = services.side_order(db.session, round_)
     found = [
         i.to_dict() for i in services.items(db.session, round_, outcome=outcome, status=status)
     ]
-    _print(found, fmt, sides)
-
-
-def _print(rows: list[dict[str, Any]], fmt: str, sides: list[str]) -> None:
+    fmt = chosen(fmt)
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        emit(found, [], fmt)
         return
-    flat = [
+    words = _labels(round_, lang)
+    rows = [
         {
             "pair": r["pair"],
             "question": r["question"],
             "outcome": r["outcome"],
             "status": r["status"] or "",
-            **{f"value_{s}": _text(r["values"].get(s)) for s in sides},
+            **{f"value_{s.code}": r["values"].get(s.code) for s in sides},
             "rule": json.dumps(r["rule"], ensure_ascii=False),
+            "_rule": r["rule"],
         }
-        for r in rows
+        for r in found
     ]
-    columns = ["pair", "question", "outcome", "status", *(f"value_{s}" for s in sides), "rule"]
-    if fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in flat)
-        return
-    for row in flat:
-        click.echo("\t".join(str(row[c]) for c in columns))
-    click.echo(f"{len(flat)} rows")
+    columns = [
+        Column("pair", "Pair", show=lambda row: words.pair(row["pair"])),
+        Column("question", "Question", show=lambda row: words.question(row["question"])),
+        Column("outcome", "Outcome"),
+        Column("status", "Review"),
+        *(
+            Column(
+                f"value_{s.code}",
+                words.side(s.code),
+                show=lambda row, c=s.code: words.value(row["question"], row[f"value_{c}"]),
+            )
+            for s in sides
+        ),
+        Column("rule", "Rule", show=lambda row: rule_words(row["_rule"])),
+    ]
+    emit(rows, columns, fmt, title=f"{round_.name}: {outcome}")
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return str(value)
+def _labels(round_, lang: str) -> Labels:  # noqa: ANN001
+    sides = services.side_order(db.session, round_)
+    return Labels(db.session, round_, services.questionnaire_of(db.session, round_), sides, lang)
 
 
-def _table(rows: list[dict[str, Any]], fmt: str) -> None:
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    columns = list(rows[0]) if rows else []
-    if fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-        return
-    click.echo("\t".join(columns))
-    for row in rows:
-        click.echo("\t".join(_cell(row[c]) for c in columns))
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
+STATISTIC_HEADERS = {
+    "percent_agreement": "Agreement",
+    "cohen_kappa": "Cohen's κ",
+    "weighted_kappa": "Weighted κ",
+    "krippendorff_alpha": "Krippendorff's α",
+    "gwet_ac1": "Gwet's AC1",
+}
 
 
 @click.command("agreement")
 @click.argument("slug", metavar="ROUND")
 @click.option("--study", "study_slug", default=None)
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_option()
 @click.option("--boot", default=1000, show_default=True, help="Bootstrap replicates (0: none).")
 @click.option("--seed", default=None, type=int, help="Bootstrap seed (reproducible reports).")
+@click.option("--lang", type=LANGUAGES, default="en", show_default=True, help="Labels in.")
 @transactional
 def agreement_command(
-    slug: str, study_slug: str | None, fmt: str, boot: int, seed: int | None
+    slug: str, study_slug: str | None, fmt: str | None, boot: int, seed: int | None, lang: str
 ) -> None:
     """Agreement per question: percent, kappa, weighted kappa, alpha, AC1 with 95 % intervals."""
     from survey.comparison import reports
 
+    round_ = resolve(slug, study_slug)
     kwargs = {"seed": seed} if seed is not None else {}
-    results = reports.agreement(db.session, resolve(slug, study_slug), n_boot=boot, **kwargs)
-    _table(reports.agreement_rows(results), fmt)
+    rows = reports.agreement_rows(reports.agreement(db.session, round_, n_boot=boot, **kwargs))
+    fmt = chosen(fmt)
+    if fmt == "json":
+        emit(rows, [], fmt)
+        return
+    words = _labels(round_, lang)
+    first = [
+        Column("question", "Question", show=lambda row: words.question(row["question"])),
+        Column("level", "Level"),
+        Column("pairs_compared", "Pairs", numeric=True),
+    ]
+    if fmt == "table":  # each statistic with its 95 % interval below it
+        columns = [
+            *first,
+            *(
+                Column(n, STATISTIC_HEADERS[n], True, lambda row, n=n: _with_interval(row, n))
+                for n in reports.STATISTIC_COLUMNS
+            ),
+        ]
+    else:
+        columns = [
+            *first,
+            *(
+                Column(key, key, True)
+                for n in reports.STATISTIC_COLUMNS
+                for key in (n, f"{n}_low", f"{n}_high")
+            ),
+        ]
+    emit(rows, columns, fmt, title=f"{round_.name}: agreement (95 % intervals)")
+
+
+def _with_interval(row: dict[str, Any], name: str) -> str:
+    value, low, high = row.get(name), row.get(f"{name}_low"), row.get(f"{name}_high")
+    if value is None:
+        return ""
+    if low is None or high is None:
+        return f"{value:.2f}"
+    return f"{value:.2f}\n({low:.2f}–{high:.2f})"
 
 
 @click.command("tabulate")
 @click.argument("slug", metavar="ROUND")
 @click.argument("questions", nargs=-1)
 @click.option("--study", "study_slug", default=None)
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_option()
+@click.option("--lang", type=LANGUAGES, default="en", show_default=True, help="Labels in.")
 @transactional
 def tabulate_command(
-    slug: str, questions: tuple[str, ...], study_slug: str | None, fmt: str
+    slug: str, questions: tuple[str, ...], study_slug: str | None, fmt: str | None, lang: str
 ) -> None:
     """Pairs where both sides, only one, or neither report each option (yes for yes/no)."""
     from survey.comparison import reports
 
-    results = reports.tabulate(db.session, resolve(slug, study_slug), list(questions) or None)
-    _table(reports.tabulation_rows(results), fmt)
+    round_ = resolve(slug, study_slug)
+    rows = reports.tabulation_rows(reports.tabulate(db.session, round_, list(questions) or None))
+    words = _labels(round_, lang)
+    first, second = (words.side(s.code) for s in services.side_order(db.session, round_))
+    columns = [
+        Column("question", "Question", show=lambda row: words.question(row["question"])),
+        Column("option", "Option", show=lambda row: words.value(row["question"], row["option"])),
+        Column("both", "Both sides", numeric=True),
+        Column("only_a", f"Only {first}", numeric=True),
+        Column("only_b", f"Only {second}", numeric=True),
+        Column("neither", "Neither", numeric=True),
+        Column("usable_pairs", "Usable pairs", numeric=True),
+        Column("missing", "Missing", numeric=True),
+        Column("skipped", "Skipped", numeric=True),
+    ]
+    emit(rows, columns, chosen(fmt), title=f"{round_.name}: pairs reporting each option")

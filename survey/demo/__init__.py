@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 from pathlib import Path
@@ -15,8 +16,8 @@ from survey.accounts import services as accounts
 from survey.accounts.models import User
 from survey.comparison import services as comparison
 from survey.comparison.models import Discrepancy
-from survey.db import db, writing
-from survey.demo import data
+from survey.db import clock_at, db, utcnow, writing
+from survey.demo import data, fieldwork
 from survey.questionnaires import services as questionnaires
 from survey.responding import services as answers
 from survey.rounds import services as rounds
@@ -28,7 +29,7 @@ DEMO_EMAIL = "demo@example.org"
 QUESTIONNAIRE = Path(__file__).resolve().parents[2] / "questionnaires" / "sister-cities.yaml"
 PAIRS = Path(__file__).resolve().parent / "pairs.csv"
 DEMO_ROUND = "Interviews 2009-2010"
-OPENS = dt.datetime(2009, 6, 1, 13, 0, tzinfo=dt.UTC)
+OPENS = fieldwork.OPENS
 CLOSES = None  # still open, so the demo's respondent links can be tried
 DEMO_STUDY = "sister-cities"
 DEMO_TITLE = {
@@ -85,14 +86,16 @@ def load_demo() -> str:
     else:
         accounts.set_password(db.session, user, password)
     study = db.session.scalar(select(Study).where(Study.slug == DEMO_STUDY))
-    if study is None:
-        study = _create_study(user)
-    questionnaires.import_questionnaire(
-        db.session,
-        questionnaires.load_source(QUESTIONNAIRE),
-        study=study,
-        source_name=QUESTIONNAIRE.name,
-    )
+    fresh = study is None
+    with clock_at(fieldwork.SETUP["study"]) if fresh else contextlib.nullcontext():
+        if study is None:
+            study = _create_study(user)
+        questionnaires.import_questionnaire(
+            db.session,
+            questionnaires.load_source(QUESTIONNAIRE),
+            study=study,
+            source_name=QUESTIONNAIRE.name,
+        )
     if db.session.scalar(select(Round.id).where(Round.study_id == study.id)) is None:
         load_interviews(study, user)
     return password
@@ -128,28 +131,91 @@ def open_links() -> list[tuple[str, str]]:
 
 
 def load_interviews(study: Study, user: User) -> None:
-    """The 37 pairs, a round of interviews, both sides' answers and a few decided discrepancies."""
+    """The 37 pairs, a round of interviews, both sides' answers and a few decided discrepancies,
+    each dated when it would have happened in the 2009–2010 fieldwork (demo.fieldwork)."""
     from survey.studies.pairs import import_pairs
 
-    import_pairs(db.session, study, PAIRS, user=user)
-    round_ = rounds.create_round(
-        db.session,
-        study,
-        DEMO_ROUND,
-        "sister-cities",
-        opens_at=OPENS,
-        closes_at=CLOSES,
-        timezone="America/New_York",
-        user=user,
-    )
-    rounds.set_state(db.session, round_, "open", user=user)
-    rounds.ensure_invitations(db.session, round_)
+    with clock_at(fieldwork.SETUP["pairs"]):
+        import_pairs(db.session, study, PAIRS, user=user)
+    with clock_at(fieldwork.SETUP["round"]):
+        round_ = rounds.create_round(
+            db.session,
+            study,
+            DEMO_ROUND,
+            "sister-cities",
+            opens_at=OPENS,
+            closes_at=CLOSES,
+            timezone="America/New_York",
+            user=user,
+        )
+    with clock_at(OPENS):
+        rounds.set_state(db.session, round_, "open", user=user)
+        rounds.ensure_invitations(db.session, round_)
     q = comparison.questionnaire_of(db.session, round_)
     order = {code: index for index, code in enumerate(_pair_codes())}
+    events = []
     for row in rounds.invitation_rows(db.session, round_):
-        _answer(row, q, order[row.pair.code], user)
-    comparison.compare_round(db.session, round_, user=user)
-    _decide_some(round_, user)
+        events.extend(_events(row, order[row.pair.code]))
+    latest = OPENS
+    for when, _, step in sorted(events, key=lambda event: (event[0], event[1])):
+        with clock_at(when):
+            step(round_, q, user)
+        latest = max(latest, when)
+    with clock_at(latest + dt.timedelta(hours=2)):
+        comparison.compare_round(db.session, round_, user=user)
+    with clock_at(latest + dt.timedelta(days=3)):
+        _decide_some(round_, user)
+
+
+def _events(row: rounds.InvitationRow, index: int) -> list:
+    """One side's fieldwork as (when, order, step) events: invited, reminded, answered."""
+    language = row.respondent.language or row.side.default_language
+    plan = data.plan(
+        index, row.pair.code, row.pair.kind, row.pair.established or 1985, row.side.code, language
+    )
+    when = fieldwork.dates(
+        row.pair.code, row.side.code, plan.mode, plan.submitted, answered=bool(plan.answers)
+    )
+    events = [(when.invited, 0, lambda r, q, u: _invite(row, plan.mode, "invitation", 1))]
+    for seq, moment in enumerate(when.reminders, start=1):
+        events.append((moment, 1, lambda r, q, u, s=seq: _invite(row, plan.mode, "reminder", s)))
+    if plan.answers:
+        events.append((when.started, 2, lambda r, q, u: _record(row, q, plan, u)))
+    if plan.answers and when.submitted:
+        events.append((when.submitted, 3, lambda r, q, u: _submit(row, q, plan, u)))
+    return events
+
+
+def _invite(row: rounds.InvitationRow, mode: str, kind: str, seq: int) -> None:
+    """An invitation or reminder e-mail to a web respondent, queued and sent at once; a
+    telephone or e-mail interviewee is contacted (the invitation is marked sent)."""
+    from survey.rounds import mail
+    from survey.rounds.invite import render, round_places
+    from survey.rounds.models import OutboxMessage
+
+    now = utcnow()
+    invitation = row.invitation
+    if kind == "invitation":
+        invitation.sent_at = now
+        if invitation.state == "pending":
+            invitation.state = "sent"
+    if mode != "web" or not row.respondent.email:
+        return
+    round_ = db.session.get(Round, invitation.round_id)
+    language = row.respondent.language or row.side.default_language
+    places = round_places(db.session, round_)
+    subject, body = render(db.session, round_, row, kind, language, places)
+    draft = mail.Draft(invitation.id, kind, seq, row.respondent.email, language, subject, body)
+    mail.queue_many(db.session, [draft], study_id=round_.study_id, action=f"round.{kind}")
+    message = db.session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.invitation_id == invitation.id,
+            OutboxMessage.kind == kind,
+            OutboxMessage.seq == seq,
+        )
+    )
+    message.state, message.attempts = "sent", 1
+    message.sent_at = now + dt.timedelta(minutes=2)
 
 
 def _pair_codes() -> list[str]:
@@ -157,23 +223,25 @@ def _pair_codes() -> list[str]:
         return list(dict.fromkeys(row["pair"] for row in csv.DictReader(handle)))
 
 
-def _answer(row: rounds.InvitationRow, q, index: int, user: User) -> None:  # noqa: ANN001
-    language = row.respondent.language or row.side.default_language
-    plan = data.plan(
-        index, row.pair.code, row.pair.kind, row.pair.established or 1985, row.side.code, language
+def _actor(plan: data.SidePlan, user: User) -> answers.Actor:
+    web = plan.mode == "web"
+    return answers.Actor(
+        "respondent" if web else "interviewer", None if web else user, mode=plan.mode
     )
-    if not plan.answers:
-        return
-    actor = answers.Actor(
-        "respondent" if plan.mode == "web" else "interviewer",
-        None if plan.mode == "web" else user,
-        mode=plan.mode,
+
+
+def _record(row: rounds.InvitationRow, q, plan: data.SidePlan, user: User) -> None:  # noqa: ANN001
+    result = answers.record_answers(
+        db.session, row.invitation, q, plan.answers, actor=_actor(plan, user)
     )
-    result = answers.record_answers(db.session, row.invitation, q, plan.answers, actor=actor)
     if result.errors:  # the demo data must be valid; fail loudly if it drifts
         raise RuntimeError(f"demo answers for {row.pair.code}/{row.side.code}: {result.errors}")
-    if plan.submitted:
-        answers.submit(db.session, row.invitation, q, actor=actor)
+    if plan.mode == "web":
+        row.invitation.opened_at = row.invitation.opened_at or utcnow()
+
+
+def _submit(row: rounds.InvitationRow, q, plan: data.SidePlan, user: User) -> None:  # noqa: ANN001
+    answers.submit(db.session, row.invitation, q, actor=_actor(plan, user))
 
 
 def _decide_some(round_: Round, user: User) -> None:

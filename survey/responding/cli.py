@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from survey.commands import transactional
+from survey.commands.output import progress
 from survey.db import db
 from survey.responding import imports
 from survey.rounds.cli import resolve
@@ -27,7 +28,8 @@ def import_(file: str, round_slug: str, study_slug: str | None) -> None:
     """Import answers (pair, side, question, value[, mode]); all or nothing."""
     round_ = resolve(round_slug, study_slug)
     try:
-        report = imports.import_responses(db.session, round_, Path(file))
+        with progress(f"Importing {Path(file).name} into {round_.slug}"):
+            report = imports.import_responses(db.session, round_, Path(file))
     except imports.ResponsesImportError as error:
         for line in imports.problem_lines(file, error):
             click.echo(line, err=True)

@@ -13,8 +13,8 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError
 
 from survey.commands import transactional
+from survey.commands.output import Column, chosen, emit, format_option, progress
 from survey.db import db, utcnow
-from survey.errors import ServiceError
 from survey.rounds import mail
 from survey.rounds.models import OUTBOX_STATES
 
@@ -43,7 +43,8 @@ def mail_group() -> None:
 def send(limit: int, watch: bool, interval: float) -> None:
     """Send the due messages; with --watch, poll the outbox until interrupted."""
     if not watch:
-        drain(limit)
+        with progress("Sending mail"):
+            drain(limit)
         return
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())  # finish the message, then stop
@@ -88,8 +89,8 @@ def _stamp() -> str:
 
 @mail_group.command("status")
 @click.option("--study", "study_slug", help="Only the messages of this study's rounds.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-def status(study_slug: str | None, fmt: str) -> None:
+@format_option(("table", "tsv", "json"))
+def status(study_slug: str | None, fmt: str | None) -> None:
     """Messages per state, and those that need a decision (unknown) or failed."""
     from survey.studies.cli import resolve_study
 
@@ -99,20 +100,25 @@ def status(study_slug: str | None, fmt: str) -> None:
         counts = mail.outbox_counts(session, study_id=study_id)
         problems = mail.messages_in(session, ("unknown", "failed"), study_id=study_id)
         listed = [_row(m) for m in problems]
-    except ServiceError as exc:
-        raise click.ClickException(exc.message) from exc
     finally:
         session.remove()
+    fmt = chosen(fmt)
     if fmt == "json":
         click.echo(json.dumps({"counts": counts, "messages": listed}, ensure_ascii=False, indent=2))
         return
-    for state in OUTBOX_STATES:
-        click.echo(f"{state:<8} {counts[state]:>7}")
-    for row in listed:
-        click.echo(
-            f"{row['state']}: #{row['id']} {row['message_id']} to {row['recipient']} "
-            f"({row['attempts']} attempts): {row['last_error']}"
-        )
+    rows = [{"state": state, "messages": counts[state]} for state in OUTBOX_STATES]
+    emit(rows, [Column("state", "State"), Column("messages", "Messages", numeric=True)], fmt)
+    if listed:
+        columns = [
+            Column("state", "State"),
+            Column("id", "#", numeric=True),
+            Column("message_id", "Message-ID"),
+            Column("recipient", "To"),
+            Column("attempts", "Attempts", numeric=True),
+            Column("last_error", "Last error"),
+        ]
+        click.echo()
+        emit(listed, columns, fmt, title="Messages that need a decision or failed")
     if counts["unknown"]:
         click.echo("Resend a message of unknown outcome with: survey mail requeue MESSAGE_ID")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +9,10 @@ import click
 from flask.cli import AppGroup
 
 from survey.commands import output_file, transactional
+from survey.commands.output import Column, chosen, emit, format_option, progress
 from survey.db import db
 from survey.studies import pairs
-from survey.studies.cli import resolve_study
+from survey.studies.cli import LANGUAGES, in_language, resolve_study
 from survey.studies.models import Pair, Study
 
 
@@ -50,7 +50,8 @@ def import_(file: str, study_slug: str, encoding: str | None, dry_run: bool) -> 
     """Import a .csv or .xlsx pairs file: all or nothing, every problem reported (exit 1)."""
     study = resolve_study(study_slug)
     try:
-        report = pairs.import_pairs(db.session, study, file, encoding=encoding, dry_run=dry_run)
+        with progress(f"Importing {Path(file).name}"):
+            report = pairs.import_pairs(db.session, study, file, encoding=encoding, dry_run=dry_run)
     except pairs.PairsImportError as error:
         for problem in error.problems:
             click.echo(_located(file, problem), err=True)
@@ -109,21 +110,36 @@ def export(study_slug: str, output: str, bom: bool) -> None:
 
 @pairs_group.command("list")
 @click.option("--study", "study_slug", required=True, help="The study's slug.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-def list_(study_slug: str, fmt: str) -> None:
+@format_option(("table", "tsv", "json"))
+@click.option("--lang", type=LANGUAGES, default="en", show_default=True, help="Side labels in.")
+def list_(study_slug: str, fmt: str | None, lang: str) -> None:
     """List the study's pairs with both sides' places and primary respondents."""
     study = resolve_study(study_slug)
     found, _total = pairs.list_pairs(db.session, study, per_page=10**9)
     records = [_record(study, pair) for pair in found]
+    fmt = chosen(fmt)
     if fmt == "json":
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        emit(records, [], fmt)
         return
-    for record in records:
-        places = "\t".join(
-            f"{code}: {side['place_en']} {side['place_zh']}".rstrip()
-            for code, side in record["sides"].items()
-        )
-        click.echo(f"{record['pair']}\t{record['kind']}\t{record['established'] or ''}\t{places}")
+    rows = [
+        {
+            "pair": r["pair"],
+            "kind": r["kind"],
+            "established": r["established"],
+            **{
+                f"place_{code}": f"{side['place_en']} {side['place_zh']}".strip()
+                for code, side in r["sides"].items()
+            },
+        }
+        for r in records
+    ]
+    columns = [
+        Column("pair", "Pair"),
+        Column("kind", "Kind"),
+        Column("established", "Established", numeric=True),
+        *(Column(f"place_{s.code}", in_language(s.label, lang) or s.code) for s in study.sides),
+    ]
+    emit(rows, columns, fmt, title=f"Pairs of {study.slug}")
 
 
 def _record(study: Study, pair: Pair) -> dict[str, Any]:
