@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -505,10 +506,22 @@ def test_cli_export_by_extension_and_reimport(runner, demo, tmp_path):
 
 
 def test_cli_list_as_table_and_json(runner, demo):
-    table = runner.invoke(pairs_group, ["list", "--study", demo.slug])
+    table = runner.invoke(pairs_group, ["list", "--study", demo.slug])  # not a terminal: tsv
     assert table.exit_code == 0, table.output
-    assert len(table.output.splitlines()) == 37
-    assert "boulder-lhasa\tcity\t1987\tus: Boulder 博尔德\tcn: Lhasa 拉萨" in table.output
+    lines = table.output.splitlines()
+    assert len(lines) == 1 + 37
+    assert lines[0] == "pair\tkind\testablished\tplace_us\tplace_cn"
+    assert "boulder-lhasa\tcity\t1987\tBoulder 博尔德\tLhasa 拉萨" in lines
+    shown = runner.invoke(
+        pairs_group, ["list", "--study", demo.slug], env={"SURVEY_TERMINAL": "1", "COLUMNS": "200"}
+    ).output
+    from rich.cells import cell_len
+
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", shown).splitlines()
+    header = next(line for line in plain if line.startswith("Pair "))
+    row = next(line for line in plain if line.startswith("boulder-lhasa"))
+    # aligned under the side's label on screen: Chinese characters are two columns wide
+    assert cell_len(row[: row.index("Lhasa 拉萨")]) == cell_len(header[: header.index("CN")])
     records = json.loads(
         runner.invoke(pairs_group, ["list", "--study", demo.slug, "--format", "json"]).output
     )
