@@ -82,6 +82,8 @@ def _template_globals() -> dict[str, Any]:
         "mail_state_names": templating.MAIL_STATE_NAMES,
         "outcome_names": templating.OUTCOME_NAMES,
         "plain_value": templating.plain_value,
+        "label_value": templating.label_value,
+        "with_detail": templating.with_detail,
         "fragment": templating.fragment,
         "url": templating.url,
         "question_html": widgets.question_html,

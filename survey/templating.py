@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, get_template_attribute, render_template, request, url_for
 from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from survey import i18n
 from survey.core.questionnaire import FALLBACKS
@@ -150,3 +150,19 @@ def plain_value(value: object) -> str:
     if isinstance(value, list | tuple):
         return "; ".join(str(v) for v in value)
     return str(value)
+
+
+# Punctuation that differs between English and Chinese (UX.md 6: ：（） in Chinese text),
+# kept in the catalogues so that a template never writes a half-width mark itself.
+_LABEL_VALUE = _l("%(label)s: %(value)s")
+_WITH_DETAIL = _l("%(name)s (%(detail)s)")
+
+
+def label_value(label: object, value: object) -> Markup:
+    """`label: value` with the interface language's colon; both parts escaped."""
+    return escape(str(_LABEL_VALUE)) % {"label": label, "value": value}
+
+
+def with_detail(name: object, detail: object) -> Markup:
+    """`name (detail)` with the interface language's brackets; both parts escaped."""
+    return escape(str(_WITH_DETAIL)) % {"name": name, "detail": detail}
