@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from survey.core.questionnaire import CompareRule, Option, Question, Questionnaire, Section
 from survey.exports import layouts, writers
 from survey.exports.layouts import PairRecord, SideRecord
+from survey.exports.writers import stat_encoding
 
 SIDES = ("us", "cn")
 CYCLE = ("single", "yesno", "integer", "scale", "multi", "number", "year", "date", "text")
@@ -177,8 +178,8 @@ def sav_floor(q: Questionnaire, pairs: int, path: str) -> float:
     import pyreadstat
 
     table = layouts.wide(q, SIDES, records(q, pairs)).table("sav")
-    encoders = [writers._stat_encoder(v, "sav") for v in table.variables]
-    columns, _ = writers._encode_columns(table, encoders)
+    encoders = [stat_encoding._stat_encoder(v, "sav") for v in table.variables]
+    columns, _ = stat_encoding._encode_columns(table, encoders)
     frame = pd.DataFrame({v.name: c for v, c in zip(table.variables, columns, strict=True)})
     return _timed(lambda: pyreadstat.write_sav(frame, path))
 

@@ -28,7 +28,7 @@ from survey.comparison.services import questionnaire_of, side_order
 from survey.db import utcnow
 from survey.errors import ServiceError
 from survey.exports import codebook as codebooks
-from survey.exports import layouts, writers
+from survey.exports import codebook_files, layouts, writers
 from survey.exports.dataset import ExportError
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding.models import Answer
@@ -350,11 +350,13 @@ def write_codebook(
     q, dataset, _ = dataset_of(session, round_, request)
     rows = codebooks.codebook(q, dataset)
     if fmt == "csv":
-        codebooks.write_codebook_csv(rows, target, bom=request.bom)
+        codebook_files.write_codebook_csv(rows, target, bom=request.bom)
     elif fmt == "xlsx":
-        codebooks.write_codebook_xlsx(rows, target)
+        codebook_files.write_codebook_xlsx(rows, target)
     elif fmt == "html":
-        codebooks.write_codebook_html(rows, target, q=q, about=about_of(session, round_, request))
+        codebook_files.write_codebook_html(
+            rows, target, q=q, about=about_of(session, round_, request)
+        )
     else:
         raise ServiceError("format", "bad_choice", value=fmt, allowed="csv, xlsx, html")
     return len(rows)  # the variables described, whatever the format's writer returns

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from survey.core.questionnaire import Option
-from survey.exports import codebook, layouts, naming, writers
+from survey.exports import codebook, codebook_files, layouts, naming, writers
 from survey.exports.dataset import Variable
 from tests.exports import LONG_CJK, SIDES, questionnaire, records
 
@@ -160,14 +160,14 @@ def test_codebook_gives_the_name_each_format_uses():
 def test_codebook_csv_and_xlsx(tmp_path):
     q = questionnaire()
     rows = codebook.codebook(q, layouts.wide(q, SIDES, []))
-    codebook.write_codebook_csv(rows, tmp_path / "codebook.csv", bom=True)
+    codebook_files.write_codebook_csv(rows, tmp_path / "codebook.csv", bom=True)
     with open(tmp_path / "codebook.csv", encoding="utf-8-sig", newline="") as stream:
         table = list(csv.DictReader(stream))
     assert [line["variable"] for line in table] == [row.variable for row in rows]
     kind = next(line for line in table if line["variable"] == "kind_us")
     assert kind["label_zh-Hans"] == "[us] Question kind?（简）"
     assert kind["options"].splitlines()[0] == "trade = 1: Trade / 贸易 / 貿易"
-    codebook.write_codebook_xlsx(rows, tmp_path / "codebook.xlsx")
+    codebook_files.write_codebook_xlsx(rows, tmp_path / "codebook.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "codebook.xlsx")["codebook"]
     assert [c.value for c in sheet[1]][:4] == ["variable", "name_sav", "name_dta", "name_rds"]
     assert sheet.max_row == len(rows) + 1
@@ -182,7 +182,7 @@ def test_codebook_html_is_standalone_escaped_and_tagged_with_languages(tmp_path)
     q = replace(q, sections=(replace(q.sections[0], questions=(hostile,)),))
     rows = codebook.codebook(q, layouts.wide(q, SIDES, []))
     path = tmp_path / "codebook.html"
-    codebook.write_codebook_html(rows, path, q=q, about={"round": "<b>r1</b>"})
+    codebook_files.write_codebook_html(rows, path, q=q, about={"round": "<b>r1</b>"})
     page = path.read_text("utf-8")
     assert "<script" not in page
     assert "<img" not in page
