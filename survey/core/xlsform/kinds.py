@@ -1,0 +1,79 @@
+"""Row types: which XLSForm types become which question types, and which are refused."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pyxform import aliases, constants
+from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+from pyxform.xls2json import RE_SELECT
+
+_OUR_TYPES = {
+    **dict.fromkeys(("text", "string", "q string", "add text prompt", "phone number"), "text"),
+    **dict.fromkeys(("integer", "int", "q int", "add integer prompt"), "integer"),
+    **dict.fromkeys(("decimal", "q decimal", "add decimal prompt"), "number"),
+    **dict.fromkeys(("date", "q date", "add date prompt"), "date"),
+    **dict.fromkeys(("note", "q note", "add note prompt"), "note"),
+}
+# Rows that record the device or the session (start, deviceid, audit …), never an answer.
+_METADATA = {
+    name.lower()
+    for name, spec in QUESTION_TYPE_DICT.items()
+    if "jr:preload" in spec.get("bind", {})
+} | {"audit", "start-geopoint", "background-geopoint", "xml-external", "csv-external"}
+_ODK_TYPES = {name.lower() for name in QUESTION_TYPE_DICT} | {
+    *aliases.select, *aliases.osm, *aliases.cascading,
+}  # fmt: skip
+_SELECTS = {constants.SELECT_ONE: "single", constants.SELECT_ALL_THAT_APPLY: "multi"}
+_CONTROL = re.compile(
+    r"(?P<edge>begin|end)[ _](?P<what>group|repeat|loop|lgroup|looped group)\b.*", re.IGNORECASE
+)
+# (XLSForm type as ours, appearance) → our type; without the appearance the plain type holds.
+_BY_APPEARANCE = {
+    ("text", "multiline"): "longtext", ("date", "year"): "year", ("single", "likert"): "scale",
+}  # fmt: skip
+_APPEARANCES = {ours: look for (_, look), ours in _BY_APPEARANCE.items()}
+SUPPORTED = "text, integer, decimal, date, note, select_one, select_multiple, begin group/end group"
+_REFUSALS = {
+    "refused": "question '{name}' has type '{type}', which survey cannot store"
+               f" (supported: {SUPPORTED})",
+    "unknown": f"question '{{name}}' has the unknown type '{{type}}' (supported: {SUPPORTED})",
+    "or_other": "question '{name}' has type '{type}': survey cannot store 'or_other'"
+                " (add an 'other' choice and a text question instead)",
+    "no_list": "question '{name}' has type '{type}' but names no choice list",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """What a survey row's type says: a question of one of our types, metadata, or a refusal."""
+
+    kind: str  # "question", "metadata", or a key of _REFUSALS
+    qtype: str | None = None
+    list_name: str | None = None
+
+
+def _classify(type_text: str) -> _Kind:
+    if select := RE_SELECT.match(type_text):
+        return _select_kind(select)
+    lowered = type_text.lower()
+    if lowered in _OUR_TYPES:
+        return _Kind("question", _OUR_TYPES[lowered])
+    if lowered in _METADATA:
+        return _Kind("metadata")
+    if lowered in aliases.select:
+        return _Kind("no_list")
+    # The first word too: 'osm c1' and 'select_one_external c1' are ODK types with an argument.
+    known = lowered in _ODK_TYPES or lowered.split()[0] in _ODK_TYPES
+    return _Kind("refused" if known else "unknown")
+
+
+def _select_kind(match: re.Match[str]) -> _Kind:
+    if match["specify_other"]:
+        return _Kind("or_other")
+    command = match["select_command"]
+    target = aliases.select[command]
+    if command in aliases.select_from_file or target not in _SELECTS:
+        return _Kind("refused")  # select_one_from_file, select_one_external, rank
+    return _Kind("question", _SELECTS[target], match["list_name"])
