@@ -1,0 +1,89 @@
+"""Evaluating a tree against answers: the functions, and evaluation that never raises."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+from survey.core.expressions.tree import Binary, Call, Literal, Negate, Node, Ref
+from survey.core.expressions.values import (
+    _OPERATORS,
+    Value,
+    answer_value,
+    to_boolean,
+    to_number,
+    to_string,
+)
+
+
+def _selected(env: Env, value: Value, code: Value) -> bool:
+    return to_string(code).strip() in to_string(value).split()
+
+
+def _int(env: Env, value: Value) -> float:
+    number = to_number(value)
+    return float(math.trunc(number)) if math.isfinite(number) else number
+
+
+def _coalesce(env: Env, first: Value, second: Value) -> Value:
+    return second if first == "" else first
+
+
+def _regex(env: Env, value: Value, pattern: Value) -> bool:
+    # The parser has compiled the pattern, a string literal, once already.
+    return re.search(str(pattern), to_string(value)) is not None
+
+
+_FUNCTIONS: dict[str, Callable[..., Value]] = {
+    "selected": _selected,
+    "count-selected": lambda env, value: float(len(to_string(value).split())),
+    "string-length": lambda env, value: float(len(to_string(value))),
+    "today": lambda env: env.today,
+    "true": lambda env: True,
+    "false": lambda env: False,
+    "not": lambda env, value: not to_boolean(value),
+    "number": lambda env, value: to_number(value),
+    "string": lambda env, value: to_string(value),
+    "int": _int,
+    "if": lambda env, test, then, other: then if to_boolean(test) else other,
+    "coalesce": _coalesce,
+    "regex": _regex,
+}
+
+
+# ---------------------------------------------------------------------------- evaluation
+
+
+class Env(NamedTuple):
+    """What an evaluation sees: the answers, the current answer and today's ISO date."""
+
+    answers: Mapping[str, Any]
+    current: Any
+    today: str
+
+
+def evaluate(node: Node, env: Env) -> Value:
+    """The XPath value of a tree; never raises for any answers."""
+    match node:
+        case Literal(value):
+            return value
+        case Ref(key):
+            return answer_value(env.answers.get(key))
+        case Negate(operand):
+            return -to_number(evaluate(operand, env))
+        case Binary(op, left, right):
+            return _evaluate_binary(op, evaluate(left, env), right, env)
+        case Call(name, args):
+            # No function has side effects, so arguments are evaluated eagerly.
+            return _FUNCTIONS[name](env, *(evaluate(arg, env) for arg in args))
+    return answer_value(env.current)
+
+
+def _evaluate_binary(op: str, left: Value, right: Node, env: Env) -> Value:
+    if op == "and" and not to_boolean(left):
+        return False
+    if op == "or" and to_boolean(left):
+        return True
+    return _OPERATORS[op](left, evaluate(right, env))

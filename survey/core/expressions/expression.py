@@ -1,0 +1,84 @@
+"""`Expression`: a parsed source with its tree; `parse` caches one per source."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from survey.core.expressions.check import _CHECKS
+from survey.core.expressions.evaluate import Env, evaluate
+from survey.core.expressions.parser import _Parser
+from survey.core.expressions.tokens import MAX_LENGTH, ExpressionError
+from survey.core.expressions.tree import Current, Node, Ref, to_json, walk
+from survey.core.expressions.values import to_boolean
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed expression: evaluate it against answers, or check it against question types."""
+
+    source: str
+    tree: Node = field(repr=False, compare=False)
+
+    @property
+    def references(self) -> frozenset[str]:
+        """The question keys named by ${…}."""
+        return frozenset(node.key for node in walk(self.tree) if isinstance(node, Ref))
+
+    @property
+    def uses_current(self) -> bool:
+        """Whether the expression reads the current answer through '.'."""
+        return any(isinstance(node, Current) for node in walk(self.tree))
+
+    def evaluate(
+        self,
+        answers: Mapping[str, Any],
+        current: Any = None,
+        today: datetime.date | None = None,
+    ) -> Any:
+        """The XPath value (str, float or bool) of the expression; never raises."""
+        return evaluate(self.tree, Env(answers, current, _iso_today(today)))
+
+    def test(
+        self,
+        answers: Mapping[str, Any],
+        current: Any = None,
+        today: datetime.date | None = None,
+    ) -> bool:
+        """Whether the expression holds: XPath boolean() of its value."""
+        return to_boolean(self.evaluate(answers, current, today))
+
+    def check(self, types: Mapping[str, str], current_type: str | None = None) -> list[str]:
+        """Type problems given the earlier questions' types; '.' allowed iff current_type."""
+        problems = [
+            problem
+            for node in walk(self.tree)
+            for check in _CHECKS
+            for problem in check(node, types, current_type)
+        ]
+        return list(dict.fromkeys(problems))  # each problem once, in source order
+
+    def to_json(self) -> Any:
+        """The tree as nested JSON lists (shape in the module docstring)."""
+        return to_json(self.tree)
+
+
+def _iso_today(today: datetime.date | str | None) -> str:
+    if today is None:
+        return datetime.date.today().isoformat()
+    if isinstance(today, datetime.datetime):
+        return today.date().isoformat()
+    return today if isinstance(today, str) else today.isoformat()
+
+
+@lru_cache(maxsize=1024)
+def parse(source: str) -> Expression:
+    """Parse an XLSForm expression; raise ExpressionError with a message and a position."""
+    if len(source) > MAX_LENGTH:
+        raise ExpressionError(
+            f"expression is too long ({len(source)} characters; at most {MAX_LENGTH})"
+        )
+    return Expression(source, _Parser(source).parse())
