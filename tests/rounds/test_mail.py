@@ -23,7 +23,7 @@ from survey.audit import AuditEntry
 from survey.db import make_engine, utcnow, writing
 from survey.errors import ServiceError
 from survey.rounds import mail
-from survey.rounds.mail import queue_message, requeue_unknown, send_pending
+from survey.rounds.mail import queue_message, requeue_unknown, send_pending, smtp, worker
 from survey.rounds.mail_cli import mail_group
 from survey.rounds.models import Invitation, OutboxMessage
 from tests.fixtures.database import TEST_DATABASE_URL, build_schema
@@ -295,7 +295,7 @@ def test_a_crash_after_the_claim_leaves_unknown_which_is_not_resent(
     def crash(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise KeyboardInterrupt  # the process is killed between the 250 and the commit
 
-    monkeypatch.setattr(mail, "_record", crash)
+    monkeypatch.setattr(worker, "_record", crash)
     with pytest.raises(KeyboardInterrupt):
         send_pending(factory, smtp_sink.config(), now=now)
     monkeypatch.undo()
@@ -330,7 +330,7 @@ def test_a_crash_before_smtp_is_also_unknown(session, factory, smtp_sink: Sink, 
     def crash(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(mail._SMTPTransport, "deliver", crash)
+    monkeypatch.setattr(smtp._SMTPTransport, "deliver", crash)
     with pytest.raises(KeyboardInterrupt):
         send_pending(factory, smtp_sink.config())
     monkeypatch.undo()

@@ -1,0 +1,218 @@
+"""The worker: claims due messages one by one, marks them sending, delivers, records."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import os
+import socket
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from survey.db import utcnow, writing
+from survey.rounds.mail.outbox import MAX_ERROR_LENGTH, _audit
+from survey.rounds.mail.settings import MailSettings
+from survey.rounds.mail.smtp import _Claimed, _FolderTransport, _Outcome, _SMTPTransport
+from survey.rounds.models import Invitation, OutboxMessage
+
+log = logging.getLogger("survey.rounds.mail")
+
+
+@dataclasses.dataclass(frozen=True)
+class SendReport:
+    """What one `send_pending` run did; `skipped`: queued messages waiting for their retry time."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unknown_found: int = 0
+    skipped: int = 0
+    claimed: int = 0
+
+    def line(self) -> str:
+        """One line for the command line and the worker log."""
+        return (
+            f"sent {self.sent}, retried {self.retried}, failed {self.failed}, "
+            f"unknown {self.unknown_found}, waiting {self.skipped}"
+        )
+
+
+# -- queueing (in the caller's transaction) ------------------------------------------------
+
+
+def send_pending(
+    target: Engine | sessionmaker[Session],
+    config: Mapping[str, Any],
+    *,
+    limit: int = 100,
+    worker: str | None = None,
+    now: dt.datetime | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> SendReport:
+    """Deliver up to `limit` due messages, one claim per message; the worker loop's body."""
+    factory = target if isinstance(target, sessionmaker) else _factory(target)
+    settings = MailSettings.from_config(config)
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+    clock = (lambda: now) if now is not None else utcnow
+    transport = _FolderTransport(settings) if settings.host is None else _SMTPTransport(settings)
+    tally = dict.fromkeys(("sent", "retry", "failed", "unknown"), 0)
+    tally["unknown"] = _sweep_stale(factory, clock(), worker)
+    claimed = 0
+    try:
+        while claimed < limit and not (stop and stop()):
+            message = _claim(factory, clock(), settings)
+            if message is None:
+                break
+            claimed += 1
+            outcome = transport.deliver(message, clock())
+            tally[_record(factory, message, outcome, clock(), settings, worker)] += 1
+    finally:
+        transport.close()
+    return SendReport(
+        sent=tally["sent"],
+        retried=tally["retry"],
+        failed=tally["failed"],
+        unknown_found=tally["unknown"],
+        skipped=_waiting(factory, clock()),
+        claimed=claimed,
+    )
+
+
+def _factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def _due(now: dt.datetime) -> Any:
+    return (OutboxMessage.state == "queued") & (
+        OutboxMessage.retry_at.is_(None) | (OutboxMessage.retry_at <= now)
+    )
+
+
+def _claim(
+    factory: sessionmaker[Session], now: dt.datetime, settings: MailSettings
+) -> _Claimed | None:
+    """Move the oldest due message to `sending` and commit, so no other worker can take it."""
+    with writing(), factory.begin() as session:
+        # SKIP LOCKED lets PostgreSQL workers pass over each other's claims; SQLite ignores
+        # FOR UPDATE, and BEGIN IMMEDIATE (writing) serialises the claims instead.
+        row = session.scalars(
+            select(OutboxMessage)
+            .where(_due(now))
+            .order_by(OutboxMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if row is None:
+            return None
+        changed = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.state == "queued")
+            .values(state="sending", attempts=row.attempts + 1, retry_at=now + settings.lease)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:  # taken meanwhile; cannot happen under the locks above
+            return None
+        return _Claimed(
+            id=row.id,
+            attempts=row.attempts + 1,
+            invitation_id=row.invitation_id,
+            kind=row.kind,
+            recipient=row.recipient,
+            language=row.language,
+            subject=row.subject,
+            body_text=row.body_text,
+            message_id=row.message_id,
+        )
+
+
+def _record(
+    factory: sessionmaker[Session],
+    message: _Claimed,
+    outcome: _Outcome,
+    now: dt.datetime,
+    settings: MailSettings,
+    worker: str,
+) -> str:
+    """Store the outcome of one delivery in a new transaction; return the tally key."""
+    result = outcome.result
+    error = (outcome.error or "")[:MAX_ERROR_LENGTH] or None
+    values: dict[str, Any] = {"state": result, "retry_at": None, "last_error": error}
+    if result == "sent":
+        values.update(sent_at=now, last_error=None)
+    elif result == "retry" and message.attempts >= settings.max_attempts:
+        result = "failed"
+        values.update(
+            state="failed", last_error=f"gave up after {message.attempts} attempts: {error}"
+        )
+    elif result == "retry":
+        values.update(state="queued", retry_at=now + settings.retry_delay(message.attempts))
+    with writing(), factory.begin() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message.id,
+                OutboxMessage.attempts == message.attempts,
+                OutboxMessage.state.in_(["sending", "unknown"]),  # unknown: our lease ran out
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result == "sent" and message.kind == "invitation" and message.invitation_id:
+            session.execute(
+                update(Invitation)
+                .where(Invitation.id == message.invitation_id, Invitation.state == "pending")
+                .values(state="sent", sent_at=now)
+            )
+        if result == "failed" and message.invitation_id:
+            # The address cannot receive mail: reminders stop, the round page says so.
+            session.execute(
+                update(Invitation)
+                .where(
+                    Invitation.id == message.invitation_id,
+                    Invitation.state.in_(["pending", "sent", "opened"]),
+                )
+                .values(state="bounced", bounced_at=now)
+            )
+        if result in ("failed", "unknown"):
+            row = session.get(OutboxMessage, message.id)
+            if row is not None:
+                details = {"error": values["last_error"], "worker": worker}
+                _audit(session, f"mail.{result}", row, details=details)
+    log.info("mail %s %s: %s %s", message.id, message.message_id, result, error or "")
+    return result
+
+
+def _sweep_stale(factory: sessionmaker[Session], now: dt.datetime, worker: str) -> int:
+    """Mark `sending` messages whose lease ended as `unknown` (the worker died mid-send)."""
+    with writing(), factory.begin() as session:
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.state == "sending", OutboxMessage.retry_at <= now)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            row.state, row.retry_at = "unknown", None
+            row.last_error = (
+                f"The worker stopped after claiming attempt {row.attempts}; the server may or "
+                "may not have accepted it. Not resent automatically: requeue it to resend."
+            )
+            session.flush()
+            _audit(session, "mail.unknown", row, details={"worker": worker})
+        return len(rows)
+
+
+def _waiting(factory: sessionmaker[Session], now: dt.datetime) -> int:
+    with factory() as session:
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.state == "queued", OutboxMessage.retry_at > now)
+            )
+            or 0
+        )
