@@ -1,0 +1,28 @@
+"""The keys a questionnaire file may use, the compare rules' defaults, and OpenCC's conversions."""
+
+from __future__ import annotations
+
+TOP_KEYS = (
+    "key", "version", "languages", "default_language", "derive", "title", "introduction",
+    "closing", "sections",
+)  # fmt: skip
+SECTION_KEYS = ("key", "title", "description", "relevant", "questions")
+QUESTION_KEYS = (
+    "key", "type", "text", "help", "required", "options", "min", "max", "pattern",
+    "min_length", "max_length", "relevant", "constraint", "constraint_message", "compare",
+    "mirror", "dont_know", "refused", "offer_special",
+)  # fmt: skip
+OPTION_KEYS = ("code", "label")
+PLAIN_RULES = ("exact", "set", "review", "none")
+RULE_EXAMPLES = {
+    "overlap": "{overlap: 0.5}",
+    "tolerance": "{tolerance: {abs: 1}} or {tolerance: {rel: 0.1}}",
+    "within_days": "{within_days: 31}",
+}
+DEFAULT_RULES = {
+    "single": "exact", "yesno": "exact", "year": "exact", "integer": "exact", "number": "exact",
+    "scale": "exact", "date": "exact", "multi": "set", "text": "review", "longtext": "none",
+}  # fmt: skip
+# (target, source) → OpenCC conversion
+CONVERSIONS = {("zh-Hant", "zh-Hans"): "s2t", ("zh-Hans", "zh-Hant"): "t2s"}
+NULL_TAG = "tag:yaml.org,2002:null"

@@ -1,0 +1,210 @@
+"""Checks of each question: its type, options, bounds, lengths, pattern and compare rule."""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from collections.abc import Iterator
+
+from survey.core.questionnaire import CHOICE_TYPES, RULES, TYPES, Question, Questionnaire, Special
+from survey.core.validate.common import (
+    BOUNDED_TYPES,
+    LENGTH_TYPES,
+    OPTION_CODE,
+    RULES_FOR_TYPE,
+    Found,
+    suggest,
+)
+from survey.core.validate.references import _mirror
+
+
+def _question(q: Questionnaire, question: Question) -> Found:
+    where = f"question '{question.key}'" if question.key else "a question without a key"
+    if question.type not in TYPES:
+        yield question.line, _unknown_type(question.type, where)
+        return  # the other checks all depend on the type
+    for check in (_options, _bounds, _lengths, _compare, _note, _mirror):
+        yield from ((question.line, message) for message in check(q, question, where))
+
+
+def _unknown_type(name: str, where: str) -> str:
+    expected = ", ".join(TYPES)
+    if not name:
+        return f"{where} has no type (add type: one of {expected})"
+    hint = suggest(name, TYPES)
+    return f"unknown question type '{name}' in {where} ({hint}expected one of: {expected})"
+
+
+def _options(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
+    count = len(question.options)
+    if question.type in CHOICE_TYPES and count < 2:
+        yield (
+            f"{question.type} {where} needs at least 2 options "
+            f"(has {count}; add options: - {{code: …, label: …}})"
+        )
+    elif question.type not in CHOICE_TYPES and count:
+        fixed = " (yesno has the fixed codes yes and no)" if question.type == "yesno" else ""
+        yield (
+            f"{question.type} {where} cannot have options{fixed} "
+            "(remove options; only single, multi and scale questions have them)"
+        )
+    yield from _option_codes(question, where)
+
+
+def _option_codes(question: Question, where: str) -> Iterator[str]:
+    seen: set[str] = set()
+    for index, option in enumerate(question.options, 1):
+        code = option.code
+        if not code:
+            yield f"option #{index} of {where} has no code (add code: e.g. a{index})"
+        elif code in tuple(Special):
+            yield (
+                f"option code '{code}' in {where} is reserved for don't know / refused "
+                "(choose another code)"
+            )
+        elif not OPTION_CODE.fullmatch(code):
+            yield (
+                f"option code '{code}' in {where} is not valid "
+                "(use letters, digits, '_', '-' and '.', without spaces or ';')"
+            )
+        if code and code in seen:
+            yield (
+                f"option code '{code}' appears twice in {where} "
+                "(option codes must be unique within a question)"
+            )
+        seen.add(code)
+
+
+def _bounds(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
+    given = {
+        name: value for name in ("min", "max") if (value := getattr(question, name)) is not None
+    }
+    if given and question.type not in BOUNDED_TYPES:
+        for name in given:
+            yield (
+                f"{name} is not allowed on {question.type} {where} "
+                "(min and max apply to integer, number, year and date questions)"
+            )
+        return
+    problems = [_bound_problem(question.type, name, value, where) for name, value in given.items()]
+    yield from filter(None, problems)
+    # Past the type checks both bounds are numbers, or both ISO dates (which sort as strings).
+    if len(given) == 2 and not any(problems) and given["min"] > given["max"]:  # type: ignore[operator]
+        low, high = given["min"], given["max"]
+        yield f"min {low} is greater than max {high} in {where} (min must not exceed max)"
+
+
+def _bound_problem(kind: str, name: str, value: float | str, where: str) -> str | None:
+    if kind == "date":
+        if isinstance(value, str) and _iso_date(value):
+            return None
+        example = "write YYYY-MM-DD, e.g. 2009-01-31"
+        return f"{name} of date {where} is not an ISO date ({value!r}; {example})"
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return None
+    return f"{name} of {kind} {where} is not a number ({value!r}; write a number such as 0)"
+
+
+def _iso_date(value: str) -> bool:
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None
+
+
+def _lengths(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
+    if question.pattern is not None:
+        yield from _pattern(question, where)
+    given = {
+        name: value
+        for name in ("min_length", "max_length")
+        if (value := getattr(question, name)) is not None
+    }
+    if given and question.type not in LENGTH_TYPES:
+        for name in given:
+            yield (
+                f"{name} is not allowed on {question.type} {where} "
+                "(min_length and max_length apply to text and longtext questions)"
+            )
+        return
+    for name, value in given.items():
+        if value < 0:
+            yield f"{name} {value} of {where} is negative (a length is 0 or more)"
+    if len(given) == 2 and given["min_length"] > given["max_length"]:
+        yield (
+            f"min_length {given['min_length']} is greater than max_length "
+            f"{given['max_length']} in {where} (min_length must not exceed max_length)"
+        )
+
+
+def _pattern(question: Question, where: str) -> Iterator[str]:
+    if question.type != "text":
+        yield f"pattern is not allowed on {question.type} {where} (pattern applies to text)"
+        return
+    try:
+        re.compile(question.pattern or "")
+    except (re.error, OverflowError, RecursionError) as error:
+        yield (
+            f"pattern {question.pattern!r} of {where} is not a valid regular expression: "
+            f"{error} (check brackets, repetitions and backslashes)"
+        )
+
+
+def _compare(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
+    rule = question.compare
+    if question.type == "note":
+        if rule is not None:
+            yield f"note {where} cannot be compared (remove compare; notes are never compared)"
+        return
+    allowed = RULES_FOR_TYPE[question.type]
+    if rule is None:
+        yield f"{where} has no compare rule (add compare: one of {', '.join(allowed)})"
+    elif rule.kind not in allowed:
+        hint = suggest(rule.kind, RULES) if rule.kind not in RULES else ""
+        yield (
+            f"compare rule '{rule.kind}' does not fit {question.type} {where} "
+            f"({hint}allowed for {question.type}: {', '.join(allowed)})"
+        )
+    else:
+        yield from _rule_value(rule.kind, rule.value, where)
+
+
+def _rule_value(kind: str, value: float | None, where: str) -> Iterator[str]:
+    if kind not in ("overlap", "tolerance", "within_days"):
+        return
+    if value is None or isinstance(value, bool) or not math.isfinite(value):
+        yield f"compare rule '{kind}' of {where} has no number (write e.g. {_EXAMPLES[kind]})"
+    elif kind == "overlap" and not 0 < value <= 1:
+        yield (
+            f"overlap {value} of {where} is out of range "
+            "(the Jaccard overlap J must be greater than 0 and at most 1, e.g. {overlap: 0.5})"
+        )
+    elif kind == "tolerance" and value < 0:
+        yield f"tolerance {value} of {where} is negative (a tolerance is 0 or more)"
+    elif kind == "within_days" and (value < 0 or value != int(value)):
+        yield (
+            f"within_days {value} of {where} is not a whole number of days "
+            "(write 0 or more, e.g. 31)"
+        )
+
+
+_EXAMPLES = {
+    "overlap": "{overlap: 0.5}",
+    "tolerance": "{tolerance: {abs: 1}} or {tolerance: {rel: 0.1}}",
+    "within_days": "{within_days: 31}",
+}
+
+
+def _note(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
+    if question.type == "note":
+        if question.required:
+            yield f"note {where} cannot be required (remove required; a note has no answer)"
+        if question.constraint is not None:
+            yield f"note {where} cannot have a constraint (remove constraint; a note has no answer)"
+    elif question.constraint_message and question.constraint is None:
+        yield (
+            f"{where} has a constraint_message but no constraint "
+            "(add constraint: or remove constraint_message)"
+        )
