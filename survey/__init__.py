@@ -102,12 +102,17 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_listeners() -> None:
-    """Re-compare a pair whenever a submitted side's answers change (once per process)."""
+    """Re-compare a pair whenever a submitted side's answers change, and let the questionnaire
+    pages count stored answers (once per process): lower layers call these, never import them."""
     from survey.comparison.services import rerun_for_invitation
+    from survey.questionnaires.services import ANSWER_COUNTERS
+    from survey.responding.counts import answer_counts
     from survey.responding.services import ANSWER_LISTENERS
 
     if rerun_for_invitation not in ANSWER_LISTENERS:
         ANSWER_LISTENERS.append(rerun_for_invitation)
+    if answer_counts not in ANSWER_COUNTERS:
+        ANSWER_COUNTERS.append(answer_counts)
 
 
 def _register_cli(app: Flask) -> None:

@@ -12,11 +12,12 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import re
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Dialect, ForeignKey, String, Text, func, insert, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from survey.db import Base, DriverStatement, JSONType, UTCDateTime, driver_statement, utcnow
 
@@ -154,6 +155,39 @@ def record(session: Session, action: str, *, reason: str | None = None, **fields
     one of these every time, and the unit of work would only add a flush.
     """
     return append(session.connection(), entry(session, action, reason=reason, **fields))
+
+
+def record_for(
+    obj: Any,
+    action: str,
+    user: Any = None,
+    *,
+    details: dict[str, Any] | None = None,
+    study_id: int | None = None,
+    reason: str | None = None,
+    session: Session | None = None,
+) -> Recorded:
+    """Append one audit row about a stored object, in the session that holds it.
+
+    The row names the object by its model in snake case (`OutboxMessage`: `outbox_message`)
+    and its id; its study is `study_id` when given, else the object's own (a study's: its
+    id); its actor is `user` when given, else the request's signed-in user.
+    """
+    session = session or object_session(obj)
+    if session is None:
+        raise ValueError(f"{obj!r} belongs to no session: pass the one it was written in")
+    own_study = obj.id if obj.__tablename__ == "studies" else getattr(obj, "study_id", None)
+    fields: dict[str, Any] = {
+        "object_type": _SNAKE.sub("_", type(obj).__name__).lower(),
+        "object_id": str(obj.id),
+        "study_id": own_study if study_id is None else study_id,
+    }
+    if user is not None:
+        fields["actor_user_id"] = user.id
+    return record(session, action, reason=reason, details=details or {}, **fields)
+
+
+_SNAKE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def append(connection: Connection, values: dict[str, Any]) -> Recorded:

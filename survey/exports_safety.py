@@ -1,6 +1,6 @@
 """The small CSV downloads outside the export layer, spreadsheet-safe (INJ-02).
 
-One rule for every CSV the service writes: the export layer's `neutralise`.
+One rule for every CSV the service writes: `core.formulas.neutralise`, as in the exports.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Response
 
-from survey.exports.writers import neutralise
+from survey.core.formulas import neutralise
 
 
 def safe_cell(value: Any) -> Any:

@@ -2,8 +2,8 @@
 
 Policies: `public` (anyone), `login` (a signed-in researcher), `study:<role>` (a
 member of the study named in the URL with at least that role; others get 404 so
-that a study's existence does not leak, ACL-02), `admin`, and `respondent`
-(a respondent session, checked by the responding blueprint).
+that a study's existence does not leak, ACL-02; `survey.studies.access`), `admin`,
+and `respondent` (a respondent session, checked by the responding blueprint).
 """
 
 from __future__ import annotations
@@ -14,18 +14,18 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import abort, current_app, g, redirect, request, session, url_for
-from sqlalchemy import select
 
 from survey.accounts.models import User
 from survey.db import db, utcnow
-from survey.studies.models import Membership, Study
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROLE_RANK = {"viewer": 1, "interviewer": 2, "researcher": 3, "owner": 4}
 RESEARCHER_KEYS = ("uid", "sv", "seen")
 
 
-def _declare(policy: str) -> Callable[[F], F]:
+def declare(policy: str) -> Callable[[F], F]:
+    """Mark a view with its policy, which `enforce_declared_policy` requires."""
+
     def decorate(view: F) -> F:
         view._policy = policy  # type: ignore[attr-defined]
         return view
@@ -33,8 +33,8 @@ def _declare(policy: str) -> Callable[[F], F]:
     return decorate
 
 
-public = _declare("public")
-respondent = _declare("respondent")
+public = declare("public")
+respondent = declare("respondent")
 
 
 def login_required(view: F) -> F:
@@ -46,7 +46,7 @@ def login_required(view: F) -> F:
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
-    return _declare("login")(wrapped)  # type: ignore[return-value]
+    return declare("login")(wrapped)  # type: ignore[return-value]
 
 
 def admin_required(view: F) -> F:
@@ -60,47 +60,7 @@ def admin_required(view: F) -> F:
             abort(403)
         return view(*args, **kwargs)
 
-    return _declare("admin")(wrapped)  # type: ignore[return-value]
-
-
-def study_role(minimum: str) -> Callable[[F], F]:
-    """Members of the URL's study (`slug`) with at least `minimum`; loads `g.study`, `g.role`."""
-
-    def decorate(view: F) -> F:
-        @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if g.user is None:
-                return redirect(url_for("accounts.login", next=request.path))
-            g.study, g.role = load_study(kwargs["slug"], g.user)
-            if ROLE_RANK[g.role] < ROLE_RANK[minimum]:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return _declare(f"study:{minimum}")(wrapped)  # type: ignore[return-value]
-
-    return decorate
-
-
-def load_study(slug: str, user: User) -> tuple[Study, str]:
-    """The study and the user's role in it; 404 for non-members (admins act as owners)."""
-    study = db.session.scalar(select(Study).where(Study.slug == slug))
-    if study is None:
-        abort(404)
-    role = role_in(study.id, user)
-    if role is None:
-        abort(404)
-    return study, role
-
-
-def role_in(study_id: int, user: User) -> str | None:
-    """The user's role in a study, read from the database on every call (AUTH-04)."""
-    if user.is_admin:
-        return "owner"
-    return db.session.scalar(
-        select(Membership.role).where(
-            Membership.study_id == study_id, Membership.user_id == user.id
-        )
-    )
+    return declare("admin")(wrapped)  # type: ignore[return-value]
 
 
 def load_user() -> None:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from survey.accounts.authz import ROLE_RANK, study_role
+from survey.accounts.authz import ROLE_RANK
 from survey.comparison import bp, services
 from survey.comparison.forms import STATUS_LABELS, DecisionForm
 from survey.comparison.models import Discrepancy
@@ -19,6 +19,7 @@ from survey.db import db
 from survey.errors import ServiceError
 from survey.rounds import services as rounds
 from survey.rounds.views import study_round
+from survey.studies.access import study_role
 from survey.studies.models import Pair
 from survey.templating import SPECIAL_LABELS
 

@@ -9,13 +9,13 @@ from pathlib import Path
 from flask import flash, g, render_template, send_file
 from werkzeug.wrappers import Response
 
-from survey.accounts.authz import study_role
 from survey.comparison.services import side_order
 from survey.db import db, set_writing
 from survey.errors import ServiceError
 from survey.exports import bp, services
 from survey.exports.forms import ExportForm
 from survey.rounds.views import study_round
+from survey.studies.access import study_role
 from survey.templating import text_in
 
 MIME = {

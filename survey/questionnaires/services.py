@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,12 @@ class ImportResult:
     created: bool
     previous: QuestionnaireVersion | None = None
     impact: Impact | None = None
+
+
+# Answers are stored by a later layer (responding), so this one never imports them: the app
+# factory hands in the function that counts them (survey.create_app, like ANSWER_LISTENERS).
+AnswerCounter = Callable[[Session, str, str], dict[tuple[str, str | None], int]]
+ANSWER_COUNTERS: list[AnswerCounter] = []
 
 
 def load_source(path: str | Path) -> Questionnaire:
@@ -167,26 +174,10 @@ def model_for(session: Session, version_id: int, content_hash: str) -> Questionn
 
 def answer_counts(session: Session, scope: str, key: str) -> dict[tuple[str, str | None], int]:
     """Answers held for each question (and option code) in rounds pinned to versions of `key`."""
-    from survey.responding.models import Answer
-    from survey.rounds.models import Invitation, Round
-
-    rows = session.execute(
-        select(Answer.question_key, Answer.value)
-        .join(Invitation, Invitation.id == Answer.invitation_id)
-        .join(Round, Round.id == Invitation.round_id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.questionnaire_version_id)
-        .where(
-            QuestionnaireVersion.scope == scope,
-            QuestionnaireVersion.key == key,
-            Answer.value.is_not(None),
-        )
-    )
     counts: dict[tuple[str, str | None], int] = {}
-    for question_key, value in rows:
-        counts[(question_key, None)] = counts.get((question_key, None), 0) + 1
-        for code in value if isinstance(value, list) else [value]:
-            if isinstance(code, str):
-                counts[(question_key, code)] = counts.get((question_key, code), 0) + 1
+    for counter in ANSWER_COUNTERS:
+        for found, number in counter(session, scope, key).items():
+            counts[found] = counts.get(found, 0) + number
     return counts
 
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from survey.accounts.authz import ROLE_RANK, study_role
+from survey.accounts.authz import ROLE_RANK
 from survey.db import db
 from survey.errors import NotFoundError, ServiceError
 from survey.exports_safety import csv_download
@@ -24,6 +24,7 @@ from survey.rounds import bp, entry, services
 from survey.rounds.forms import ActionForm, EntryForm, RoundForm
 from survey.rounds.models import Invitation, Round
 from survey.rounds.monitoring import round_status
+from survey.studies.access import study_role
 from survey.studies.models import Pair, StudySide
 from survey.templating import STATE_NAMES, lang_tag
 

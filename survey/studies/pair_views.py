@@ -25,10 +25,11 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from survey.accounts.authz import ROLE_RANK, study_role
+from survey.accounts.authz import ROLE_RANK
 from survey.db import db
 from survey.errors import NotFoundError, ServiceError
 from survey.studies import bp, pairs, services
+from survey.studies.access import study_role
 from survey.studies.forms import (
     ROLE_CHOICES,
     ROLE_LABELS,

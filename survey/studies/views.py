@@ -9,9 +9,10 @@ from typing import Any
 
 from flask import Response, g, render_template, request
 
-from survey.accounts.authz import login_required, study_role
+from survey.accounts.authz import login_required
 from survey.db import db
 from survey.studies import bp, pair_views, services  # noqa: F401  (pair_views: its routes)
+from survey.studies.access import study_role
 
 
 @bp.route("/")

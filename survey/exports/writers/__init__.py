@@ -21,13 +21,8 @@ atomically), `csv_file`, `workbook` (XLSX cells and sheets), `xlsx`, `json_file`
 `stat_encoding` (columns as SPSS/Stata numbers), `spss_stata` and `rds`.
 """
 
-from survey.exports.writers.cells import (
-    FORMULA_START,
-    TEXT_KINDS,
-    iso_datetime,
-    neutralise,
-    text_batches,
-)
+from survey.core.formulas import FORMULA_START, neutralise
+from survey.exports.writers.cells import TEXT_KINDS, iso_datetime, text_batches
 from survey.exports.writers.csv_file import iter_csv, write_csv
 from survey.exports.writers.json_file import write_json
 from survey.exports.writers.rds import write_rds

@@ -8,20 +8,15 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from survey.core.formulas import FORMULA_START
 from survey.core.types import format_number
 from survey.exports.dataset import SPECIAL_CODES, ExportError, Table, Variable
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 _FORMULA_FIRST = frozenset(FORMULA_START)
 TEXT_KINDS = frozenset({"string", "code", "codes"})
 
 
 # ---------------------------------------------------------------------------- cells
-
-
-def neutralise(text: str) -> str:
-    """Text a spreadsheet would read as a formula, prefixed with `'` (QUALITY.md INJ-02)."""
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def iso_datetime(value: datetime) -> str:

@@ -6,8 +6,9 @@ import csv
 import io
 from collections.abc import Iterator
 
+from survey.core.formulas import neutralise
 from survey.exports.dataset import Dataset
-from survey.exports.writers.cells import neutralise, text_batches
+from survey.exports.writers.cells import text_batches
 from survey.exports.writers.targets import Target, text_target
 
 

@@ -11,15 +11,10 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
+from survey.core.formulas import FORMULA_START
 from survey.core.types import is_blank
 from survey.exports.dataset import SPECIAL_CODES, ExportError
-from survey.exports.writers.cells import (
-    FORMULA_START,
-    TEXT_KINDS,
-    _joined,
-    _parse_date,
-    iso_datetime,
-)
+from survey.exports.writers.cells import TEXT_KINDS, _joined, _parse_date, iso_datetime
 from survey.exports.writers.targets import Target, path_or_stream
 
 XLSX_MAX_TEXT = 32_767  # characters in one cell

@@ -63,7 +63,9 @@ def queue_message(
         if invitation_id is None or not (existing := _existing(session, invitation_id, kind, seq)):
             raise
         return existing
-    _audit(session, "mail.queue", row, study_id=study_id, details={"language": language})
+    study_id = study_id or study_of(session, row)
+    details = about(row, language=language)
+    audit.record_for(row, "mail.queue", details=details, study_id=study_id, session=session)
     return row
 
 
@@ -223,36 +225,29 @@ def requeue_unknown(
         if row.state == "failed":
             row.attempts = 0  # a fresh retry budget; the audit row keeps the old count
         row.state, row.retry_at = "queued", None
-        _audit(session, "mail.requeue", row, details=details)
+        study_id = study_of(session, row)
+        details = about(row, **details)
+        audit.record_for(row, "mail.requeue", details=details, study_id=study_id, session=session)
     return len(rows)
 
 
-def _audit(
-    session: Session,
-    action: str,
-    row: OutboxMessage,
-    *,
-    study_id: int | None = None,
-    details: dict[str, Any] | None = None,
-) -> None:
-    """An audit row about one message; the address stays out of the append-only log."""
-    if study_id is None and row.invitation_id is not None:
-        study_id = _study_of(session, row.invitation_id)
-    info = {"message_id": row.message_id, "kind": row.kind, "seq": row.seq}
-    info |= {"invitation_id": row.invitation_id, **(details or {})}
-    audit.record(
-        session,
-        action,
-        study_id=study_id,
-        object_type="outbox_message",
-        object_id=str(row.id),
-        details=info,
-    )
+def about(row: OutboxMessage, **details: Any) -> dict[str, Any]:
+    """An audit row's details for a message; the address stays out of the append-only log."""
+    return {
+        "message_id": row.message_id,
+        "kind": row.kind,
+        "seq": row.seq,
+        "invitation_id": row.invitation_id,
+        **details,
+    }
 
 
-def _study_of(session: Session, invitation_id: int) -> int | None:
+def study_of(session: Session, row: OutboxMessage) -> int | None:
+    """The study of a message's invitation (None for a message outside any round)."""
+    if row.invitation_id is None:
+        return None
     return session.scalar(
         select(Round.study_id)
         .join(Invitation, Invitation.round_id == Round.id)
-        .where(Invitation.id == invitation_id)
+        .where(Invitation.id == row.invitation_id)
     )

@@ -14,8 +14,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from survey import audit
 from survey.db import utcnow, writing
-from survey.rounds.mail.outbox import MAX_ERROR_LENGTH, _audit
+from survey.rounds.mail.outbox import MAX_ERROR_LENGTH, about, study_of
 from survey.rounds.mail.settings import MailSettings
 from survey.rounds.mail.smtp import _Claimed, _FolderTransport, _Outcome, _SMTPTransport
 from survey.rounds.models import Invitation, OutboxMessage
@@ -181,8 +182,9 @@ def _record(
         if result in ("failed", "unknown"):
             row = session.get(OutboxMessage, message.id)
             if row is not None:
-                details = {"error": values["last_error"], "worker": worker}
-                _audit(session, f"mail.{result}", row, details=details)
+                details = about(row, error=values["last_error"], worker=worker)
+                study_id = study_of(session, row)
+                audit.record_for(row, f"mail.{result}", details=details, study_id=study_id)
     log.info("mail %s %s: %s %s", message.id, message.message_id, result, error or "")
     return result
 
@@ -202,7 +204,8 @@ def _sweep_stale(factory: sessionmaker[Session], now: dt.datetime, worker: str) 
                 "may not have accepted it. Not resent automatically: requeue it to resend."
             )
             session.flush()
-            _audit(session, "mail.unknown", row, details={"worker": worker})
+            details, study_id = about(row, worker=worker), study_of(session, row)
+            audit.record_for(row, "mail.unknown", details=details, study_id=study_id)
         return len(rows)
 
 

@@ -149,7 +149,7 @@ def create_pair(session: Session, study: Study, data: PairData) -> Pair:
     session.add(pair)
     session.flush()
     details = {"code": pair.code, "kind": pair.kind, "established": pair.established}
-    _audit(session, study, "pair.create", "pair", pair.id, details)
+    audit.record_for(pair, "pair.create", details=details, session=session)
     return pair
 
 
@@ -159,7 +159,7 @@ def update_pair(session: Session, study: Study, pair: Pair, data: PairData) -> l
     session.flush()
     if changes:
         details = {"pair": pair.code, "changes": _audited(changes)}
-        _audit(session, study, "pair.update", "pair", pair.id, details)
+        audit.record_for(pair, "pair.update", details=details, session=session)
     return changes
 
 
@@ -218,7 +218,9 @@ def add_respondent(
     session.add(respondent)
     session.flush()
     details = {"pair": pair_side.pair.code, "side_id": pair_side.side_id, "primary": is_primary}
-    _audit(session, study, "respondent.create", "respondent", respondent.id, details)
+    audit.record_for(
+        respondent, "respondent.create", details=details, study_id=study.id, session=session
+    )
     return respondent
 
 
@@ -239,21 +241,10 @@ def update_respondent(
     session.flush()
     if changes:
         details = {"pair": respondent.pair_side.pair.code, "changes": _audited(changes)}
-        _audit(session, study, "respondent.update", "respondent", respondent.id, details)
+        audit.record_for(
+            respondent, "respondent.update", details=details, study_id=study.id, session=session
+        )
     return changes
-
-
-def _audit(
-    session: Session, study: Study, action: str, kind: str, object_id: Any, details: dict
-) -> None:
-    audit.record(
-        session,
-        action,
-        study_id=study.id,
-        object_type=kind,
-        object_id=str(object_id),
-        details=details,
-    )
 
 
 def primary_respondent(pair_side: PairSide) -> Respondent | None:

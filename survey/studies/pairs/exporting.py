@@ -23,15 +23,12 @@ def export_pairs(session: Session, study: Study, *, user: User | None = None) ->
         for side in study.sides
         if side.id in pair.sides
     ]
-    actor = {"actor_user_id": user.id} if user is not None else {}
-    audit.record(
-        session,
+    audit.record_for(
+        study,
         "pairs.export",
-        study_id=study.id,
-        object_type="study",
-        object_id=str(study.id),
+        user,
         details={"pairs": len(stored), "rows": len(rows)},
-        **actor,
+        session=session,
     )
     return rows
 

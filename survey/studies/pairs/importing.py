@@ -266,13 +266,4 @@ def _audit_import(
         "created_pairs": report.created,
         "changes": {code: _audited(changes) for code, changes in report.updated.items()},
     }
-    actor = {"actor_user_id": user.id} if user is not None else {}
-    audit.record(
-        session,
-        "pairs.import",
-        study_id=study.id,
-        object_type="study",
-        object_id=str(study.id),
-        details=details,
-        **actor,
-    )
+    audit.record_for(study, "pairs.import", user, details=details, session=session)

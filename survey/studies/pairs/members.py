@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from survey import audit
 from survey.accounts.models import User
 from survey.errors import NotFoundError
 from survey.studies import services
 from survey.studies.models import InterviewerAssignment, Membership, Pair, Study
 from survey.studies.pairs.columns import MANAGER_ROLE, RANK
-from survey.studies.pairs.editing import _audit
 from survey.studies.pairs.problems import ForbiddenError, PairError
 
 # ---------------------------------------------------------------- members
@@ -76,7 +76,7 @@ def change_member_role(
     membership.role = role
     dropped = _drop_assignments(session, membership) if old == "interviewer" else 0
     details = {"user_id": user_id, "role": [old, role], "assignments_removed": dropped}
-    _audit(session, study, "member.role", "membership", membership.id, details)
+    audit.record_for(membership, "member.role", details=details, session=session)
     return membership
 
 
@@ -89,7 +89,7 @@ def remove_member(session: Session, study: Study, user_id: int, *, actor_role: s
     details = {"user_id": user_id, "role": membership.role, "assignments_removed": dropped}
     session.delete(membership)
     session.flush()
-    _audit(session, study, "member.remove", "membership", membership.id, details)
+    audit.record_for(membership, "member.remove", details=details, session=session)
 
 
 def _drop_assignments(session: Session, membership: Membership) -> int:
@@ -148,7 +148,7 @@ def assign_interviewer(
     session.add(assignment)
     session.flush()
     details = {"pair": pair.code, "user_id": user_id}
-    _audit(session, study, "interviewer.assign", "pair", pair.id, details)
+    audit.record_for(pair, "interviewer.assign", details=details, session=session)
     return assignment
 
 
@@ -164,4 +164,4 @@ def unassign_interviewer(session: Session, study: Study, pair: Pair, user_id: in
     if not result.rowcount:
         raise NotFoundError("assignment", id=user_id)
     details = {"pair": pair.code, "user_id": user_id}
-    _audit(session, study, "interviewer.unassign", "pair", pair.id, details)
+    audit.record_for(pair, "interviewer.unassign", details=details, session=session)
