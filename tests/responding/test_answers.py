@@ -27,7 +27,8 @@ def setup(session, make_round):
 
 
 def audit_rows(session, action):
-    return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+    query = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+    return list(session.scalars(query))
 
 
 def test_valid_answers_are_stored_raw_and_audited(session, setup):

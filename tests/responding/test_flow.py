@@ -510,7 +510,8 @@ def test_a_save_landing_between_read_and_write_is_not_overwritten(
     assert "1990" in text
     assert 'value="1986"' in text
     assert stored(session, us) == {"established": 1990, "training": "no"}  # the rest is saved
-    saves = session.scalars(select(AuditEntry).where(AuditEntry.action == "answer.save")).all()
+    query = select(AuditEntry).where(AuditEntry.action == "answer.save").order_by(AuditEntry.id)
+    saves = session.scalars(query).all()
     assert [entry.details["changes"] for entry in saves] == [
         {"established": [None, 1990]},
         {"training": [None, "no"]},
