@@ -66,6 +66,13 @@ def _configure_requests(app: Flask) -> None:
     app.before_request(enforce_declared_policy)
     errors_web.init_app(app)
     app.jinja_env.globals.update(_template_globals())
+    app.jinja_env.filters["keep_words"] = _keep_words()
+
+
+def _keep_words() -> Any:
+    from survey.templating import keep_words
+
+    return keep_words
 
 
 def _template_globals() -> dict[str, Any]:
@@ -77,8 +84,16 @@ def _template_globals() -> dict[str, Any]:
         "lang_tag": templating.lang_tag,
         "text_in": templating.text_in,
         "local_time": templating.local_time,
+        "local_date": templating.local_date,
+        "local_stamp": templating.local_stamp,
+        "zone_name": templating.zone_name,
+        "side_name": templating.side_name,
+        "action_name": templating.action_name,
+        "place_name": templating.place_name,
+        "pair_places": templating.pair_places,
         "locale_of": i18n.normalize,
         "state_names": templating.STATE_NAMES,
+        "tag_colours": templating.TAG_COLOURS,
         "mail_state_names": templating.MAIL_STATE_NAMES,
         "outcome_names": templating.OUTCOME_NAMES,
         "plain_value": templating.plain_value,
@@ -96,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from survey import web
 
     app.register_blueprint(web.bp)
+    importlib.import_module("survey.overview")  # the study page, on the studies blueprint
     for feature in FEATURES:
         module = importlib.import_module(f"survey.{feature}.views")  # registers the routes
         app.register_blueprint(module.bp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -100,6 +101,68 @@ def text_in(text: Mapping[str, str], language: str | None = None) -> str:
     return _text_in(text, language, FALLBACKS.get(language, ("en",)))[0]
 
 
+def keep_words(text: object) -> Markup:
+    """Text whose hyphenated or slashed words never break at the hyphen or slash.
+
+    Browsers may end a line after "-" or "/"; in a table cell that splits "cross-strait"
+    or "+1-303-555-0111" over two lines. Such words are kept whole; spaces (and CJK
+    text, which has no spaces) still wrap as usual.
+    """
+    parts = re.split(r"(\s+)", "" if text is None else str(text))
+    return Markup("").join(
+        Markup('<span class="nowrap">%s</span>') % part if ("-" in part or "/" in part) else part
+        for part in parts
+    )
+
+
+def side_name(side: Any, pair: Any = None) -> str:
+    """A side's label in the page's language: the one place every page takes it from.
+
+    `pair` is for labels that depend on the pair's kind (a cross-strait pair's
+    second side is Taiwan); until a study has such labels it is the study's own.
+    """
+    return text_in(side.label)
+
+
+def place_name(pair_side: Any) -> str:
+    """A pair side's place in the page's language: Chinese name in Chinese, else English."""
+    if pair_side is None:
+        return ""
+    first, second = (
+        (pair_side.place_zh, pair_side.place_en)
+        if current_locale().startswith("zh")
+        else (pair_side.place_en, pair_side.place_zh)
+    )
+    return first or second or ""
+
+
+def pair_places(pair: Any, sides: Any) -> str:
+    """A pair's two places as people name it ("Los Angeles – Guangzhou"), in `sides` order."""
+    by_side = {ps.side_id: ps for ps in pair.sides}
+    names = [place_name(by_side.get(side.id)) for side in sides]
+    return " – ".join(name for name in names if name) or pair.code
+
+
+def local_date(moment: dt.datetime | None, zone: str | None = None) -> str:
+    """The day of a timestamp in the viewer's (or the given) zone, as YYYY-MM-DD."""
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(zone) if zone else get_timezone()).date().isoformat()
+
+
+def local_stamp(moment: dt.datetime | None) -> str:
+    """A timestamp in the viewer's zone without the zone, for tables that name it once."""
+    if moment is None:
+        return ""
+    return format_datetime(moment.astimezone(get_timezone()), "yyyy-MM-dd HH:mm")
+
+
+def zone_name() -> str:
+    """The viewer's time zone and its offset now, e.g. "Asia/Shanghai, UTC+0800"."""
+    now = dt.datetime.now(get_timezone())
+    return f"{get_timezone()}, UTC{now.strftime('%z')}"
+
+
 def local_time(moment: dt.datetime | None, zone: str | None = None) -> str:
     """A timestamp in the viewer's (or the given) zone, with the offset shown (I18N-04)."""
     if moment is None:
@@ -126,6 +189,24 @@ STATE_NAMES = {
     "bounced": _l("bounced"),
 }
 
+# The colour of each state's tag (GOV.UK tag modifiers); states not named here are grey.
+TAG_COLOURS = {
+    "draft": "grey",
+    "open": "green",
+    "closed": "blue",
+    "pending": "grey",
+    "sent": "light-blue",
+    "opened": "light-blue",
+    "in_progress": "yellow",
+    "submitted": "green",
+    "declined": "orange",
+    "bounced": "red",
+    "queued": "grey",
+    "sending": "light-blue",
+    "failed": "red",
+    "unknown": "orange",
+}
+
 MAIL_STATE_NAMES = {
     "queued": _l("queued"),
     "sending": _l("sending"),
@@ -133,6 +214,60 @@ MAIL_STATE_NAMES = {
     "failed": _l("failed"),
     "unknown": _l("outcome unknown"),
 }
+
+# What each audit action means, for the audit log and the study page (the code stays visible).
+ACTION_NAMES = {
+    "answer.save": _l("Answers saved"),
+    "answer.refused": _l("Answers refused"),
+    "comparison.run": _l("Comparison run"),
+    "discrepancy.decide": _l("Discrepancy decided"),
+    "discrepancy.remove": _l("Discrepancy removed"),
+    "discrepancy.reopen": _l("Discrepancy reopened"),
+    "interviewer.assign": _l("Interviewer assigned"),
+    "interviewer.unassign": _l("Interviewer withdrawn"),
+    "invitation.decline": _l("Invitation declined"),
+    "invitation.open": _l("Invitation opened"),
+    "invitation.reissue": _l("Link reissued"),
+    "invitation.reopen": _l("Invitation reopened"),
+    "invitation.submit": _l("Answers submitted"),
+    "mail.queue": _l("Mail queued"),
+    "mail.requeue": _l("Mail queued again"),
+    "mail.unknown": _l("Mail outcome unknown"),
+    "member.add": _l("Member added"),
+    "member.remove": _l("Member removed"),
+    "member.role": _l("Member's role changed"),
+    "pair.create": _l("Pair created"),
+    "pair.update": _l("Pair changed"),
+    "pairs.export": _l("Pairs file downloaded"),
+    "pairs.import": _l("Pairs file imported"),
+    "questionnaire.import": _l("Questionnaire imported"),
+    "respondent.create": _l("Respondent added"),
+    "respondent.update": _l("Respondent changed"),
+    "round.create": _l("Round created"),
+    "round.open": _l("Round opened"),
+    "round.closed": _l("Round closed"),
+    "round.draft": _l("Round back to draft"),
+    "round.invite": _l("Invitations queued"),
+    "round.remind": _l("Reminders queued"),
+    "round.links_exported": _l("Respondent links downloaded"),
+    "round.texts": _l("Invitation texts changed"),
+    "round.export": _l("Data exported"),
+    "round.codebook": _l("Codebook written"),
+    "study.create": _l("Study created"),
+    "user.create": _l("Account created"),
+    "user.login": _l("Signed in"),
+    "user.login_failed": _l("Sign-in failed"),
+    "user.logout": _l("Signed out"),
+    "user.password_set": _l("Password set"),
+    "user.settings": _l("Settings changed"),
+}
+
+
+def action_name(code: str) -> str:
+    """An audit action in words, in the page's language; an unknown code as it is."""
+    name = ACTION_NAMES.get(code)
+    return str(name) if name is not None else code
+
 
 OUTCOME_NAMES = {
     "agree": _l("agree"),

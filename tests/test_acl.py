@@ -66,7 +66,7 @@ def test_every_member_role_may_view_the_study(client, make_user, make_study, rol
     login(client, member.email)
     response = client.get(f"/studies/{study.slug}/")
     assert response.status_code == 200
-    assert f"<code>{study.sides[0].code}</code>" in response.get_data(as_text=True)
+    assert f"{study.sides[0].label['en']} (English)" in response.get_data(as_text=True)
 
 
 def test_admin_sees_every_study(client, make_user, make_study):

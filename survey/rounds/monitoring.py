@@ -58,7 +58,33 @@ def round_status(session: Session, round_: Round, sides: tuple[str, str]) -> Rou
         status.both += done == 2
         status.one += done == 1
         status.neither += done == 0
-        status.rows.append({"code": pair.code, "kind": pair.kind, "states": states})
+        status.rows.append({"code": pair.code, "kind": pair.kind, "states": states, "pair": pair})
     status.pairs = len(status.rows)
     status.submitted_per_day = sorted(days.items())
     return status
+
+
+MOSTLY_SUBMITTED = 0.5  # from here on, reviewing answers matters more than chasing them
+
+
+def next_action(state: str, status: RoundStatus) -> str:
+    """The one thing a round most needs now: open, invite, remind, review or export.
+
+    A draft is opened; a closed round is exported. An open round whose invitations
+    are mostly submitted is reviewed (its discrepancies, then closing), even if a
+    few invitations were never sent; before that, unsent invitations are sent,
+    and once all are sent, the late ones are reminded.
+    """
+    if state == "draft":
+        return "open"
+    if state == "closed":
+        return "export"
+    counts: Counter[str] = Counter()
+    for side in status.sides:
+        counts.update(status.by_side[side])
+    total = sum(counts.values())
+    if total and counts["submitted"] / total >= MOSTLY_SUBMITTED:
+        return "review"
+    if counts["pending"]:
+        return "invite"
+    return "remind"

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from survey import paging
 from survey.accounts.authz import ROLE_RANK
 from survey.db import db
 from survey.errors import NotFoundError, ServiceError
@@ -20,10 +21,10 @@ from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding import services as answers
 from survey.responding.forms import read_page
 from survey.responding.messages import answer_message
-from survey.rounds import bp, entry, services
+from survey.rounds import bp, entry, presentation, services
 from survey.rounds.forms import ActionForm, EntryForm, RoundForm
 from survey.rounds.models import Invitation, Round
-from survey.rounds.monitoring import round_status
+from survey.rounds.monitoring import next_action, round_status
 from survey.studies.access import study_role
 from survey.studies.models import Pair, StudySide
 from survey.templating import STATE_NAMES, lang_tag
@@ -115,36 +116,45 @@ def _aware(moment: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
 @bp.route("/studies/<slug>/rounds/<round_slug>/")
 @study_role("viewer")
 def show(slug: str, round_slug: str) -> str:
-    """Progress per side and state, pair completeness, responses over time, the pairs."""
+    """State and its one next action, progress per side, mail, submissions over time, pairs."""
     round_ = study_round(round_slug)
     status = round_status(db.session, round_, services.side_codes(g.study))
-    state_filter = request.args.get("state", "")
-    kind_filter = request.args.get("kind", "")
-    rows = [
-        r
-        for r in status.rows
-        if (not kind_filter or r["kind"] == kind_filter)
-        and (not state_filter or state_filter in r["states"].values())
-    ]
-    version = db.session.get(QuestionnaireVersion, round_.questionnaire_version_id)
-    allowed = _enterable_pairs(round_)
+    rows = presentation.filter_rows(status.rows, request.args)
+    wanted = paging.parse(request.args, presentation.pair_sort_keys(status.sides), "pair")
+    found, total, wanted = paging.list_page(rows, wanted, presentation.pair_sort_keys(status.sides))
+    link = paging.link_to("rounds.show", request.args, slug=slug, round_slug=round_slug)
     from survey.rounds.mail import outbox_counts
 
-    mail_counts = outbox_counts(db.session, round_id=round_.id)
     return render_template(
         "rounds/show.html",
         study=g.study,
         round=round_,
         status=status,
-        rows=rows,
-        version=version,
+        listing=paging.Listing(found, total, wanted, link),
+        version=db.session.get(QuestionnaireVersion, round_.questionnaire_version_id),
         action=ActionForm(),
+        next_action=next_action(round_.state, status),
         can_manage=_can_manage(),
-        enterable=allowed,
+        enterable=_enterable_pairs(round_),
         kinds=sorted({r["kind"] for r in status.rows if r["kind"]}),
-        state_filter=state_filter,
-        kind_filter=kind_filter,
-        mail_counts=mail_counts,
+        state_filter=request.args.get("state", ""),
+        kind_filter=request.args.get("kind", ""),
+        mail_counts=outbox_counts(db.session, round_id=round_.id),
+        chart=presentation.submissions_chart(round_, status),
+    )
+
+
+@bp.route("/studies/<slug>/rounds/<round_slug>/submissions.csv")
+@study_role("viewer")
+def submissions_csv(slug: str, round_slug: str) -> Response:
+    """The numbers of the submissions chart as CSV: period start, submissions."""
+    round_ = study_round(round_slug)
+    status = round_status(db.session, round_, services.side_codes(g.study))
+    unit, buckets = presentation.submission_buckets(round_, status)
+    return csv_download(
+        [f"{unit}_starting", "submissions"],
+        ([b.start.isoformat(), b.count] for b in buckets),
+        f"{round_slug}-submissions.csv",
     )
 
 
@@ -253,6 +263,7 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
         form=form,
         pair_code=pair_code,
         side_code=side_code,
+        pair=db.session.get(Pair, invitation.pair_id),
         errors=errors,
         conflicts=conflicts,
         values=request.form

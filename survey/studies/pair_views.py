@@ -25,10 +25,11 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from survey import paging
 from survey.accounts.authz import ROLE_RANK
 from survey.db import db
 from survey.errors import NotFoundError, ServiceError
-from survey.studies import bp, pairs, services
+from survey.studies import bp, listing, pairs
 from survey.studies.access import study_role
 from survey.studies.forms import (
     ROLE_CHOICES,
@@ -45,6 +46,7 @@ from survey.studies.forms import (
     show_error,
 )
 from survey.studies.models import Pair
+from survey.templating import current_locale
 
 MIME = {
     "csv": "text/csv; charset=utf-8",
@@ -105,17 +107,18 @@ def _pairs_page(**extra: Any) -> str:
     filters = FilterForm(request.args)
     kinds = pairs.pair_kinds(db.session, g.study)
     filters.kind.choices = [SelectChoice("", _("All kinds")), *(SelectChoice(k, k) for k in kinds)]
-    page = max(request.args.get("page", 1, type=int), 1)
-    found, total = pairs.list_pairs(
-        db.session, g.study, kind=filters.kind.data or None, search=filters.q.data, page=page
+    columns = listing.pair_sort_columns(g.study, chinese=current_locale().startswith("zh"))
+    wanted = paging.parse(request.args, tuple(columns), "code")
+    statement = listing.pairs_statement(g.study, kind=filters.kind.data, search=filters.q.data)
+    found, total, wanted = paging.query_page(
+        db.session, statement, wanted, columns, tiebreak=Pair.id, scalars=True
     )
+    link = paging.link_to("studies.pairs_index", request.args, slug=g.study.slug)
     return render_template(
         "studies/pairs.html",
         study=g.study,
-        pairs=found,
-        total=total,
-        page=page,
-        per_page=pairs.PAGE_SIZE,
+        role=g.role,
+        listing=paging.Listing(found, total, wanted, link),
         filters=filters,
         upload=extra.pop("upload", None) or UploadForm(),
         export=ExportForm(),
@@ -309,15 +312,24 @@ def members(slug: str) -> str:
 def _members_page(add: MemberAddForm) -> str:
     grantable = [c for c in ROLE_CHOICES if ROLE_RANK[c.value] <= ROLE_RANK[g.role]]
     add.role.choices = grantable
+    wanted = paging.parse(request.args, tuple(listing.MEMBER_SORT), "email")
+    found, total, wanted = paging.query_page(
+        db.session,
+        listing.members_statement(g.study),
+        wanted,
+        listing.MEMBER_SORT,
+        tiebreak=listing.User.id,
+    )
     rows = []
-    for user, role in services.members(db.session, g.study):
+    for user, role in found:
         form = MemberRoleForm(prefix=f"member-{user.id}", role=role)
         form.role.choices = grantable
         rows.append((user, role, form, ROLE_RANK[role] <= ROLE_RANK[g.role]))
+    link = paging.link_to("studies.members", request.args, slug=g.study.slug)
     return render_template(
         "studies/members.html",
         study=g.study,
-        rows=rows,
+        listing=paging.Listing(rows, total, wanted, link),
         add=add,
         can_manage=_can_edit(),
         role_labels=ROLE_LABELS,

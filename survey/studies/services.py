@@ -132,23 +132,28 @@ def audit_entries(
     until: dt.date | None = None,
 ) -> list[tuple[AuditEntry, str | None]]:
     """The study's audit rows, newest first, with the acting user's e-mail."""
-    query = (
-        select(AuditEntry, User.email)
-        .outerjoin(User, User.id == AuditEntry.actor_user_id)
-        .where(AuditEntry.study_id == study.id)
-        .order_by(AuditEntry.id.desc())
-    )
-    if action:
-        query = query.where(AuditEntry.action == action)
-    if actor:
-        query = query.where(User.email == actor.strip().lower())
-    if since:
-        query = query.where(AuditEntry.at >= dt.datetime.combine(since, dt.time(), dt.UTC))
-    if until:
-        query = query.where(
-            AuditEntry.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
-        )
-    return [(entry, email) for entry, email in session.execute(query)]
+    from survey.studies.listing import audit_statement
+
+    query = audit_statement(study, action=action, actor=actor, since=since, until=until)
+    rows = session.execute(query.order_by(AuditEntry.id.desc()))
+    return [(entry, email) for entry, email in rows]
+
+
+def last_activity(session: Session, study: Study) -> tuple[AuditEntry, str | None] | None:
+    """The study's newest audit row and the acting user's e-mail, or None."""
+    from survey.studies.listing import audit_statement
+
+    row = session.execute(audit_statement(study).order_by(AuditEntry.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else None
+
+
+def pair_count(session: Session, study: Study) -> int:
+    """How many pairs the study has."""
+    from sqlalchemy import func
+
+    from survey.studies.models import Pair
+
+    return session.scalar(select(func.count()).where(Pair.study_id == study.id)) or 0
 
 
 def audit_actions(session: Session, study: Study) -> list[str]:

@@ -9,9 +9,10 @@ from typing import Any
 
 from flask import Response, g, render_template, request
 
+from survey import paging
 from survey.accounts.authz import login_required
 from survey.db import db
-from survey.studies import bp, pair_views, services  # noqa: F401  (pair_views: its routes)
+from survey.studies import bp, listing, pair_views, services  # noqa: F401  (pair_views: routes)
 from survey.studies.access import study_role
 
 
@@ -19,39 +20,47 @@ from survey.studies.access import study_role
 @login_required
 def index() -> str:
     """The studies the signed-in researcher belongs to."""
-    return render_template("studies/index.html", studies=services.studies_for(db.session, g.user))
+    from survey.studies.forms import ROLE_LABELS
 
-
-@bp.route("/studies/<slug>/")
-@study_role("viewer")
-def show(slug: str) -> str:
-    """A study's overview: its sides and members."""
     return render_template(
-        "studies/show.html",
-        study=g.study,
-        role=g.role,
-        members=services.members(db.session, g.study),
+        "studies/index.html",
+        studies=services.studies_for(db.session, g.user),
+        role_names=ROLE_LABELS,
     )
 
 
-AUDIT_PAGE_SIZE = 100
+AUDIT_PAGE_SIZE = 50
 
 
 @bp.route("/studies/<slug>/audit/")
 @study_role("researcher")
 def audit_log(slug: str) -> str | Response:
-    """Who did what and when in this study, filterable; `?format=csv` downloads it."""
+    """Who did what and when, filterable, a page at a time; `?format=csv` downloads it all."""
     filters = audit_log_filters(request.args)
-    entries = services.audit_entries(db.session, g.study, **filters)
     if request.args.get("format") == "csv":
-        return _audit_csv(entries)
+        return _audit_csv(services.audit_entries(db.session, g.study, **filters))
+    wanted = paging.parse(
+        request.args,
+        tuple(listing.AUDIT_SORT),
+        "at",
+        default_direction="desc",
+        per_page=AUDIT_PAGE_SIZE,
+    )
+    statement = listing.audit_statement(g.study, **filters)
+    rows, total, wanted = paging.query_page(
+        db.session, statement, wanted, listing.AUDIT_SORT, tiebreak=listing.AuditEntry.id
+    )
     return render_template(
         "studies/audit.html",
         study=g.study,
-        entries=entries[:AUDIT_PAGE_SIZE],
-        total=len(entries),
+        role=g.role,
+        listing=paging.Listing(
+            rows, total, wanted, paging.link_to("studies.audit_log", request.args, slug=slug)
+        ),
         filters=filters,
         actions=services.audit_actions(db.session, g.study),
+        describe=listing.describe,
+        shown=listing.shown,
     )
 
 

@@ -98,7 +98,9 @@ def test_the_list_filters_by_kind_and_searches_code_and_places(client, session, 
 def test_the_pair_page_shows_both_sides_and_their_respondents(client, session, make_user, study):
     login(client, member(make_user, session, study, "researcher").email)
     page = text_of(client.get(f"/studies/{study.slug}/pairs/boulder-lhasa/"))
-    assert "<h1>boulder-lhasa</h1>" in page
+    heading = page.split('<h1 class="govuk-heading-l">')[1].split("</h1>")[0]
+    assert "Boulder – Lhasa" in heading  # both places, as people name the pair
+    assert '<code class="key">boulder-lhasa</code>' in heading  # the code small beside them
     assert "扎西次仁" in page
     assert "zhaxi.ciren@example.com" in page
     assert "Add a respondent for" in page

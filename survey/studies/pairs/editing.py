@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from survey import audit
@@ -33,24 +33,12 @@ def list_pairs(
     per_page: int = PAGE_SIZE,
 ) -> tuple[list[Pair], int]:
     """One page of the study's pairs by code (filtered by kind, searched in code and places)."""
-    query = select(Pair).where(Pair.study_id == study.id)
-    if kind:
-        query = query.where(Pair.kind == kind)
-    if search and search.strip():
-        term = search.strip().lower()
-        places = select(PairSide.pair_id).where(
-            or_(
-                func.lower(PairSide.place_en).contains(term, autoescape=True),
-                PairSide.place_zh.contains(search.strip(), autoescape=True),
-            )
-        )
-        query = query.where(or_(Pair.code.contains(term, autoescape=True), Pair.id.in_(places)))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    from survey.studies.listing import pairs_statement
+
+    query = pairs_statement(study, kind=kind, search=search)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     found = session.scalars(
-        query.order_by(Pair.code)
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
-        .options(selectinload(Pair.sides).selectinload(PairSide.respondents))
+        query.order_by(Pair.code).limit(per_page).offset((max(page, 1) - 1) * per_page)
     )
     return list(found), total
 
