@@ -55,11 +55,12 @@ def _configure_extensions(app: Flask) -> None:
 
 
 def _configure_requests(app: Flask) -> None:
-    from survey import errors_web, security, transaction
+    from survey import errors_web, security, throttle, transaction
     from survey.accounts.authz import enforce_declared_policy, load_user
     from survey.responding import install_log_redaction
 
     security.init_app(app)
+    throttle.init_app(app)
     install_log_redaction(app)  # respondent link tokens never reach a log line (TOK-03)
     transaction.init_app(app)
     app.before_request(load_user)

@@ -37,7 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_MAX_ATTEMPTS": 12,  # temporary failures before a message is marked failed
     "MAIL_RETRY_SECONDS": 60,  # first back-off; doubles up to 6 hours
     "MAIL_SENDING_TIMEOUT_SECONDS": 600,  # a claim older than this is `unknown`
-    "REDIS_URL": None,
+    "REDIS_URL": None,  # throttle counters shared by every process; None: in this process
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front: their X-Forwarded-For/-Proto are believed
     "LOGIN_MAX_ATTEMPTS": 5,  # failures per account before a lockout
     "LOGIN_LOCKOUT_MINUTES": 15,
     "LOGIN_IP_LIMIT": 30,  # attempts per IP per window

@@ -1,6 +1,6 @@
 """Import every model so that the metadata is complete (Alembic, tests, scripts)."""
 
-from survey.accounts.models import RateLimitBucket, User
+from survey.accounts.models import User
 from survey.audit import AuditEntry
 from survey.comparison.models import Comparison, Discrepancy
 from survey.db import Base
@@ -30,7 +30,6 @@ __all__ = [
     "Pair",
     "PairSide",
     "QuestionnaireVersion",
-    "RateLimitBucket",
     "Respondent",
     "Round",
     "RoundPair",

@@ -1,17 +1,13 @@
-"""Security plumbing: headers, request context for the audit log, throttles, safe redirects."""
+"""Security plumbing: the client behind proxies, headers, audit request context, safe redirects."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, has_request_context, request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from survey.db import utcnow
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -21,7 +17,17 @@ CSP = (
 
 
 def init_app(app: Flask) -> None:
-    """Attach a request id and the security headers to every response."""
+    """Believe the trusted proxies; attach a request id and the security headers to every response.
+
+    With `TRUSTED_PROXIES=N` the last N entries of X-Forwarded-For and X-Forwarded-Proto
+    (each proxy appends one) give the client's address and scheme, so that throttles
+    count per client rather than per proxy (issue 15, F1) and HTTPS is known as such.
+    Off by default: a client could otherwise claim any address by sending the header.
+    The proxy must pass the Host header on (nginx: `proxy_set_header Host $host`).
+    """
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.before_request(_start_request)
     app.after_request(_headers)
 
@@ -75,22 +81,3 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
-
-
-def hit_limit(session: Session, key: str, limit: int, window_seconds: int) -> int | None:
-    """Count one attempt under `key`; return seconds to wait when over `limit`, else None."""
-    from survey.accounts.models import RateLimitBucket
-
-    now = utcnow()
-    bucket = session.scalar(select(RateLimitBucket).where(RateLimitBucket.key == key))
-    if bucket is None:
-        bucket = RateLimitBucket(key=key, window_start=now, count=0)
-        session.add(bucket)
-    elif now - bucket.window_start >= dt.timedelta(seconds=window_seconds):
-        bucket.window_start, bucket.count = now, 0
-    bucket.count += 1
-    session.flush()
-    if bucket.count > limit:
-        remaining = window_seconds - (now - bucket.window_start).total_seconds()
-        return max(1, int(remaining))
-    return None

@@ -34,13 +34,3 @@ class User(Base):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
-
-
-class RateLimitBucket(Base):
-    """A fixed-window counter shared by every process (login and link throttles)."""
-
-    __tablename__ = "rate_limit_buckets"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from survey import throttle
 from survey.accounts import bp, services
 from survey.accounts.authz import login_required, public
 from survey.accounts.forms import LoginForm, LogoutForm, SettingsForm
 from survey.db import db, utcnow
 from survey.i18n import COOKIE, LANGUAGE_NAMES, TIME_ZONES
-from survey.security import hit_limit, is_safe_next
+from survey.security import is_safe_next
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -32,8 +33,7 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
         max_attempts=current_app.config["LOGIN_MAX_ATTEMPTS"],
         lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
     )
-    if user is None:
-        db.session.commit()  # the failure counts, even though we answer with the form
+    if user is None:  # the failed attempt counts: the form comes back with 200, committed
         form.password.errors.append(_("The e-mail or password is wrong, or the account is locked."))
         return render_template("accounts/login.html", form=form)
     _start_session(user.id, user.session_version)
@@ -42,17 +42,17 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
 
 
 def _throttle() -> int | None:
+    """Seconds to wait when this client address used up its login attempts (AUTH-02)."""
     config = current_app.config
-    return hit_limit(
-        db.session,
-        f"login:{request.remote_addr}",
+    return throttle.of(current_app).hit(
+        "login",
+        request.remote_addr or "unknown",
         config["LOGIN_IP_LIMIT"],
         config["LOGIN_IP_WINDOW_SECONDS"],
     )
 
 
 def _too_many(form: LoginForm, wait: int) -> tuple[str, int, dict[str, str]]:
-    db.session.commit()
     form.password.errors.append(
         _("Too many attempts. Try again in %(seconds)s seconds.", seconds=wait)
     )

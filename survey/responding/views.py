@@ -23,13 +23,11 @@ from flask_babel import force_locale, refresh
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from survey import audit, i18n
+from survey import audit, i18n, throttle
 from survey.accounts.authz import public, respondent
-from survey.accounts.models import RateLimitBucket
 from survey.core.questionnaire import Section
 from survey.core.types import AnswerError, is_blank
 from survey.db import db, set_writing, utcnow
@@ -43,7 +41,6 @@ from survey.responding.messages import answer_message
 from survey.responding.visit import State, Visit, load_visit, relock, state_of
 from survey.rounds import services as rounds
 from survey.rounds.models import Invitation, Round
-from survey.security import hit_limit
 from survey.studies.models import PairSide
 from survey.templating import text_in
 from survey.transaction import begin_writing, reads_first
@@ -222,7 +219,6 @@ def exchange(token: str) -> Response | tuple[Any, ...]:
     if invitation is None:
         _count_failure(address)
         current_app.logger.info("unknown respondent link from %s", address)
-        db.session.commit()  # the failure counts although the answer is an error page
         return _message_page(LINK_TEXTS, 404)
     if not _usable(invitation):
         return _message_page(LINK_TEXTS, 404)
@@ -237,30 +233,15 @@ def _limit(name: str) -> int:
 
 def _link_throttle(address: str) -> int | None:
     """Seconds to wait when this address used up its failed look-ups (only failures count)."""
-    bucket = db.session.get(RateLimitBucket, f"token:{address}")
-    if bucket is None:
-        return None
-    window = _limit("TOKEN_IP_WINDOW_SECONDS")
-    elapsed = (utcnow() - bucket.window_start).total_seconds()
-    if elapsed >= window or bucket.count < _limit("TOKEN_IP_LIMIT"):
-        return None
-    return max(1, int(window - elapsed))
+    return throttle.of(current_app).over(
+        "link", address, _limit("TOKEN_IP_LIMIT"), _limit("TOKEN_IP_WINDOW_SECONDS")
+    )
 
 
 def _count_failure(address: str) -> None:
-    _counted(f"token:{address}", _limit("TOKEN_IP_LIMIT"), _limit("TOKEN_IP_WINDOW_SECONDS"))
-
-
-def _counted(key: str, limit: int, window: int) -> int | None:
-    """hit_limit, retried once when a parallel request created the same bucket first."""
-    for attempt in (1, 2):
-        try:
-            with db.session.begin_nested():
-                return hit_limit(db.session, key, limit, window)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    return None
+    throttle.of(current_app).hit(
+        "link", address, _limit("TOKEN_IP_LIMIT"), _limit("TOKEN_IP_WINDOW_SECONDS")
+    )
 
 
 def _usable(invitation: Invitation) -> bool:
@@ -656,8 +637,10 @@ def autosave(visit: Visit) -> tuple[Response, int] | Response:
 
 
 def _autosave_throttle() -> tuple[Any, ...] | None:
-    """At most AUTOSAVE_LIMIT autosaves a minute per invitation (FAULT-06); counted as a writer."""
-    wait = _counted(f"autosave:{g.visit.invitation.id}", _limit("AUTOSAVE_LIMIT"), 60)
+    """At most AUTOSAVE_LIMIT autosaves a minute per invitation (FAULT-06)."""
+    wait = throttle.of(current_app).hit(
+        "autosave", str(g.visit.invitation.id), _limit("AUTOSAVE_LIMIT"), 60
+    )
     return (jsonify(error="busy"), 429, {"Retry-After": str(wait)}) if wait else None
 
 

@@ -7,10 +7,10 @@ import statistics
 import time
 
 import pytest
+import time_machine
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import func, select
 
-from survey.accounts.models import RateLimitBucket
 from survey.audit import AuditEntry
 from survey.responding import REDACTED, TokenRedactingFilter, redact
 from survey.responding import services as answers
@@ -112,37 +112,64 @@ def test_guessing_is_throttled_and_a_valid_link_does_not_reset_it(
     client, session, mini, tight_limit
 ):
     _, us, _, _ = mini
+    valid = link_path(us)  # (a request's rollback expires the test's objects)
+    began = time.time()
     for number in range(3):
         assert client.get(f"/r/{'D' * 40}{number:03d}").status_code == 404
     blocked = client.get("/r/" + "E" * 43)
     assert blocked.status_code == 429
     assert 0 < int(blocked.headers["Retry-After"]) <= 600
     assert "Too many" in text_of(blocked)
-    assert client.get(link_path(us)).status_code == 429  # even a valid link waits
-    bucket = session.get(RateLimitBucket, "token:127.0.0.1")
-    assert bucket.count == 3  # neither the valid link nor the blocked tries reset or grew it
+    assert client.get(valid).status_code == 429  # even a valid link waits
     other = client.get("/r/" + "F" * 43, environ_base={"REMOTE_ADDR": "10.9.8.7"})
     assert other.status_code == 404  # counted per address
+    # The window began with the first failure; neither the blocked tries nor the
+    # valid link moved it on or reset it.
+    with time_machine.travel(began + 590, tick=False):
+        assert client.get(valid).status_code == 429
+    with time_machine.travel(began + 601, tick=False):
+        assert client.get(valid).status_code == 303
 
 
 def test_valid_links_are_not_counted(client, session, mini, tight_limit):
     _, us, cn, _ = mini
     for _ in range(5):
         assert client.get(link_path(us)).status_code == 303
-    assert session.get(RateLimitBucket, "token:127.0.0.1") is None
-    assert client.get(link_path(cn)).status_code == 303
+    statuses = [client.get(f"/r/{'H' * 40}{n:03d}").status_code for n in range(4)]
+    assert statuses == [404, 404, 404, 429]  # only the three failures counted
 
 
 def test_link_throttle_is_separate_from_the_login_throttle(
-    client, session, mini, make_user, tight_limit
+    client, app, session, mini, make_user, tight_limit, monkeypatch
 ):
-    user = make_user()
+    email = make_user().email
+    monkeypatch.setitem(app.config, "LOGIN_IP_LIMIT", 2)
     for _ in range(4):
         client.get("/r/" + "G" * 43)
     assert client.get("/r/" + "G" * 43).status_code == 429
-    response = login(client, user.email)
+    response = login(client, email)
     assert response.status_code == 302  # signing in is not blocked by link guessing
-    assert session.get(RateLimitBucket, "login:127.0.0.1").count == 1
+
+
+def test_autosaves_are_throttled_per_invitation(client, app, session, mini, monkeypatch):
+    """Past AUTOSAVE_LIMIT a minute, an autosave waits (429 with Retry-After), FAULT-06."""
+    monkeypatch.setitem(app.config, "AUTOSAVE_LIMIT", 2)
+    _, us, cn, _ = mini
+    fields = browser_fields(text_of(client.get(start(client, us))))
+    for year in ("1990", "1991"):
+        fields.setlist("established", [year])
+        response = autosave(client, "basics", fields)
+        assert response.status_code == 200
+        fields.setlist("_v.established", [str(response.get_json()["versions"]["established"])])
+    fields.setlist("established", ["1992"])
+    busy = autosave(client, "basics", fields)
+    assert busy.status_code == 429
+    assert 0 < int(busy.headers["Retry-After"]) <= 60
+    assert stored(session, us) == {"established": 1991}
+    other = app.test_client()  # the other side's respondent is not held up
+    other_fields = browser_fields(text_of(other.get(start(other, cn))))
+    other_fields.setlist("established", ["1980"])
+    assert autosave(other, "basics", other_fields).status_code == 200
 
 
 # ---------------------------------------------------------------------------- the token never leaks
