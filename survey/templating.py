@@ -101,16 +101,21 @@ def text_in(text: Mapping[str, str], language: str | None = None) -> str:
     return _text_in(text, language, FALLBACKS.get(language, ("en",)))[0]
 
 
-def keep_words(text: object) -> Markup:
-    """Text whose hyphenated or slashed words never break at the hyphen or slash.
+_BREAKS = re.compile(r"[-/–—]")  # marks after which browsers may end a line inside a word
 
-    Browsers may end a line after "-" or "/"; in a table cell that splits "cross-strait"
-    or "+1-303-555-0111" over two lines. Such words are kept whole; spaces (and CJK
-    text, which has no spaces) still wrap as usual.
+
+def keep_words(text: object) -> Markup:
+    """Text whose hyphenated or slashed words never break at the hyphen, dash or slash.
+
+    Browsers may end a line after "-", "–" or "/"; in a table cell that splits
+    "cross-strait", "(2004–2008)," or "+1-303-555-0111" over two lines. Such words are
+    kept whole; spaces (and CJK text, which has no spaces) still wrap as usual.
     """
     parts = re.split(r"(\s+)", "" if text is None else str(text))
     return Markup("").join(
-        Markup('<span class="nowrap">%s</span>') % part if ("-" in part or "/" in part) else part
+        Markup('<span class="nowrap">%s</span>') % part
+        if len(part) > 1 and _BREAKS.search(part)
+        else part
         for part in parts
     )
 
@@ -125,15 +130,29 @@ def side_name(side: Any, pair: Any = None) -> str:
 
 
 def place_name(pair_side: Any) -> str:
-    """A pair side's place in the page's language: Chinese name in Chinese, else English."""
+    """A pair side's place in the page's language: Chinese name in Chinese, else English.
+
+    Pairs files give one Chinese name, usually in simplified characters; a page in
+    traditional Chinese shows it converted (OpenCC `s2t`: 兰州 → 蘭州, 台南 → 臺南).
+    """
     if pair_side is None:
         return ""
-    first, second = (
-        (pair_side.place_zh, pair_side.place_en)
-        if current_locale().startswith("zh")
-        else (pair_side.place_en, pair_side.place_zh)
-    )
-    return first or second or ""
+    locale = current_locale()
+    if locale.startswith("zh") and pair_side.place_zh:
+        return _traditional(pair_side.place_zh) if locale == "zh_Hant" else pair_side.place_zh
+    return pair_side.place_en or pair_side.place_zh or ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _traditional(text: str) -> str:
+    return _s2t().convert(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _s2t() -> Any:
+    import opencc  # its dictionaries load slowly: once per process, when first needed
+
+    return opencc.OpenCC("s2t")
 
 
 def pair_places(pair: Any, sides: Any) -> str:

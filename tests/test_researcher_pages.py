@@ -60,6 +60,8 @@ def test_pairs_show_both_places_and_the_code_small_beside_them(client, study, re
     assert '<code class="key">los-angeles-guangzhou</code>' in page
     zh = text_of(client.get(f"/studies/{study.slug}/pairs/?lang=zh-Hans"))
     assert "洛杉矶 – 广州" in zh
+    traditional = text_of(client.get(f"/studies/{study.slug}/pairs/?lang=zh-Hant"))
+    assert "洛杉磯 – 廣州" in traditional  # the file's simplified names, shown in traditional
 
 
 def test_pairs_are_paginated_with_a_total_and_links_that_keep_filters(
@@ -291,3 +293,12 @@ def test_the_round_pairs_table_pages_and_sorts_by_state(
     )
     assert re.search(r"1–37 of 37 pairs", page)
     assert "submitted" in rows_of(page, "pairs")[0]
+
+
+def test_hyphenated_words_are_kept_whole_and_escaped():
+    from survey.templating import keep_words
+
+    assert str(keep_words("cross-strait pair")) == '<span class="nowrap">cross-strait</span> pair'
+    assert str(keep_words("(2004–2008), 双方")) == '<span class="nowrap">(2004–2008),</span> 双方'
+    assert str(keep_words("<b>a-b</b>")) == '<span class="nowrap">&lt;b&gt;a-b&lt;/b&gt;</span>'
+    assert str(keep_words(None)) == ""
