@@ -120,6 +120,17 @@ def keep_words(text: object) -> Markup:
     )
 
 
+def sentences(*parts: object) -> Markup:
+    """Sentences one after another: a space after a Latin full stop, none after 。！？ (UX.md 6)."""
+    out = Markup("")
+    for part in parts:
+        text = escape(part)
+        if out and text:
+            out += Markup("") if str(out).rstrip()[-1:] in "。！？：" else Markup(" ")
+        out += text
+    return out
+
+
 def side_name(side: Any, pair: Any = None) -> str:
     """A side's label in the page's language: the one place every page takes it from.
 
@@ -224,6 +235,10 @@ TAG_COLOURS = {
     "sending": "light-blue",
     "failed": "red",
     "unknown": "orange",
+    "owner": "purple",
+    "researcher": "blue",
+    "interviewer": "turquoise",
+    "viewer": "grey",
 }
 
 MAIL_STATE_NAMES = {
@@ -280,6 +295,28 @@ ACTION_NAMES = {
     "user.password_set": _l("Password set"),
     "user.settings": _l("Settings changed"),
 }
+
+
+# What an audit row is about, in words (object types are model names in snake case).
+OBJECT_NAMES = {
+    "discrepancy": _l("discrepancy"),
+    "invitation": _l("invitation"),
+    "membership": _l("membership"),
+    "outbox": _l("message"),
+    "outbox_message": _l("message"),
+    "pair": _l("pair"),
+    "respondent": _l("respondent"),
+    "questionnaire_version": _l("questionnaire version"),
+    "round": _l("round"),
+    "study": _l("study"),
+    "user": _l("account"),
+}
+
+
+def object_name(code: str | None) -> str:
+    """An audit row's object type in words, in the page's language; an unknown one as it is."""
+    name = OBJECT_NAMES.get(code or "")
+    return str(name) if name is not None else (code or "")
 
 
 def action_name(code: str) -> str:

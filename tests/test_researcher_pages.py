@@ -302,3 +302,41 @@ def test_hyphenated_words_are_kept_whole_and_escaped():
     assert str(keep_words("(2004–2008), 双方")) == '<span class="nowrap">(2004–2008),</span> 双方'
     assert str(keep_words("<b>a-b</b>")) == '<span class="nowrap">&lt;b&gt;a-b&lt;/b&gt;</span>'
     assert str(keep_words(None)) == ""
+
+
+def test_the_audit_log_names_objects_in_words(client, session, study, researcher):
+    login(client, researcher.email)
+    page = text_of(client.get(f"/studies/{study.slug}/audit/?lang=zh-Hans"))
+    assert "研究 " in rows_of(page, "audit")[-1]  # the study created, its type in words
+    assert ">study " not in page
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant"])
+def test_chinese_pages_use_full_width_marks_next_to_chinese(
+    client, session, study, researcher, make_round, language
+):
+    from tests.test_typography import problems_in
+
+    round_ = make_round(study, pairs=0)
+    login(client, researcher.email)
+    base = f"/studies/{study.slug}"
+    paths = [
+        "/",
+        f"{base}/",
+        f"{base}/pairs/",
+        f"{base}/members/",
+        f"{base}/audit/",
+        f"{base}/rounds/",
+        f"{base}/rounds/{round_.slug}/",
+        f"{base}/rounds/{round_.slug}/texts",
+        "/questionnaires/",
+    ]
+    found = {}
+    for path in paths:
+        html = text_of(client.get(f"{path}?lang={language}"))
+        body = html.split("<main", 1)[1]
+        body = re.sub(r"<(script|style|code)[^>]*>.*?</\1>", " ", body, flags=re.S)
+        text = re.sub(r"<[^>]+>", "", body)
+        if problems_in(text):
+            found[path] = problems_in(text)
+    assert found == {}
