@@ -124,14 +124,18 @@ def _register_listeners() -> None:
     """Re-compare a pair whenever a submitted side's answers change, and let the questionnaire
     pages count stored answers (once per process): lower layers call these, never import them."""
     from survey.comparison.services import rerun_for_invitation
+    from survey.questionnaires.labels import question_labels
     from survey.questionnaires.services import ANSWER_COUNTERS
     from survey.responding.counts import answer_counts
     from survey.responding.services import ANSWER_LISTENERS
+    from survey.studies.listing import AUDIT_LABELS
 
     if rerun_for_invitation not in ANSWER_LISTENERS:
         ANSWER_LISTENERS.append(rerun_for_invitation)
     if answer_counts not in ANSWER_COUNTERS:
         ANSWER_COUNTERS.append(answer_counts)
+    if question_labels not in AUDIT_LABELS:
+        AUDIT_LABELS.append(question_labels)  # the audit log names questions and options
 
 
 def _register_cli(app: Flask) -> None:

@@ -340,3 +340,23 @@ def test_chinese_pages_use_full_width_marks_next_to_chinese(
         if problems_in(text):
             found[path] = problems_in(text)
     assert found == {}
+
+
+def test_audit_rows_about_answers_name_questions_and_options(
+    client, session, study, researcher, make_round
+):
+    make_round(study, pairs=0)  # imports the sister-city questionnaire into the study
+    audit.record(
+        session,
+        "answer.save",
+        study_id=study.id,
+        details={"changes": {"position": [None, "fao_director"], "gone_key": [None, "x"]}},
+    )
+    login(client, researcher.email)
+    row = rows_of(text_of(client.get(f"/studies/{study.slug}/audit/")), "audit")[0]
+    assert "What is your position in the organization" in row
+    assert '<code class="key">position</code>' in row
+    assert "<ins>Director of a Foreign Affairs Office</ins>" in row
+    assert "gone_key" in row  # a key no questionnaire knows stays as it is
+    zh = rows_of(text_of(client.get(f"/studies/{study.slug}/audit/?lang=zh-Hans")), "audit")[0]
+    assert "<ins>外事办公室主任</ins>" in zh

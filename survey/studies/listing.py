@@ -8,11 +8,12 @@ the place's name in the page's language (Chinese names in Chinese).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from survey.accounts.models import User
 from survey.audit import AuditEntry
@@ -95,6 +96,20 @@ def audit_statement(
     return query
 
 
+# The words of the study's questions and options, for audit rows about answers: filled by
+# the app factory from the questionnaires (a later layer), read through `question_labels`.
+Labels = dict[str, tuple[dict[str, str], dict[str, dict[str, str]]]]
+AUDIT_LABELS: list[Callable[[Session, Study], Labels]] = []
+
+
+def question_labels(session: Session, study: Study) -> Labels:
+    """Each question key's text and option labels by language, from every registered reader."""
+    labels: Labels = {}
+    for reader in AUDIT_LABELS:
+        labels.update(reader(session, study))
+    return labels
+
+
 AUDIT_SORT = {"at": AuditEntry.id, "action": AuditEntry.action, "actor": User.email}
 
 
@@ -134,12 +149,14 @@ def _changes(changes: dict[str, Any]) -> list[Change]:
     ]
 
 
-def shown(value: Any) -> str:
-    """A value from an audit row as short text: lists joined, objects as compact JSON."""
+def shown(value: Any, options: Mapping[str, str] | None = None) -> str:
+    """A value from an audit row as short text: option codes as their labels, lists joined."""
     if value is None:
         return "—"
     if isinstance(value, list | tuple):
-        return ", ".join(shown(v) for v in value) if value else "—"
+        return ", ".join(shown(v, options) for v in value) if value else "—"
+    if options and isinstance(value, str) and value in options:
+        return options[value]
     if isinstance(value, dict):
         return "; ".join(f"{k} {shown(v)}" for k, v in value.items()) or "—"
     return str(value)

@@ -14,6 +14,7 @@ from survey.accounts.authz import login_required
 from survey.db import db
 from survey.studies import bp, listing, pair_views, services  # noqa: F401  (pair_views: routes)
 from survey.studies.access import study_role
+from survey.templating import text_in
 
 
 @bp.route("/")
@@ -61,6 +62,10 @@ def audit_log(slug: str) -> str | Response:
         actions=services.audit_actions(db.session, g.study),
         describe=listing.describe,
         shown=listing.shown,
+        labels={
+            key: (text_in(text), {code: text_in(label) for code, label in options.items()})
+            for key, (text, options) in listing.question_labels(db.session, g.study).items()
+        },
     )
 
 
