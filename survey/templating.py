@@ -101,7 +101,9 @@ def text_in(text: Mapping[str, str], language: str | None = None) -> str:
     return _text_in(text, language, FALLBACKS.get(language, ("en",)))[0]
 
 
-_BREAKS = re.compile(r"[-/–—]")  # marks after which browsers may end a line inside a word
+# Where browsers may end a line inside a word: after - – — or /, and before a bracket that
+# follows a letter or digit ("501(c)(3)").
+_BREAKS = re.compile(r"[-/–—]|\w[(\[]")
 
 
 def keep_words(text: object) -> Markup:

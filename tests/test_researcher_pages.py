@@ -302,6 +302,8 @@ def test_hyphenated_words_are_kept_whole_and_escaped():
     assert str(keep_words("(2004–2008), 双方")) == '<span class="nowrap">(2004–2008),</span> 双方'
     assert str(keep_words("<b>a-b</b>")) == '<span class="nowrap">&lt;b&gt;a-b&lt;/b&gt;</span>'
     assert str(keep_words(None)) == ""
+    assert str(keep_words("a 501(c)(3) body")) == 'a <span class="nowrap">501(c)(3)</span> body'
+    assert str(keep_words("(optional)")) == "(optional)"  # a bracket that opens a word is fine
 
 
 def test_the_audit_log_names_objects_in_words(client, session, study, researcher):
