@@ -38,17 +38,12 @@ from flask_babel import gettext as _
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
-from survey.core.questionnaire import CHOICE_TYPES, Question
+from survey.core.questionnaire import Question
+from survey.core.types import TYPES, type_of
 from survey.templating import SPECIAL_LABELS, YES_NO_LABELS, text_in
 
-CHOICES = frozenset(CHOICE_TYPES | {"yesno"})
-TYPED_INPUT = {
-    "date": ' type="date"',
-    "integer": ' type="text" inputmode="numeric" class="short"',
-    "year": ' type="text" inputmode="numeric" class="short"',
-    "number": ' type="text" inputmode="decimal" class="short"',
-    "longtext": "",
-}
+CHOICE_WIDGETS = frozenset({"radio", "checkbox", "yesno"})  # the widgets (core.types) with choices
+CHOICES = frozenset(name for name, t in TYPES.items() if t.widget in CHOICE_WIDGETS)  # types
 CACHE_SIZE = 8192
 DRAWN_SIZE = 4096  # drawn widgets (a couple of KB each)
 
@@ -139,7 +134,7 @@ def _draw(  # noqa: PLR0913  (question_html's arguments)
         special is None
         and isinstance(value, str)
         and value in ("dk", "rf")
-        and q.type not in CHOICES
+        and type_of(q).widget not in CHOICE_WIDGETS
     ):
         special, value = value, None
     key = c.key
@@ -166,9 +161,10 @@ def _draw(  # noqa: PLR0913  (question_html's arguments)
     if version is not None:
         details += f'<input type="hidden" name="_v.{key}" value="{int(version)}">'
     off = " disabled" if disabled else ""
-    if q.type == "note":
+    widget = type_of(q).widget
+    if widget == "note":
         html = f'<div class="question note" {attributes}><p>{c.title}</p>{c.help}</div>'
-    elif q.type in CHOICES:
+    elif widget in CHOICE_WIDGETS:
         html = _choice(q, c, value, attributes, described, errors, details, off)
     else:
         html = _typed(q, c, value, special, attributes, described, errors, details, off)
@@ -198,7 +194,7 @@ def _choice(
         parts.append(f"{start}{' checked' if code in chosen else ''}{off}{label}")
     parts.append("\n</div>")
     if c.specials:
-        kind = "checkbox" if q.type == "multi" else "radio"
+        kind = "checkbox" if type_of(q).widget == "checkbox" else "radio"
         parts.append('\n<div class="special">')
         for code, label in c.specials:
             ticked = " checked" if code in chosen else ""
@@ -231,7 +227,7 @@ def _typed(
         f'<div class="{classes}" role="group" aria-labelledby="label-{c.key}" {attributes}>\n'
         f'<label class="label" id="label-{c.key}" for="f-{c.key}">{c.title}</label>\n{details}'
     ]
-    if q.type == "longtext":
+    if type_of(q).widget == "textarea":
         parts.append(
             f'\n<textarea id="f-{c.key}" name="{c.key}" rows="5"{c.input_attributes}{extra}>'
             f"{shown}</textarea>"
@@ -297,13 +293,14 @@ def _compile(q: Question, lang: str) -> _Compiled:
             f'<span class="visually-hidden">{required}</span></span>'
         )
     help_text = text_in(q.help, lang) if q.help else ""
-    if q.type == "yesno":
+    widget = type_of(q).widget
+    if widget == "yesno":
         choices = [("yes", str(YES_NO_LABELS["yes"])), ("no", str(YES_NO_LABELS["no"]))]
     else:
         choices = [(option.code, text_in(option.label, lang)) for option in q.options]
-    kind = "checkbox" if q.type == "multi" else "radio"
+    kind = "checkbox" if widget == "checkbox" else "radio"
     specials = q.specials() if q.offer_special else ()
-    typed = TYPED_INPUT.get(q.type, ' type="text"')
+    typed = type_of(q).input_attributes
     if q.max_length:
         typed += f' maxlength="{int(q.max_length)}"'
     error = escape(_("Error:"))

@@ -31,7 +31,7 @@ import numpy as np
 
 from survey.core.compare import DECIDED, compare_values, missing_reason, normalize_text
 from survey.core.questionnaire import CompareRule, Question
-from survey.core.types import type_of
+from survey.core.types import TYPES, type_of
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio", "set")
 STATISTICS = (
@@ -44,14 +44,8 @@ STATISTICS = (
 DEFAULT_SEED = 20090601
 DEFAULT_BOOT = 1000
 WEIGHTS = ("linear", "quadratic")
-# Levels each type allows; the first is the default.
-_LEVELS_OF = {
-    **dict.fromkeys(("single", "yesno", "text", "longtext"), ("nominal",)),
-    "scale": ("ordinal", "nominal", "interval"),
-    **dict.fromkeys(("integer", "number"), ("interval", "ratio")),
-    **dict.fromkeys(("year", "date"), ("interval",)),
-    "multi": ("set",),
-}
+# Levels each type allows; the first is the default (core.types).
+_LEVELS_OF = {name: t.agreement_levels for name, t in TYPES.items() if t.agreement_levels}
 _CELLS_PER_CHUNK = 2_000_000  # bounds the memory of one block of bootstrap replicates
 MAX_PAIRWISE_BOOT = 2000  # distinct values above which ratio/set alpha gets no interval
 

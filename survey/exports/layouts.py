@@ -19,7 +19,7 @@ from operator import itemgetter
 from typing import Any
 
 from survey.core.questionnaire import Question, Questionnaire, Special, Text
-from survey.core.types import YESNO_LABELS, format_number
+from survey.core.types import TYPES, YESNO_LABELS, format_number
 from survey.exports.dataset import (
     AGREE_LABELS,
     OPTION_LABELS,
@@ -63,11 +63,8 @@ class PairRecord:
     outcomes: Mapping[str, tuple[str, str | None]]  # key → (outcome, discrepancy status)
 
 
-KIND_OF_TYPE = {
-    "single": "code", "yesno": "code", "scale": "code", "multi": "codes",
-    "integer": "integer", "year": "integer", "number": "number", "date": "date",
-    "text": "string", "longtext": "string",
-}  # fmt: skip
+# How the exports encode each question type's answers (core.types).
+KIND_OF_TYPE = {name: t.export_kind for name, t in TYPES.items() if t.export_kind}
 AGREE_VALUES = {"agree": 1, "disagree": 0}
 
 FIXED: dict[str, Text] = {

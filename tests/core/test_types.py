@@ -633,7 +633,41 @@ def test_every_message_is_a_sentence_with_named_string_placeholders():
 
 
 def test_every_error_code_raised_has_a_message_and_every_message_is_used():
-    source = Path(types.__file__).read_text(encoding="utf-8")
+    package = Path(types.__file__).parent
+    source = "\n".join(p.read_text(encoding="utf-8") for p in sorted(package.glob("*.py")))
     raised = set(re.findall(r'AnswerError\(\s*"(\w+)"', source))
     raised |= set(re.findall(r'too_(?:small|large)(?:: ClassVar\[str\])? = "(\w+)"', source))
     assert raised == set(ERROR_MESSAGES)
+
+
+# ---------------------------------------------------------------------------- one class each
+
+
+def test_each_type_carries_its_rules_widget_and_export_encoding():
+    for name, question_type in TYPES.items():
+        compared = [rule for rule in question_type.rules if rule not in ("review", "none")]
+        assert set(compared) <= set(question_type.comparators), name  # the engine applies them
+        if question_type.default_rule is not None:
+            assert question_type.default_rule in question_type.rules, name
+        assert question_type.widget in {"radio", "checkbox", "yesno", "input", "textarea", "note"}
+        kinds = {"code", "codes", "integer", "number", "date", "string", None}
+        assert question_type.export_kind in kinds, name
+        if name != "note":
+            assert question_type.rules, name
+            assert question_type.agreement_levels, name
+
+
+def test_a_new_type_is_one_class_that_the_registry_finds():
+    from survey.core.types import _discovered
+    from survey.core.types.scale import ScaleType
+
+    class RatingType(ScaleType):
+        """A type a later module might add: found without touching any other module."""
+
+        name = "rating"
+        widget = "radio"
+
+    found = _discovered()
+    assert isinstance(found["rating"], RatingType)
+    assert list(found)[: len(TYPES)] == list(TYPES)  # the documented order first
+    assert "rating" not in TYPES  # the registry in use is the one built at import

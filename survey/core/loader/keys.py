@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from survey.core.types import TYPES
+
 TOP_KEYS = (
     "key", "version", "languages", "default_language", "derive", "title", "introduction",
     "closing", "sections",
@@ -19,10 +21,8 @@ RULE_EXAMPLES = {
     "tolerance": "{tolerance: {abs: 1}} or {tolerance: {rel: 0.1}}",
     "within_days": "{within_days: 31}",
 }
-DEFAULT_RULES = {
-    "single": "exact", "yesno": "exact", "year": "exact", "integer": "exact", "number": "exact",
-    "scale": "exact", "date": "exact", "multi": "set", "text": "review", "longtext": "none",
-}  # fmt: skip
+# Each question type's compare rule when the file names none (core.types).
+DEFAULT_RULES = {name: t.default_rule for name, t in TYPES.items() if t.default_rule}
 # (target, source) → OpenCC conversion
 CONVERSIONS = {("zh-Hant", "zh-Hans"): "s2t", ("zh-Hans", "zh-Hant"): "t2s"}
 NULL_TAG = "tag:yaml.org,2002:null"

@@ -6,6 +6,8 @@ import difflib
 import re
 from collections.abc import Iterable, Iterator
 
+from survey.core.types import TYPES
+
 Found = Iterator[tuple[int | None, str]]  # (line, message) pairs, turned into Problems at the end
 
 QUESTIONNAIRE_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -16,20 +18,11 @@ LANGUAGE_TAG = re.compile(
     r"[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
     r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
 )
-BOUNDED_TYPES = ("integer", "number", "year", "date")
-LENGTH_TYPES = ("text", "longtext")
-RULES_FOR_TYPE = {
-    "single": ("exact", "review", "none"),
-    "yesno": ("exact", "review", "none"),
-    "multi": ("set", "overlap", "review", "none"),
-    "scale": ("exact", "tolerance", "review", "none"),
-    "integer": ("exact", "tolerance", "review", "none"),
-    "number": ("exact", "tolerance", "review", "none"),
-    "year": ("exact", "tolerance", "review", "none"),
-    "date": ("exact", "within_days", "review", "none"),
-    "text": ("exact", "review", "none"),
-    "longtext": ("exact", "review", "none"),
-}
+CHOICE_TYPES = frozenset(name for name, t in TYPES.items() if t.has_options)
+BOUNDED_TYPES = tuple(name for name, t in TYPES.items() if t.bounded)
+LENGTH_TYPES = tuple(name for name, t in TYPES.items() if t.has_length)
+# The compare rules a file may name for each question type (core.types).
+RULES_FOR_TYPE = {name: t.rules for name, t in TYPES.items() if t.rules}
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:

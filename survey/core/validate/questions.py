@@ -7,9 +7,11 @@ import math
 import re
 from collections.abc import Iterator
 
-from survey.core.questionnaire import CHOICE_TYPES, RULES, TYPES, Question, Questionnaire, Special
+from survey.core.questionnaire import RULES, Question, Questionnaire, Special
+from survey.core.types import TYPES
 from survey.core.validate.common import (
     BOUNDED_TYPES,
+    CHOICE_TYPES,
     LENGTH_TYPES,
     OPTION_CODE,
     RULES_FOR_TYPE,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from survey.core import expressions
-from survey.core.questionnaire import CHOICE_TYPES, Question, Questionnaire
-from survey.core.validate.common import Found, suggest
+from survey.core.questionnaire import Question, Questionnaire
+from survey.core.validate.common import CHOICE_TYPES, Found, suggest
 
 
 def _mirror(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
