@@ -187,15 +187,17 @@ def test_refused_connections_leave_everything_queued_for_a_retry(
 ):
     queue_many(session, 200)
     now = utcnow()
-    started = time.monotonic()
     report = send_pending(factory, smtp_sink.config(SMTP_PORT=refusing_port), limit=500, now=now)
-    assert time.monotonic() - started < 10
     assert (report.sent, report.retried, report.failed) == (0, 200, 0)
     assert report.skipped == 200  # all waiting for their retry time
     for row in rows(session):
         assert (row.state, row.attempts, row.sent_at) == ("queued", 1, None)
         assert row.retry_at == now + dt.timedelta(minutes=1)
         assert "ConnectionRefusedError" in row.last_error
+    # one connection was tried; the other 199 were deferred without trying the server again
+    errors = rows(session)
+    assert not errors[0].last_error.startswith("Not attempted")
+    assert all(row.last_error.startswith("Not attempted: server unavailable") for row in errors[1:])
     # not due yet: a run a moment later leaves them alone
     assert (
         send_pending(factory, smtp_sink.config(), now=now + dt.timedelta(seconds=30)).claimed == 0
@@ -248,9 +250,8 @@ def test_a_hanging_server_times_out_promptly_and_keeps_the_mail_queued(
     queue_many(session, 50)
     smtp_sink.set(mode="hang", hang_at="mail", hang_seconds=3)
     now = utcnow()
-    started = time.monotonic()
     report = send_pending(factory, smtp_sink.config(SMTP_TIMEOUT=0.3), now=now)
-    assert time.monotonic() - started < 2.5  # one timeout, then the rest deferred
+    assert smtp_sink.handler.mail_commands == 1  # one timeout, then the rest deferred
     assert (report.sent, report.retried, report.unknown_found) == (0, 50, 0)
     for row in rows(session):
         assert (row.state, row.attempts) == ("queued", 1)
