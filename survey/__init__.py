@@ -55,11 +55,12 @@ def _configure_extensions(app: Flask) -> None:
 
 
 def _configure_requests(app: Flask) -> None:
-    from survey import errors_web, security, throttle, transaction
+    from survey import errors_web, inputs, security, throttle, transaction
     from survey.accounts.authz import enforce_declared_policy, load_user
     from survey.responding import install_log_redaction
 
     security.init_app(app)
+    inputs.init_app(app)  # before anything reads the path, the query or the form
     throttle.init_app(app)
     install_log_redaction(app)  # respondent link tokens never reach a log line (TOK-03)
     transaction.init_app(app)

@@ -57,7 +57,7 @@ def _csrf_error(_error: CSRFError):  # noqa: ANN202
 
 def _http_error(error: HTTPException):  # noqa: ANN202
     status = error.code or 500
-    page = _render(status)
+    page = _render(status, getattr(error, "message", None))
     if status == 429 and error.response is None and getattr(error, "retry_after", None):
         page[2]["Retry-After"] = str(error.retry_after)
     return page

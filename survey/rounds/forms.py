@@ -15,6 +15,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from survey.inputs import no_control_characters
+
 MODE_CHOICES = [
     SelectChoice("phone", _l("Telephone")),
     SelectChoice("email", _l("E-mail")),
@@ -46,5 +48,5 @@ class EntryForm(FlaskForm):
     action = HiddenField(default="save")
     reason = TextAreaField(
         _l("Reason for the change (required after submission)"),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), Length(max=2000), no_control_characters],
     )

@@ -1,0 +1,91 @@
+"""What a request may carry: no control characters in its text, no numbers past the database's.
+
+Every query parameter, path segment and form field of the researcher's pages is checked
+before a view runs (QUALITY.md INJ-01; issue 15, F2). A NUL byte would otherwise reach
+PostgreSQL, which refuses it in a string ("A string literal cannot contain NUL"), and a
+page number or id past 2**63 - 1 overflows its `bigint`: both were 500s. Refusing them here,
+with a 400 page in the visitor's language, keeps every view from having to.
+
+Tab, line feed and carriage return are text (a note has lines); every other C0 and C1
+control character, and DEL, is refused. The respondent's pages and the interviewer's entry
+form check their answers one field at a time and show the message beside the field, keeping
+what was typed: their form values are left to them, not refused whole here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from flask import Flask, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LARGEST_ID = 2**63 - 1  # PostgreSQL's bigint; SQLite's INTEGER is the same
+
+# Endpoints whose form values are answers, checked per field by the answer types.
+ANSWER_BLUEPRINTS = frozenset({"responding"})
+ANSWER_ENDPOINTS = frozenset({"rounds.enter"})
+
+MESSAGE = _l(
+    "What you sent contains invisible control characters, or a number that is too large."
+    " Please correct it and try again."
+)
+
+
+FIELD_MESSAGE = _l("This text contains invisible control characters; please remove them.")
+
+
+def no_control_characters(_form: object, field: object) -> None:
+    """WTForms validator for the text fields of an answer form (whose values skip the check)."""
+    from wtforms.validators import ValidationError
+
+    if isinstance(field.data, str) and CONTROL.search(field.data):  # type: ignore[attr-defined]
+        raise ValidationError(str(FIELD_MESSAGE))
+
+
+class BadInput(BadRequest):
+    """A 400 whose page says what was wrong with the input, in the visitor's language."""
+
+    message = MESSAGE
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in a route: a number past the database's largest id matches no page (404)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, A002
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    """Check every request's text before its view; `<int:>` routes stop at the largest id."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(check_request)
+
+
+def has_control(values: Iterable[str]) -> bool:
+    return any(CONTROL.search(value) for value in values)
+
+
+def check_request() -> None:
+    """Refuse control characters in the query, the path and (but for answers) the form."""
+    if request.blueprint in ANSWER_BLUEPRINTS:
+        return  # a link or an answer: the respondent's pages answer each with their own page
+    texts = [*request.args.keys(), *_all_values(request.args.listvalues())]
+    texts += [value for value in (request.view_args or {}).values() if isinstance(value, str)]
+    if request.method == "POST" and request.mimetype in _FORM_TYPES:
+        texts += request.form.keys()
+        if request.endpoint not in ANSWER_ENDPOINTS:
+            texts += _all_values(request.form.listvalues())
+    if has_control(texts):
+        raise BadInput()
+
+
+def _all_values(lists: Iterable[list[str]]) -> list[str]:
+    return [value for values in lists for value in values]
+
+
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
