@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from survey.accounts.models import User
+from survey.core.archives import ArchiveTooLargeError, check_archive
 from survey.core.questionnaire import Questionnaire
 from survey.core.relevance import problems
 from survey.core.types import AnswerError, type_of
@@ -86,6 +87,10 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     from openpyxl import load_workbook
 
+    try:
+        check_archive(path)
+    except ArchiveTooLargeError as refused:
+        raise ResponsesImportError([RowProblem(1, "", refused.describe())]) from refused
     book = load_workbook(path, read_only=True, data_only=True)
     try:
         rows = (

@@ -22,6 +22,7 @@ from pyxform.xls2json_backends import (
     definition_to_dict,
 )
 
+from survey.core.archives import ArchiveTooLargeError, check_archive
 from survey.core.questionnaire import Problem, QuestionnaireError
 from survey.core.xlsform.languages import language_tag
 
@@ -78,6 +79,10 @@ def _read_book(path: Path, source: str) -> DefinitionData:
     except OSError as error:
         problem = Problem(source, None, f"cannot read the file: {error.strerror} (check the path)")
         raise QuestionnaireError([problem]) from error
+    try:
+        check_archive(data)
+    except ArchiveTooLargeError as refused:
+        raise QuestionnaireError([Problem(source, None, refused.describe())]) from refused
     suffix = path.suffix.lower()
     known = suffix in {file_type.value for file_type in SupportedFileTypes}
     try:

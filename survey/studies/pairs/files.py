@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from survey.core.archives import ArchiveTooLargeError, check_archive
 from survey.studies.pairs.columns import COLUMNS, ESCAPE_START, MAX_ROWS
 from survey.studies.pairs.problems import PairsImportError, RowProblem
 
@@ -113,6 +114,10 @@ def _read_xlsx(path: Path) -> list[list[str]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    try:
+        check_archive(path)
+    except ArchiveTooLargeError as refused:
+        raise _fail(refused.reason, **refused.shown()) from refused
     try:
         with warnings.catch_warnings():
             # Workbooks from other tools warn about styles or extensions we do not read.

@@ -17,6 +17,12 @@ MESSAGES = {
     "no_rows": _l("The file has a header row but no data rows."),
     "unsupported_type": _l("Unsupported file type %(suffix)s: use .csv or .xlsx."),
     "bad_xlsx": _l("This is not a readable .xlsx workbook."),
+    "unpacked_size": _l(
+        "This workbook unpacks to %(size)s MB, more than the %(limit)s MB a pairs file may have."
+    ),
+    "members": _l(
+        "This workbook holds %(members)s parts, more than the %(limit)s a workbook may have."
+    ),
     "xlsx_named_csv": _l("This is an Excel workbook with a .csv name: upload it as .xlsx."),
     "utf16": _l("This is a UTF-16 text file: save it from Excel as “CSV UTF-8” instead."),
     "not_text": _l("Line %(line)s contains NUL bytes: this is not a CSV text file."),
