@@ -37,10 +37,12 @@ def workbook(header: list[str], rows: list[list[str]]) -> bytes:
 def bomb(base: bytes, unpacked: int = MAX_UNPACKED_BYTES + (1 << 20)) -> bytes:
     """`base` (a real workbook) with one more part of zeros: small packed, huge unpacked."""
     out = io.BytesIO(base)
-    with zipfile.ZipFile(out, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        with z.open("xl/media/padding.bin", "w", force_zip64=True) as part:
-            for _ in range(unpacked // len(CHUNK)):
-                part.write(CHUNK)
+    with (
+        zipfile.ZipFile(out, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z,
+        z.open("xl/media/padding.bin", "w", force_zip64=True) as part,
+    ):
+        for _ in range(unpacked // len(CHUNK)):
+            part.write(CHUNK)
     return out.getvalue()
 
 
