@@ -31,7 +31,7 @@ def csv_download(
     writer.writerows([safe_cell(v) for v in row] for row in rows)
     return Response(
         ("\ufeff" if bom else "") + buffer.getvalue(),
-        mimetype="text/csv; charset=utf-8",
+        mimetype="text/csv",  # werkzeug adds "; charset=utf-8"
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",

@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from flask import Flask, request
+from flask import Flask, Request, current_app, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -60,8 +60,32 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class LimitedRequest(Request):
+    """A request whose URL-encoded body is held to `MAX_FORM_MEMORY_SIZE` (FILE-03).
+
+    Werkzeug applies `MAX_FORM_MEMORY_SIZE` and `MAX_FORM_PARTS` to multipart bodies only:
+    a URL-encoded body is read whole, bounded by `MAX_CONTENT_LENGTH` (16 MB, for uploads)
+    alone, so a 15 MB field was accepted (issue 15, F6). Its whole body is one form's
+    fields, so it gets the form limit; too many fields are refused in `check_request`.
+    """
+
+    @property
+    def max_content_length(self) -> int | None:
+        limit = super().max_content_length
+        if self.mimetype == _URLENCODED and current_app:
+            form_limit = current_app.config.get("MAX_FORM_MEMORY_SIZE")
+            if form_limit is not None and (limit is None or form_limit < limit):
+                return int(form_limit)
+        return limit
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        Request.max_content_length.fset(self, value)  # type: ignore[attr-defined]
+
+
 def init_app(app: Flask) -> None:
     """Check every request's text before its view; `<int:>` routes stop at the largest id."""
+    app.request_class = LimitedRequest
     app.url_map.converters["int"] = IdConverter
     app.before_request(check_request)
 
@@ -71,7 +95,12 @@ def has_control(values: Iterable[str]) -> bool:
 
 
 def check_request() -> None:
-    """Refuse control characters in the query, the path and (but for answers) the form."""
+    """Refuse too many fields, and control characters in the query, the path and (but for
+    answers) the form."""
+    if request.method == "POST" and request.mimetype == _URLENCODED:
+        parts = current_app.config.get("MAX_FORM_PARTS")
+        if parts is not None and sum(map(len, request.form.listvalues())) > parts:
+            raise RequestEntityTooLarge()
     if request.blueprint in ANSWER_BLUEPRINTS:
         return  # a link or an answer: the respondent's pages answer each with their own page
     texts = [*request.args.keys(), *_all_values(request.args.listvalues())]
@@ -88,4 +117,5 @@ def _all_values(lists: Iterable[list[str]]) -> list[str]:
     return [value for values in lists for value in values]
 
 
-_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+_URLENCODED = "application/x-www-form-urlencoded"
+_FORM_TYPES = frozenset({_URLENCODED, "multipart/form-data"})

@@ -145,3 +145,45 @@ def test_numbers_past_the_largest_id_are_not_found_or_refused(client, world):
     for path in (f"/studies/{slug}/pairs/", f"/studies/{slug}/audit/", f"/studies/{slug}/members/"):
         response = client.get(path, query_string={"page": HUGE})
         assert response.status_code == 400, path
+
+
+# ---------------------------------------------------------------- sizes (F6, FILE-03)
+
+
+def test_a_url_encoded_body_past_the_form_limit_is_413(app, client):
+    token = csrf_token(client, "/login")
+    limit = app.config["MAX_FORM_MEMORY_SIZE"]
+    big = {"csrf_token": token, "email": "a@example.org", "password": "x" * (limit + 1)}
+    response = client.post("/login", data=big)
+    assert response.status_code == 413
+    assert "What you sent is too large." in text_of(response)
+    # the same on a respondent's page, whose autosave is URL-encoded too
+    assert client.post("/respond/autosave", data={"x": "y" * (limit + 1)}).status_code == 413
+    # a form within the limit is read as before
+    small = {"csrf_token": token, "email": "a@example.org", "password": "x"}
+    assert client.post("/login", data=small).status_code == 200
+
+
+def test_a_url_encoded_body_with_too_many_fields_is_413(app, client):
+    token = csrf_token(client, "/login")
+    many = "&".join(f"f{n}=" for n in range(app.config["MAX_FORM_PARTS"] + 1))
+    response = client.post(
+        "/login",
+        data=f"csrf_token={token}&email=a%40example.org&password=x&{many}",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 413
+
+
+def test_csv_downloads_name_their_charset_once(client, world):
+    login(client, world["owner"].email)
+    slug = world["values"]["slug"]
+    audit = client.get(f"/studies/{slug}/audit/", query_string={"format": "csv"})
+    assert audit.status_code == 200
+    assert audit.headers["Content-Type"] == "text/csv; charset=utf-8"
+    token = csrf_token(client, f"/studies/{slug}/pairs/")
+    pairs = client.post(
+        f"/studies/{slug}/pairs/export", data={"csrf_token": token, "format": "csv"}
+    )
+    assert pairs.status_code == 200
+    assert pairs.headers["Content-Type"] == "text/csv; charset=utf-8"

@@ -19,7 +19,7 @@ from survey.studies.access import study_role
 from survey.templating import text_in
 
 MIME = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # werkzeug adds "; charset=utf-8" to text/* types
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "sav": "application/x-spss-sav",

@@ -49,7 +49,7 @@ from survey.studies.models import Pair
 from survey.templating import current_locale
 
 MIME = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # werkzeug adds "; charset=utf-8" to text/* types
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
