@@ -7,14 +7,29 @@ generated secret key kept in the instance folder. In production mode
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_SYMBOLS = 16  # a random key of 32+ characters has far more distinct ones
+# Words that mark a key someone typed or copied from an example, never a random one.
+KNOWN_DEFAULT_WORDS = (
+    "changeme",
+    "change-me",
+    "secret",
+    "password",
+    "insecure",
+    "default",
+    "example",
+)
+TEMPORARY_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")  # noqa: S108  (refused, not used)
 
 
 class ConfigError(RuntimeError):
@@ -69,6 +84,10 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["ENV"] = str(app.config["ENV"]).lower()
     if app.config["ENV"] == "production":
         check_production(app.config)
+        # Only the service's own host name may reach it (AUTH-07): Flask answers any other
+        # Host header with 400, so that no page or link is built on an attacker's host.
+        if not app.config.get("TRUSTED_HOSTS"):
+            app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["BASE_URL"]).hostname]
     _embedded_defaults(app)
 
 
@@ -101,25 +120,68 @@ def _instance_secret(path: Path) -> str:
 
 def check_production(config: dict[str, Any]) -> None:
     """Refuse unsafe production settings (QUALITY.md CFG-01) with one message naming each."""
-    problems = []
-    if len(str(config.get("SECRET_KEY") or "")) < MIN_SECRET_KEY_LENGTH:
-        problems.append(
-            f"SURVEY_SECRET_KEY must be set to a random value of at least "
-            f"{MIN_SECRET_KEY_LENGTH} characters"
-        )
-    if len(str(config.get("LINK_KEY") or "")) < MIN_SECRET_KEY_LENGTH:
-        problems.append(
-            f"SURVEY_LINK_KEY must be set to a random value of at least "
-            f"{MIN_SECRET_KEY_LENGTH} characters (it derives respondent links)"
-        )
+    problems = [
+        *_key_problems("SURVEY_SECRET_KEY", config.get("SECRET_KEY"), ""),
+        *_key_problems("SURVEY_LINK_KEY", config.get("LINK_KEY"), " (it derives respondent links)"),
+    ]
     if config.get("DEBUG"):
         problems.append("debug mode must be off (unset SURVEY_DEBUG)")
+    if _flag(config.get("TESTING")):
+        problems.append("testing mode must be off (unset SURVEY_TESTING)")
     if not config.get("SESSION_COOKIE_SECURE"):
         problems.append("SURVEY_SESSION_COOKIE_SECURE must be true (cookies over HTTPS only)")
-    base_url = str(config.get("BASE_URL") or "")
-    if not base_url.startswith("https://"):
+    if str(config.get("SESSION_COOKIE_SAMESITE") or "").lower() not in ("lax", "strict"):
+        problems.append("SURVEY_SESSION_COOKIE_SAMESITE must be Lax or Strict")
+    base_url = urlsplit(str(config.get("BASE_URL") or ""))
+    if base_url.scheme != "https" or not base_url.hostname:
         problems.append("SURVEY_BASE_URL must be set to the service's https:// address")
-    if not config.get("DATABASE_URL"):
-        problems.append("SURVEY_DATABASE_URL must be set (PostgreSQL recommended)")
+    problems += _database_problems(config.get("DATABASE_URL"))
+    smtp_host = config.get("SMTP_HOST")
+    if smtp_host and not _flag(config.get("SMTP_STARTTLS")) and not _loopback(str(smtp_host)):
+        problems.append(
+            f"SURVEY_SMTP_STARTTLS must be true to send mail to {smtp_host} "
+            "(only a server on this machine may be reached without TLS)"
+        )
     if problems:
         raise ConfigError("Refusing to start in production mode: " + "; ".join(problems) + ".")
+
+
+def _key_problems(name: str, value: Any, why: str) -> list[str]:
+    key = str(value or "")
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return [
+            f"{name} must be set to a random value of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters{why}"
+        ]
+    if len(set(key)) < MIN_SECRET_KEY_SYMBOLS or any(w in key.lower() for w in KNOWN_DEFAULT_WORDS):
+        return [
+            f"{name} looks typed or copied from an example, not random{why}: generate one with "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        ]
+    return []
+
+
+def _database_problems(url: Any) -> list[str]:
+    if not url:
+        return ["SURVEY_DATABASE_URL must be set (PostgreSQL recommended)"]
+    try:
+        parsed = make_url(str(url))
+    except ValueError:
+        return ["SURVEY_DATABASE_URL is not a database URL"]
+    path = os.path.abspath(parsed.database) if parsed.database else ""
+    if parsed.get_backend_name() == "sqlite" and path.startswith(TEMPORARY_FOLDERS):
+        return [f"SURVEY_DATABASE_URL must not keep the database in a temporary folder ({path})"]
+    return []
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")

@@ -6,7 +6,7 @@ from flask import Flask, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from survey.i18n import LOCALES
 from survey.templating import current_locale
@@ -27,6 +27,7 @@ CSRF_MESSAGE = _l("This form has expired. Please go back, reload the page and se
 def init_app(app: Flask) -> None:
     """Register the handlers for HTTP errors, expired forms and unexpected exceptions."""
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
 
@@ -49,6 +50,12 @@ def _render(status: int, message=None):  # noqa: ANN001, ANN202
         status,
         headers,
     )
+
+
+def _untrusted_host(_error: SecurityError):  # noqa: ANN202
+    """A Host header outside TRUSTED_HOSTS: no URL can be built for it, so plain text."""
+    text = "\n".join(message for _locale, message in _messages(400)) + "\n"
+    return text, 400, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
 
 
 def _csrf_error(_error: CSRFError):  # noqa: ANN202

@@ -20,8 +20,8 @@ def _restore_database(app):
 
 SAFE = {
     "ENV": "production",
-    "SECRET_KEY": "x" * 40,
-    "LINK_KEY": "k" * 40,
+    "SECRET_KEY": "q8Vd0sXr4mJt2LwYe9HcKb7NpZa5Gf1Ui3Oo6Rk",  # typed once, as random as a key is
+    "LINK_KEY": "Zt5Lm2Qw8Rb4Xn7Cy1Vd9Ks3Hp6Gj0Fa2Ue5Wi",
     "SESSION_COOKIE_SECURE": True,
     "BASE_URL": "https://survey.example.org",
     "DATABASE_URL": "sqlite://",
@@ -38,6 +38,17 @@ SAFE = {
         ({"SESSION_COOKIE_SECURE": False}, "SURVEY_SESSION_COOKIE_SECURE"),
         ({"BASE_URL": None}, "SURVEY_BASE_URL"),
         ({"BASE_URL": "http://survey.example.org"}, "SURVEY_BASE_URL"),
+        ({"BASE_URL": "https://"}, "SURVEY_BASE_URL"),
+        ({"SECRET_KEY": "a" * 48}, "SURVEY_SECRET_KEY looks typed"),
+        ({"SECRET_KEY": "changeme-changeme-changeme-0123456789abcdefgh"}, "SURVEY_SECRET_KEY"),
+        ({"LINK_KEY": "my-very-secret-link-key-for-the-survey-2026"}, "SURVEY_LINK_KEY looks"),
+        ({"TESTING": True}, "testing mode"),
+        ({"TESTING": "true"}, "testing mode"),
+        ({"SESSION_COOKIE_SAMESITE": None}, "SURVEY_SESSION_COOKIE_SAMESITE"),
+        ({"SESSION_COOKIE_SAMESITE": "None"}, "SURVEY_SESSION_COOKIE_SAMESITE"),
+        ({"SMTP_HOST": "smtp.example.org"}, "SURVEY_SMTP_STARTTLS must be true"),
+        ({"DATABASE_URL": "sqlite:////tmp/survey.sqlite"}, "temporary folder (/tmp/survey.sqlite)"),
+        ({"DATABASE_URL": "sqlite:////var/tmp/x/../s.db"}, "temporary folder"),
     ],
 )
 def test_production_refuses_unsafe_settings(override, named):
@@ -58,8 +69,8 @@ def test_production_lists_every_problem_at_once():
 
 def test_production_environment_variables_are_read(monkeypatch):
     monkeypatch.setenv("SURVEY_ENV", "production")
-    monkeypatch.setenv("SURVEY_SECRET_KEY", "y" * 40)
-    monkeypatch.setenv("SURVEY_LINK_KEY", "z" * 40)
+    monkeypatch.setenv("SURVEY_SECRET_KEY", SAFE["SECRET_KEY"])
+    monkeypatch.setenv("SURVEY_LINK_KEY", SAFE["LINK_KEY"])
     monkeypatch.setenv("SURVEY_SESSION_COOKIE_SECURE", "true")
     monkeypatch.setenv("SURVEY_BASE_URL", "https://survey.example.org")
     monkeypatch.setenv("SURVEY_DATABASE_URL", "sqlite://")
@@ -71,6 +82,29 @@ def test_production_environment_variables_are_read(monkeypatch):
 def test_safe_production_settings_start():
     app = create_app(dict(SAFE))
     assert app.config["ENV"] == "production"
+    # mail over STARTTLS, or to a server on this machine, and a database in a real folder
+    for override in (
+        {"SMTP_HOST": "smtp.example.org", "SMTP_STARTTLS": "true"},
+        {"SMTP_HOST": "127.0.0.1"},
+        {"SMTP_HOST": "localhost"},
+        {"SESSION_COOKIE_SAMESITE": "Strict"},
+        {"DATABASE_URL": "sqlite:////srv/survey/survey.sqlite"},
+    ):
+        assert create_app({**SAFE, **override}).config["ENV"] == "production"
+
+
+def test_production_answers_only_its_own_host():
+    """AUTH-07: a Host header other than the base URL's is refused, so no link uses it."""
+    app = create_app({**SAFE, "CHECK_SCHEMA": False})  # its database is not migrated
+    client = app.test_client()
+    page = "/static/researcher.css"
+    with client.get(page, headers={"Host": "survey.example.org"}) as own:
+        assert own.status_code == 200
+    for host in ("evil.example", "survey.example.org.evil.example"):
+        for path in (page, "/login"):
+            with client.get(path, headers={"Host": host}) as other:
+                assert other.status_code == 400, (host, path)
+                assert "The request could not be understood." in other.get_data(as_text=True)
 
 
 def test_embedded_default_keeps_database_and_secret_in_instance_folder(tmp_path, monkeypatch):
