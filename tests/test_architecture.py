@@ -83,3 +83,34 @@ def test_no_module_is_over_500_lines():
     assert grown == {}, f"split these along their seams (at most {MAX_LINES} lines): {grown}"
     done = sorted(set(LONG_FOR_NOW) - set(long))
     assert done == [], f"under {MAX_LINES} lines now: remove them from LONG_FOR_NOW: {done}"
+
+
+# The project's top level, as STYLE.md and the lead's layout name it: anything else (a build
+# script's folder, a tool's config) belongs under one of these.
+TOP_LEVEL = {
+    ".ci",
+    ".gitignore",
+    "README.md",
+    "benchmarks",
+    "docs",
+    "migrations",
+    "pyproject.toml",
+    "questionnaires",
+    "survey",
+    "tests",
+    "translations",
+}
+
+
+def test_the_top_level_holds_only_the_agreed_folders_and_files():
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout: " + listed.stderr.strip())
+    tops = {line.split("/", 1)[0] for line in listed.stdout.splitlines() if line}
+    assert tops <= TOP_LEVEL, sorted(tops - TOP_LEVEL)

@@ -32,7 +32,7 @@ def fresh_pot(tmp_path_factory) -> Path:
             "babel.messages.frontend",
             "extract",
             "-F",
-            "babel.cfg",
+            "translations/babel.cfg",
             "-k",
             "_l",
             "-k",
