@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from survey.commands import ambiguous, not_found, output_file, transactional
+from survey.commands.output import Column, chosen, emit, format_option
 from survey.core.completeness import completeness
 from survey.core.impact import data_impact
 from survey.core.questionnaire import Questionnaire, QuestionnaireError
@@ -84,9 +85,9 @@ def _print_impact(result: services.ImportResult, scope: str) -> None:
 
 
 @questionnaire_group.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-def list_(fmt: str) -> None:
-    """List stored versions."""
+@format_option()
+def list_(fmt: str | None) -> None:
+    """List stored versions: key, version, study, languages, hash and when imported."""
     from sqlalchemy import select
 
     from survey.questionnaires.models import QuestionnaireVersion
@@ -107,14 +108,20 @@ def list_(fmt: str) -> None:
         }
         for r in rows
     ]
-    if fmt == "json":
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
-        return
-    for r in records:
-        click.echo(
-            f"{r['key']}@{r['version']}\t{r['study'] or '(library)'}\t"
-            f"{','.join(r['languages'])}\t{r['sha256'][:12]}\t{r['imported_at']}"
-        )
+    columns = [
+        Column("key", "Questionnaire"),
+        Column("version", "Version"),
+        Column("study", "Study", show=lambda row: row["study"] or "(library)"),
+        Column("languages", "Languages", show=lambda row: ", ".join(row["languages"])),
+        Column("sha256", "SHA-256", show=lambda row: row["sha256"][:12]),
+        Column(
+            "imported_at",
+            "Imported (UTC)",
+            show=lambda row: row["imported_at"][:16].replace("T", " "),
+            wrap=False,
+        ),
+    ]
+    emit(records, columns, chosen(fmt), records=records)
 
 
 @questionnaire_group.command("show")
