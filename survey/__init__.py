@@ -78,7 +78,7 @@ def _keep_words() -> Any:
 
 
 def _template_globals() -> dict[str, Any]:
-    from survey import i18n, templating, widgets
+    from survey import i18n, templating, widgets, wording
 
     return {
         "LANGUAGE_NAMES": i18n.LANGUAGE_NAMES,
@@ -106,6 +106,7 @@ def _template_globals() -> dict[str, Any]:
         "fragment": templating.fragment,
         "url": templating.url,
         "question_html": widgets.question_html,
+        "rule_words": wording.rule_words,
     }
 
 

@@ -104,6 +104,11 @@ def text_in(text: Mapping[str, str], language: str | None = None) -> str:
 # Where browsers may end a line inside a word: after - – — or /, and before a bracket that
 # follows a letter or digit ("501(c)(3)").
 _BREAKS = re.compile(r"[-/–—]|\w[(\[]")
+# A Latin word is a run of anything but spaces and CJK characters: Chinese text around it
+# ("（2004—2008）") still wraps between its characters.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_LATIN_RUNS = re.compile(rf"([^\s{_CJK}]+)")
+_NOT_LATIN = re.compile(rf"[\s{_CJK}]")
 
 
 def keep_words(text: object) -> Markup:
@@ -111,12 +116,13 @@ def keep_words(text: object) -> Markup:
 
     Browsers may end a line after "-", "–" or "/"; in a table cell that splits
     "cross-strait", "(2004–2008)," or "+1-303-555-0111" over two lines. Such words are
-    kept whole; spaces (and CJK text, which has no spaces) still wrap as usual.
+    kept whole; spaces and Chinese text (which has no spaces) still wrap as usual, also
+    around such a word ("近五年（2004—2008），" keeps only "2004—2008" on one line).
     """
-    parts = re.split(r"(\s+)", "" if text is None else str(text))
+    parts = _LATIN_RUNS.split("" if text is None else str(text))
     return Markup("").join(
         Markup('<span class="nowrap">%s</span>') % part
-        if len(part) > 1 and _BREAKS.search(part)
+        if len(part) > 1 and _BREAKS.search(part) and not _NOT_LATIN.search(part)
         else part
         for part in parts
     )
@@ -241,6 +247,11 @@ TAG_COLOURS = {
     "researcher": "blue",
     "interviewer": "turquoise",
     "viewer": "grey",
+    "outcome-agree": "green",
+    "outcome-disagree": "red",
+    "outcome-missing": "grey",
+    "outcome-skipped": "grey",
+    "outcome-review": "yellow",
 }
 
 MAIL_STATE_NAMES = {
@@ -332,7 +343,7 @@ OUTCOME_NAMES = {
     "disagree": _l("disagree"),
     "missing": _l("missing"),
     "skipped": _l("skipped"),
-    "review": _l("for review"),
+    "review": _l("read by a person"),
 }
 
 

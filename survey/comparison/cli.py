@@ -10,10 +10,11 @@ import click
 from survey.commands import transactional
 from survey.commands.output import Column, chosen, emit, format_option, progress
 from survey.comparison import services
-from survey.comparison.cli_labels import Labels, rule_words
+from survey.comparison.cli_labels import Labels
 from survey.db import db
 from survey.rounds.cli import resolve
 from survey.studies.cli import LANGUAGES
+from survey.wording import rule_words
 
 
 @click.command("compare")
@@ -94,7 +95,7 @@ def discrepancies_command(
             )
             for s in sides
         ),
-        Column("rule", "Rule", show=lambda row: rule_words(row["_rule"])),
+        Column("rule", "Rule", show=lambda row: rule_words(row["_rule"], lang)),
     ]
     emit(rows, columns, fmt, title=f"{round_.name}: {outcome}")
 

@@ -2,7 +2,8 @@
 
 A table on a terminal is read by a person (UX.md principle 1): a question's text in the
 chosen language with its key below it, option labels instead of codes, a pair's two place
-names with its code below, side labels, rules in words. Machine formats keep the codes.
+names with its code below, side labels; rules in words come from `survey.wording`. Machine
+formats keep the codes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.core.questionnaire import CompareRule, Questionnaire
+from survey.core.questionnaire import Questionnaire
 from survey.core.types import YESNO_LABELS
 from survey.rounds.models import Round
 from survey.studies.models import Pair, PairSide, StudySide
@@ -29,27 +30,6 @@ def pick(texts: Mapping[str, str] | None, lang: str) -> str:
     texts = texts or {}
     other = {"zh-Hans": "zh-Hant", "zh-Hant": "zh-Hans"}.get(lang, "")
     return texts.get(lang) or texts.get(other) or texts.get("en") or next(iter(texts.values()), "")
-
-
-def rule_words(rule: Any) -> str:
-    """A compare rule (as stored: a name, a dict, or {compare, mirror}) in English words."""
-    if isinstance(rule, dict) and "compare" in rule:
-        words = rule_words(rule["compare"])
-        return f"{words}, against {rule['mirror']}" if rule.get("mirror") else words
-    parsed = CompareRule.from_dict(rule) if not isinstance(rule, CompareRule) else rule
-    value = parsed.value
-    number = f"{value:g}" if isinstance(value, float | int) else str(value)
-    return {
-        "exact": "same answer",
-        "set": "same set of options",
-        "review": "read by a person",
-        "none": "not compared",
-        "overlap": f"options overlap at least {number}",
-        "within_days": f"dates at most {number} days apart",
-        "tolerance": (
-            f"within ±{float(value or 0) * 100:g} %" if parsed.relative else f"within ±{number}"
-        ),
-    }.get(parsed.kind, parsed.kind)
 
 
 class Labels:

@@ -333,7 +333,7 @@ def decide(
         study_id=round_.study_id if round_ else None,
         object_type="discrepancy",
         object_id=str(discrepancy.id),
-        reason=note or None,
+        reason=note.strip() or None,
         actor_user_id=user.id,
         details={
             "status": status,
@@ -362,6 +362,9 @@ class Item:
     rule: Any
     discrepancy_id: int | None
     version: int | None
+    note: str = ""
+    decided_by_id: int | None = None
+    decided_at: dt.datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -423,6 +426,9 @@ def items(
                     _rule(q, key),
                     d.id if d else None,
                     d.version if d else None,
+                    d.note if d else "",
+                    d.decided_by_id if d else None,
+                    d.decided_at if d else None,
                 )
             )
     return sorted(found, key=lambda i: (i.pair, order.get(i.question, 1 << 30)))

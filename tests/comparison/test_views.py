@@ -48,11 +48,17 @@ def compared(session, make_user, make_study, make_round):
 def test_dashboard_ranks_pairs_and_questions(client, compared):
     login(client, compared["viewer"].email)
     page = text_of(client.get(compared["base"] + "/"))
-    assert "Pairs flagged" in page
-    assert re.search(r"established</a></td><td>1</td>", page)
+    assert "Pairs with the most discrepancies" in page
+    ranked = page[page.index('id="ranked"') : page.index('id="queue"')]
+    assert re.search(
+        r'Year established</a> <code class="key">established</code></th>'
+        r'<td class="govuk-table__cell govuk-table__cell--numeric">1</td>',
+        ranked,
+    )
     filtered = text_of(client.get(compared["base"] + "/?question=training"))
-    assert "<code>training</code>" in filtered
-    assert "<code>established</code>" not in filtered
+    queue = filtered[filtered.index('id="queue-table"') :]
+    assert '<code class="key">training</code>' in queue
+    assert '<code class="key">established</code>' not in queue
 
 
 def test_pair_page_shows_both_sides_in_both_languages(client, session, compared):

@@ -64,3 +64,17 @@ def test_impact_between_versions_is_shown(client, session, make_user, tmp_path):
     page = text_of(client.get(f"/questionnaires/{second.id}/"))
     assert "Compared with version 2009.1" in page
     assert "No changes." in page or "Only texts changed." in page
+
+
+def test_the_version_page_states_rules_in_words_not_json(client, session, make_user):
+    user = make_user()
+    row = services.import_questionnaire(session, load_file(SISTER)).version
+    login(client, user.email)
+    page = text_of(client.get(f"/questionnaires/{row.id}/"))
+    assert "within ±25 %" in page
+    assert "at least 50 % of the choices in common" in page
+    assert "tolerance" not in page
+    assert "{&#34;" not in page
+    assert '{"' not in page
+    client.get("/lang/zh_Hant?next=/")
+    assert "相差在 ±25% 以內" in text_of(client.get(f"/questionnaires/{row.id}/"))

@@ -1,0 +1,57 @@
+"""What the comparison pages share: the page's context, the study's pairs, answers in words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from survey.comparison import services
+from survey.comparison.forms import STATUS_COLOURS, STATUS_NAMES
+from survey.core.types import as_special, type_of
+from survey.db import db
+from survey.studies.models import Pair
+from survey.templating import SPECIAL_LABELS, lang_tag
+
+
+def study_pairs() -> dict[str, Pair]:
+    """The study's pairs by code, with their places (to name them by both places)."""
+    pairs = db.session.scalars(
+        select(Pair).where(Pair.study_id == g.study.id).options(selectinload(Pair.sides))
+    )
+    return {pair.code: pair for pair in pairs}
+
+
+def page_context(round_: Any) -> dict[str, Any]:
+    """What every comparison page draws with: the study, round, sides and state words."""
+    return {
+        "study": g.study,
+        "round": round_,
+        "sides": services.side_order(db.session, round_),
+        "status_names": STATUS_NAMES,
+        "status_colours": STATUS_COLOURS,
+    }
+
+
+def languages(q: Any, sides: list) -> list[str]:
+    """The two sides' languages (as the questionnaire has them), the first side's first."""
+    wanted = [side.default_language for side in sides]
+    chosen = [lang for lang in dict.fromkeys(wanted) if lang in q.languages]
+    return chosen or [q.base_language]
+
+
+def shower(q: Any):  # noqa: ANN201
+    """`show(key, value, language=None)`: an answer as people read it (labels, not codes)."""
+
+    def show(key: str, value: Any, language: str | None = None) -> str:
+        special = as_special(value)
+        if special is not None:
+            return str(SPECIAL_LABELS[special.value])
+        if value is None:
+            return ""
+        question = q.question(key)
+        return type_of(question).display(question, value, language or lang_tag())
+
+    return show
