@@ -64,7 +64,9 @@ sys.path.insert(0, str(ROOT))
 LANGUAGES = ("en", "zh-Hans", "zh-Hant")
 FIELDS = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 ANSWERS = 20
-PORTS = range(5100, 5200)  # this benchmark's share of the machine's ports
+# This benchmark's share of the machine's ports (SURVEY_BENCH_PORTS="first-last" to move it).
+_FIRST, _, _LAST = os.environ.get("SURVEY_BENCH_PORTS", "5100-5199").partition("-")
+PORTS = range(int(_FIRST), int(_LAST) + 1)
 
 # ---------------------------------------------------------------------------- the served app
 
@@ -625,7 +627,8 @@ def run(url: str, label: str, args: Any, folder: Path) -> bool:
         print(
             f"\n{label}: question page {len(page.encode())} bytes; wrk -t{args.threads}"
             f" -c{args.connections}, {len(people)} respondents, {args.workers} gunicorn"
-            f" workers, {args.seconds:.0f} s a side in {args.slices} slices",
+            f" workers, {args.seconds:.0f} s a side in {args.slices} slices;"
+            f" load average {' '.join(f'{n:.2f}' for n in os.getloadavg())}",
             flush=True,
         )
         question = Scenario("/respond/p/relationship", 200)
@@ -645,6 +648,7 @@ def run(url: str, label: str, args: Any, folder: Path) -> bool:
                 Scenario("/baseline/insert", 200, save=True), args.seconds, args.slices,
             ),
         ]  # fmt: skip
+        print(f"  load average after: {' '.join(f'{n:.2f}' for n in os.getloadavg())}", flush=True)
         return all(result["ok"] for result in results)
     finally:
         process.send_signal(signal.SIGTERM)

@@ -12,7 +12,8 @@ from flask import Flask
 
 __all__ = ["create_app"]
 
-# Feature packages with web pages; each has `views.py` exposing its blueprint as `bp`.
+# Feature packages with web pages; each has `views.py` exposing its blueprint as `bp`
+# (or its blueprints as `blueprints`).
 FEATURES = (
     "accounts",
     "studies",
@@ -119,7 +120,8 @@ def _register_blueprints(app: Flask) -> None:
     importlib.import_module("survey.overview")  # the study page, on the studies blueprint
     for feature in FEATURES:
         module = importlib.import_module(f"survey.{feature}.views")  # registers the routes
-        app.register_blueprint(module.bp)
+        for blueprint in getattr(module, "blueprints", (module.bp,)):
+            app.register_blueprint(blueprint)
 
 
 def _register_listeners() -> None:

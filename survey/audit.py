@@ -9,17 +9,16 @@ what a reviewer may read, and `_scrub` drops known secret-bearing keys.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 import re
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Dialect, ForeignKey, String, Text, func, insert, select
+from sqlalchemy import Connection, ForeignKey, String, Text, func, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
-from survey.db import Base, DriverStatement, JSONType, UTCDateTime, driver_statement, utcnow
+from survey.db import Base, JSONType, UTCDateTime, utcnow
 
 SECRET_KEYS = frozenset({"password", "password_hash", "token", "csrf_token", "secret"})
 
@@ -82,14 +81,14 @@ HEAD_SQL = "SELECT hash FROM audit_entries ORDER BY id DESC LIMIT 1"
 
 
 def head(connection: Connection) -> str | None:
-    """The newest row's hash, read once this transaction alone may append to the chain."""
-    if connection.dialect.name != "postgresql":  # SQLite writers are serialised already
-        return chain_head(connection.connection.driver_connection.execute(HEAD_SQL))
-    driver = connection.connection.dbapi_connection
-    with driver.pipeline():
-        driver.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK,))
-        cursor = driver.execute(HEAD_SQL)
-    return chain_head(cursor)
+    """The newest row's hash, read once this transaction alone may append to the chain.
+
+    On PostgreSQL the chain's advisory lock is taken first (SQLite's writers are
+    serialised already).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(_CLAIM)
+    return connection.execute(_HEAD).scalar()
 
 
 def claim_chain() -> Any:
@@ -99,33 +98,25 @@ def claim_chain() -> Any:
     COMMITTED a statement takes its snapshot when it starts, after the lock was
     granted, so it sees the row of whoever held the lock before. A caller may send
     both in one pipeline (one round trip), or take the lock only under a condition
-    by putting this in the statement that checks it (`responding.services.write`).
+    by putting this in the statement that checks it (`responding.store.move_invitation`).
     """
     return func.pg_advisory_xact_lock(CHAIN_LOCK)
 
 
-def chain_head(cursor: Any) -> str | None:
-    """The hash a driver cursor that ran `HEAD_SQL` gives (None on an empty chain)."""
-    row = cursor.fetchone()
-    return row[0] if row else None
+_CLAIM = select(claim_chain())
+_HEAD = text(HEAD_SQL)
 
 
 _TABLE = AuditEntry.__table__
 _COLUMNS = tuple(column.key for column in _TABLE.columns if column.key != "id")
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
-# No RETURNING: for a save, which needs no id back (in a PostgreSQL pipeline none could come).
+# No RETURNING: for a save, which needs no id back.
 INSERT_WITHOUT_ID = insert(_TABLE).inline()
 
 
-@functools.cache
-def _insert_for(dialect: Dialect) -> DriverStatement:
-    return driver_statement(INSERT_WITHOUT_ID, dialect, column_keys=_COLUMNS)
-
-
 def insert_chained(connection: Connection, chained: dict[str, Any]) -> None:
-    """Insert a `chain`ed row on the driver (no id back; in a psycopg pipeline too)."""
-    statement = _insert_for(connection.dialect)
-    statement.execute(connection.connection.driver_connection, chained)
+    """Insert a `chain`ed row (no id back)."""
+    connection.execute(INSERT_WITHOUT_ID, chained)
 
 
 class Recorded(NamedTuple):

@@ -1,15 +1,10 @@
 """One transaction per request: writers begin IMMEDIATE, success commits, anything else rolls back.
 
-Only this boundary commits (STYLE.md 9). A view that must keep something even
-though it answers with an error (a failed login counts) commits explicitly.
-
-A view marked `reads_first` begins its POSTs as a reader too and calls
-`begin_writing()` once it knows what to write, so that SQLite's single writer lock
-is held for the writes alone, not for the reading, checking and drawing before them.
-On PostgreSQL such a view reads in autocommit and its transaction begins with its
-first write, which saves the BEGIN round trip of every request. Its GETs may read
-their one statement on a connection of their own (`reads_alone`), without the
-session's transaction at all.
+Only this boundary begins, commits and rolls back (STYLE.md 9); views never do.
+Requests with an unsafe method write (SQLite: `BEGIN IMMEDIATE`, so two writers
+queue on the lock instead of failing halfway), and so do the GET views marked
+`writes` (a respondent's link exchange). A view that must keep something although
+it answers with an error (a refused post's audit row) calls `keep_on_error()`.
 """
 
 from __future__ import annotations
@@ -18,7 +13,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
-from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from survey.db import db, set_writing
@@ -35,62 +29,15 @@ def init_app(app: Flask) -> None:
     app.teardown_request(_teardown)
 
 
-def reads_first(view: View) -> View:
-    """Mark a view that reads before it writes and calls `begin_writing()` in between.
-
-    Until then it must only read (its GETs throughout): on PostgreSQL its reads run
-    in autocommit, statement by statement (see `_begin`).
-    """
-    view.reads_first = True  # type: ignore[attr-defined]
+def writes(view: View) -> View:
+    """Mark a view whose GETs write too: its transaction begins as a writer."""
+    view.writes = True  # type: ignore[attr-defined]
     return view
 
 
-def begin_writing() -> None:
-    """From here on this request writes; what it read may since have changed.
-
-    On SQLite the read transaction ends (loaded objects stay usable) and what follows
-    begins IMMEDIATE, a fresh writer transaction: a reader's transaction could not
-    become a writer once another writer had committed. On PostgreSQL the reads ran in
-    autocommit; the connection leaves it, so the first write begins a transaction
-    (psycopg sends the BEGIN with it). Either way, guard the writes (e.g. by a
-    version) against what changed since the reads.
-    """
-    if _bind().dialect.name == "sqlite":
-        session = _made_session()
-        if session is not None and (session.in_transaction() or session.identity_map):
-            session.commit()
-    elif _is_postgresql():
-        connection = db.session.connection()
-        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-            # Not through SQLAlchemy, which forbids changing the level of a connection
-            # it has begun on; the driver allows it while idle, which autocommit always
-            # is. The pool resets the level when the connection goes back.
-            connection.connection.dbapi_connection.autocommit = False
-    set_writing(True)
-
-
-def reads_alone() -> Engine | None:
-    """The engine to read on (`db.reader`), when this request may read on a connection
-    of its own.
-
-    So may a `reads_first` view that has begun no transaction, on GET, and on SQLite
-    until `begin_writing()`: its reads (`db.read_alone`) need no snapshot shared with
-    anything else it does, its writes are guarded against what changed since. (Not
-    a PostgreSQL POST: its writes would take a second connection, and the pool's ping
-    of it a round trip; it reads in autocommit on the session's.) Not while the
-    session is bound to a connection (the tests' transactions).
-    """
-    if not g.get("reads_alone"):
-        return None
-    session = _made_session()
-    if session is not None and session.in_transaction():
-        return None
-    return db.reader if _bind() is db.engine else None
-
-
-def _bind() -> Engine | Connection:
-    """What the session reads from, without making a session."""
-    return db.session.session_factory.kw["bind"]
+def keep_on_error() -> None:
+    """Commit this request's transaction even though its answer will be an error."""
+    g.keep_on_error = True
 
 
 def _made_session() -> Session | None:
@@ -102,27 +49,14 @@ def _made_session() -> Session | None:
 def _begin() -> None:
     ensure_schema_current()
     view = current_app.view_functions.get(request.endpoint or "")
-    reads_first_view = getattr(view, "reads_first", False)
-    set_writing(request.method not in SAFE_METHODS and not reads_first_view)
-    if reads_first_view and (request.method in SAFE_METHODS or _bind().dialect.name == "sqlite"):
-        g.reads_alone = True  # the session begins only if something else reads, or it writes
-    elif reads_first_view and _is_postgresql():
-        # Such a view reads statement by statement (READ COMMITTED gives each its own
-        # snapshot anyway) until `begin_writing()`: no BEGIN and COMMIT round trips.
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
-def _is_postgresql() -> bool:
-    """PostgreSQL, with the session on the engine (tests bind it to an open transaction)."""
-    bind = _bind()
-    return isinstance(bind, Engine) and bind.dialect.name == "postgresql"
+    set_writing(request.method not in SAFE_METHODS or getattr(view, "writes", False))
 
 
 def _finish(response: Response) -> Response:
     session = _made_session()
     if session is None or not (session.in_transaction() or session.identity_map):
         return response  # nothing begun and nothing loaded: nothing to commit or undo
-    if response.status_code < 400:
+    if response.status_code < 400 or g.get("keep_on_error"):
         db.session.commit()
     else:
         db.session.rollback()

@@ -17,9 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "survey"
 MAX_LINES = 500
-# Owned by data, to be removed: their split lands with the respondent's data path (issue 14).
-# Each may not grow past the lines it has; once under the limit, its entry must go.
-LONG_FOR_NOW = {"survey/responding/services.py": 562, "survey/responding/views.py": 815}
+# Modules allowed over the limit for now, each with the lines it has; once under, its entry goes.
+LONG_FOR_NOW: dict[str, int] = {}
 
 
 def _lint_imports(*arguments: str) -> subprocess.CompletedProcess[str]:

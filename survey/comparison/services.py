@@ -28,7 +28,6 @@ from survey.errors import ServiceError
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.services import model_of
 from survey.responding.models import Answer
-from survey.responding.services import Invited
 from survey.rounds.models import Invitation, Round, RoundPair
 from survey.studies.models import Study, StudySide
 
@@ -285,7 +284,7 @@ def _remove(session: Session, round_: Round, row: Discrepancy, report: CompareRe
     report.removed += 1
 
 
-def rerun_for_invitation(session: Session, invitation: Invited) -> None:
+def rerun_for_invitation(session: Session, invitation: Invitation) -> None:
     """Answer listener: re-compare the pair when a submitted side's answers change.
 
     Unsubmitted answers do not count by default, so autosaves cost nothing here.

@@ -8,79 +8,31 @@ its old and new value, who changed it and on whose behalf (ACL-05).
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Dialect,
-    Text,
-    TypeDecorator,
-    bindparam,
-    select,
-    text,
-    update,
-)
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql.functions import FunctionElement
 
 from survey import audit
 from survey.accounts.models import User
 from survey.core import relevance
 from survey.core.questionnaire import Questionnaire
 from survey.core.types import AnswerError, check_answer, type_of
-from survey.db import DriverStatement, driver_statement, utcnow
+from survey.db import utcnow
 from survey.errors import ServiceError
-from survey.responding.models import Answer
+from survey.responding import store
+from survey.responding.store import Fresh, Stored
 from survey.rounds.models import Invitation, Round
 
 EDITABLE_STATES = frozenset({"pending", "sent", "opened", "in_progress"})
 
 
-@dataclass(frozen=True)
-class RoundRow:
-    """What a respondent's request needs of its round, as plain values."""
-
-    id: int
-    study_id: int
-    state: str
-    closes_at: dt.datetime | None
-    questionnaire_version_id: int
-
-
-@dataclass
-class InvitationRow:
-    """An invitation as the respondent's pages read it: plain values, not an ORM object.
-
-    Read with everything else a page needs in one statement (`visit.load_visit`),
-    without the ORM's work per object. `plan` and `write` take it as they take an
-    `Invitation`; `write` sets what it wrote here too. Anything else that changes an
-    invitation works on the ORM object (`session.get(Invitation, row.id)`).
-    """
-
-    id: int
-    round_id: int
-    respondent_id: int
-    pair_id: int
-    side_id: int
-    token_hash: str
-    state: str
-    version: int
-    current_section: str | None
-    started_at: dt.datetime | None
-    round: RoundRow
-
-
-Invited = Invitation | InvitationRow  # what saving answers takes
-
 # Called with (session, invitation) after answers of an invitation changed or it was
 # submitted; the comparison feature registers itself here to re-run the pair.
-ANSWER_LISTENERS: list[Callable[[Session, Invited], None]] = []
+ANSWER_LISTENERS: list[Callable[[Session, Invitation], None]] = []
 
 
 @dataclass(frozen=True)
@@ -102,22 +54,6 @@ class SaveResult:
     conflicts: dict[str, tuple[Any, int]] = field(default_factory=dict)  # key -> (theirs, version)
 
 
-class Stored(NamedTuple):
-    """A stored answer as read: its row, value and optimistic-lock version."""
-
-    id: int | None
-    value: Any
-    version: int
-
-
-class Fresh(NamedTuple):
-    """An answer to be stored for the first time."""
-
-    key: str
-    value: Any
-    version: int
-
-
 @dataclass
 class Plan:
     """A save worked out on what was read, before anything is written (see `write`)."""
@@ -133,130 +69,9 @@ class Plan:
     by: int | None = None
 
 
-_ANSWERS = Answer.__table__
-_ROWS = select(_ANSWERS.c.id, _ANSWERS.c.question_key, _ANSWERS.c.value, _ANSWERS.c.version).where(
-    _ANSWERS.c.invitation_id == bindparam("invitation_id")
-)
-
-
-class _RowStatements(NamedTuple):
-    update: Any
-    insert: Any
-
-
-def _row_statements(rows_sql: str) -> _RowStatements:
-    """A save's rows in one statement each, read by `rows_sql` from the JSON document :rows.
-
-    `rows_sql` is one of the constants of `_ROW_WRITES`, never anything from input.
-    """
-    at = bindparam("at", type_=_ANSWERS.c.updated_at.type)
-    return _RowStatements(
-        text(
-            "UPDATE answers SET value = r.value, version = r.version, source = :source,"  # noqa: S608
-            f" updated_at = :at, updated_by_id = :by FROM {rows_sql} WHERE answers.id = r.id"
-        ).bindparams(at),
-        text(
-            "INSERT INTO answers (invitation_id, question_key, value, version, source,"  # noqa: S608
-            " updated_at, updated_by_id) SELECT :invitation_id, r.key, r.value, r.version,"
-            f" :source, :at, :by FROM {rows_sql}"
-        ).bindparams(at),
-    )
-
-
-# Every row's value comes as its JSON text, as the JSON column type would store it.
-_ROW_WRITES = {
-    "postgresql": _row_statements(
-        "(SELECT r.id, r.key, CAST(r.value AS jsonb) AS value, r.version"
-        " FROM json_to_recordset(CAST(:rows AS json))"
-        " AS r(id integer, key text, value text, version integer)) AS r"
-    ),
-    "sqlite": _row_statements(
-        "(SELECT e.value ->> '$.id' AS id, e.value ->> '$.key' AS key,"
-        " e.value ->> '$.value' AS value, e.value ->> '$.version' AS version"
-        " FROM json_each(:rows) AS e) AS r"
-    ),
-}
-
-
-@functools.cache
-def _invitation_update(names: tuple[str, ...], *, guarded: bool) -> Any:
-    """UPDATE invitations SET <names>, version = version + :bump [WHERE version = :seen]."""
-    table = Invitation.__table__
-    statement = update(table).where(table.c.id == bindparam("invitation_id"))
-    if guarded:
-        statement = statement.where(table.c.version == bindparam("seen"))
-    values = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names}
-    values["version"] = table.c.version + bindparam("bump")
-    return statement.values(**values).returning(table.c.version)
-
-
-@functools.cache
-def _driver_update(
-    dialect: Dialect, names: tuple[str, ...], guarded: bool, claim: bool
-) -> DriverStatement:
-    """`_invitation_update` for the driver, claiming the audit chain when it moved the row.
-
-    (The chain's claim is PostgreSQL's; SQLite's writers are serialised already.)
-    """
-    statement = _invitation_update(names, guarded=guarded)
-    if claim:
-        moved = statement.cte("moved")
-        statement = select(moved.c.version, audit.claim_chain()).select_from(moved)
-    return driver_statement(statement, dialect)
-
-
-class _AnswerArray(TypeDecorator[list[Any]]):
-    """`answer_list`'s result: PostgreSQL hands JSON over decoded, SQLite as text."""
-
-    impl = Text
-    cache_ok = True
-
-    def process_result_value(self, value: Any, dialect: Any) -> list[Any]:
-        if value is None:
-            return []
-        return json.loads(value) if isinstance(value, str) else value
-
-
-class answer_list(FunctionElement[list[Any]]):  # noqa: N801  (used like a SQL function)
-    """SQL: every answer of invitation `id` as a JSON array of [id, key, value, version].
-
-    Lets a query that reads an invitation bring its answers along in the same round
-    trip (the respondent's pages read both on every request); `stored_rows` reads it.
-    """
-
-    type = _AnswerArray()
-    inherit_cache = True
-    name = "answer_list"
-
-
-# The invitation's id is compiled from a column expression, never taken from input.
-@compiles(answer_list, "postgresql")
-def _answer_list_postgresql(element: answer_list, compiler: Any, **kw: Any) -> str:
-    invitation = compiler.process(element.clauses, **kw)
-    return (
-        "(SELECT json_agg(json_build_array(a.id, a.question_key, a.value, a.version))"  # noqa: S608
-        f" FROM answers AS a WHERE a.invitation_id = {invitation})"
-    )
-
-
-@compiles(answer_list, "sqlite")
-def _answer_list_sqlite(element: answer_list, compiler: Any, **kw: Any) -> str:
-    invitation = compiler.process(element.clauses, **kw)
-    return (
-        "(SELECT json_group_array(json_array(a.id, a.question_key, json(a.value), a.version))"  # noqa: S608
-        f" FROM answers AS a WHERE a.invitation_id = {invitation})"
-    )
-
-
-def stored_rows(listed: list[Any]) -> dict[str, Stored]:
-    """`answer_list`'s array as `answer_rows` gives it."""
-    return {key: Stored(row_id, value, version) for row_id, key, value, version in listed}
-
-
-def answer_rows(session: Session, invitation: Invited) -> dict[str, Stored]:
+def answer_rows(session: Session, invitation: Invitation) -> dict[str, Stored]:
     """The stored answers of an invitation by question key (plain rows, not ORM objects)."""
-    result = session.connection().execute(_ROWS, {"invitation_id": invitation.id})
-    return {row[1]: Stored(row[0], row[2], row[3]) for row in result}
+    return store.answer_rows(session, invitation.id)
 
 
 def answers_of(session: Session, invitation: Invitation) -> dict[str, Any]:
@@ -283,7 +98,7 @@ def record_answers(
 
 def plan(
     session: Session,
-    invitation: Invited,
+    invitation: Invitation,
     q: Questionnaire,
     rows: Mapping[str, Stored],
     raw: Mapping[str, Any],
@@ -332,7 +147,7 @@ def plan(
 
 def write(
     session: Session,
-    invitation: Invited,
+    invitation: Invitation,
     found: Plan,
     actor: Actor = Actor(),
     *,
@@ -344,9 +159,8 @@ def write(
     With `seen` (the invitation's version when the answers were read), nothing is
     written and False comes back if any other save or submit came in since: every
     writer of answers moves that version on, so the plan may be stale. The check and
-    the writes are one UPDATE's row lock (PostgreSQL) or one writer transaction (SQLite).
-    On PostgreSQL the check and the audit chain's claim take one round trip, the rows
-    and the audit row a second (psycopg pipelines).
+    the writes are one UPDATE's row lock (PostgreSQL) or one writer transaction (SQLite);
+    on PostgreSQL the same UPDATE claims the audit chain (`store.move_invitation`).
     """
     values: dict[str, Any] = {}
     if section is not None:
@@ -360,98 +174,32 @@ def write(
     if not (values or found.changes or seen is not None):
         return True  # nothing to write, nothing to check
     session.flush()  # nothing pending of the invitation may be written over it later
-    connection = session.connection()  # plain statements from here: no ORM work to do
-    params = {f"new_{name}": value for name, value in values.items()}
-    params |= {"invitation_id": invitation.id, "seen": seen, "bump": int(bool(found.changes))}
-    names, guarded = tuple(sorted(values)), seen is not None
-    entry = _audit_entry(session, invitation, actor, found.changes) if found.changes else None
-    if connection.dialect.name == "postgresql":
-        version, last_hash = _claim_pipelined(connection, names, guarded, params, entry)
-    else:
-        statement = _driver_update(connection.dialect, names, guarded, False)
-        moved = statement.rows(connection.connection.driver_connection, params)
-        version, last_hash = (moved[0][0] if moved else None), None
+    audited = bool(found.changes)
+    version = store.move_invitation(
+        session, invitation.id, values, seen=seen, bump=audited, audited=audited
+    )
     if version is None:
         return False
     for name, value in {**values, "version": version}.items():
-        if isinstance(invitation, InvitationRow):
-            setattr(invitation, name, value)
-        else:
-            set_committed_value(invitation, name, value)
-    if connection.dialect.name == "postgresql":
-        with connection.connection.dbapi_connection.pipeline():  # one round trip for all
-            _write_rows(connection, found, entry and audit.chain(entry, last_hash))
-    else:
-        _write_rows(connection, found, entry and audit.chain(entry, audit.head(connection)))
+        set_committed_value(invitation, name, value)
     if found.changes:
+        entry = _audit_entry(session, invitation, actor, found.changes)
+        store.write_rows(
+            session, invitation.id, found.updates, found.inserts,
+            source=found.source, at=found.at or utcnow(), by=found.by,
+        )  # fmt: skip
+        chained = audit.chain(entry, store.chain_head(session))
+        audit.insert_chained(session.connection(), chained)
         for listener in ANSWER_LISTENERS:
             listener(session, invitation)
     return True
 
 
-def _claim_pipelined(
-    connection: Connection,
-    names: tuple[str, ...],
-    guarded: bool,
-    params: dict[str, Any],
-    entry: dict[str, Any] | None,
-) -> tuple[int | None, str | None]:
-    """PostgreSQL: move the invitation on and, if it moved, claim the audit chain; one trip.
-
-    The chain's lock is taken in the guard's own statement, so only when the guard
-    held: a save that lost the race holds no lock while it reads the invitation again
-    (it would wait for the winner's row lock while the winner waited for the chain).
-    """
-    statement = _driver_update(connection.dialect, names, guarded, entry is not None)
-    driver = connection.connection.dbapi_connection
-    with driver.pipeline():
-        moved = statement.execute(driver, params)
-        head = driver.execute(audit.HEAD_SQL) if entry is not None else None
-    row = moved.fetchone()
-    if row is None:
-        return None, None
-    return row[0], audit.chain_head(head) if head is not None else None
+def _round_of(session: Session, invitation: Invitation) -> Round | None:
+    return session.get(Round, invitation.round_id)  # read with the invitation, as a rule
 
 
-def _write_rows(connection: Connection, found: Plan, chained: dict[str, Any] | None) -> None:
-    """The planned answer rows, then the audit row if given.
-
-    One statement for the changed rows and one for the new, each with the rows as one
-    JSON document: a statement per row costs, per row, a round of parameter handling
-    here and a message, a parse and an executor start in PostgreSQL. They go to the
-    driver (in a pipeline on PostgreSQL): SQLAlchemy's work per execution cost more.
-    """
-    statements = _row_writes(connection.dialect)
-    driver = connection.connection.driver_connection
-    stamp = {"source": found.source, "at": found.at, "by": found.by}
-    if found.updates:
-        rows = [{"id": r.id, "value": json.dumps(r.value), "version": r.version}
-                for r in found.updates]  # fmt: skip
-        statements.update.execute(driver, {"rows": json.dumps(rows), **stamp})
-    if found.inserts:
-        rows = [{"key": r.key, "value": json.dumps(r.value), "version": r.version}
-                for r in found.inserts]  # fmt: skip
-        params = {"rows": json.dumps(rows), "invitation_id": found.invitation_id, **stamp}
-        statements.insert.execute(driver, params)
-    if chained is not None:
-        audit.insert_chained(connection, chained)
-
-
-@functools.cache
-def _row_writes(dialect: Dialect) -> _RowStatements:
-    statements = _ROW_WRITES[dialect.name]
-    return _RowStatements(
-        driver_statement(statements.update, dialect), driver_statement(statements.insert, dialect)
-    )
-
-
-def _round_of(session: Session, invitation: Invited) -> Round | RoundRow | None:
-    if isinstance(invitation, InvitationRow):
-        return invitation.round  # read with it
-    return session.get(Round, invitation.round_id)
-
-
-def _check_writable(session: Session, invitation: Invited, actor: Actor) -> None:
+def _check_writable(session: Session, invitation: Invitation, actor: Actor) -> None:
     round_ = _round_of(session, invitation)
     if actor.source == "correction":
         if not actor.reason:
@@ -483,14 +231,14 @@ def _audit(
 
 
 def _audit_entry(
-    session: Session, invitation: Invited, actor: Actor, changes: dict[str, list[Any]]
+    session: Session, invitation: Invitation, actor: Actor, changes: dict[str, list[Any]]
 ) -> dict[str, Any]:
     """The audit row of a save: every changed answer, old and new (ACL-05)."""
     fields = _audit_fields(session, invitation, actor)
     return audit.entry(session, "answer.save", details={"changes": changes}, **fields)
 
 
-def _audit_fields(session: Session, invitation: Invited, actor: Actor) -> dict[str, Any]:
+def _audit_fields(session: Session, invitation: Invitation, actor: Actor) -> dict[str, Any]:
     """Who did what to which invitation, on whose behalf."""
     round_ = _round_of(session, invitation)
     return {

@@ -16,18 +16,14 @@ from survey.db import db
 from survey.errors import NotFoundError, ServiceError
 from survey.exports_safety import csv_download
 from survey.i18n import TIME_ZONES
-from survey.questionnaires import services as questionnaires
 from survey.questionnaires.models import QuestionnaireVersion
-from survey.responding import services as answers
-from survey.responding.forms import read_page
-from survey.responding.messages import answer_message
 from survey.rounds import bp, entry, presentation, services
-from survey.rounds.forms import ActionForm, EntryForm, RoundForm
-from survey.rounds.models import Invitation, Round
+from survey.rounds.forms import ActionForm, RoundForm
+from survey.rounds.models import Round
 from survey.rounds.monitoring import next_action, round_status
 from survey.studies.access import study_role
-from survey.studies.models import Pair, StudySide
-from survey.templating import STATE_NAMES, lang_tag
+from survey.studies.models import Pair
+from survey.templating import STATE_NAMES
 
 
 def study_round(round_slug: str) -> Round:
@@ -218,100 +214,6 @@ def _queue(round_: Round, action: str) -> None:
     )
     for line in report.errors:
         flash(line, "error")
-
-
-def _invitation(round_: Round, pair_code: str, side_code: str) -> Invitation:
-    services.ensure_invitations(db.session, round_)
-    found = db.session.scalar(
-        select(Invitation)
-        .join(Pair, Pair.id == Invitation.pair_id)
-        .join(StudySide, StudySide.id == Invitation.side_id)
-        .where(
-            Invitation.round_id == round_.id, Pair.code == pair_code, StudySide.code == side_code
-        )
-    )
-    if found is None or not entry.may_enter(db.session, g.study.id, g.user, g.role, found.pair_id):
-        abort(404)
-    return found
-
-
-@bp.route(
-    "/studies/<slug>/rounds/<round_slug>/entry/<pair_code>/<side_code>", methods=["GET", "POST"]
-)
-@study_role("interviewer")
-def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | Response:
-    """Enter a telephone, e-mail or paper interview on the respondent's behalf (ACL-05)."""
-    round_ = study_round(round_slug)
-    invitation = _invitation(round_, pair_code, side_code)
-    q = questionnaires.model_of(
-        db.session.get(QuestionnaireVersion, round_.questionnaire_version_id)
-    )
-    form = EntryForm(mode=invitation.mode if invitation.mode != "web" else "phone")
-    errors: dict[str, str] = {}
-    conflicts: dict = {}
-    if form.validate_on_submit():
-        outcome = _save_entry(invitation, q, form)
-        if isinstance(outcome, Response):
-            return outcome
-        errors, conflicts = outcome
-    return render_template(
-        "rounds/entry.html",
-        study=g.study,
-        round=round_,
-        invitation=invitation,
-        q=q,
-        form=form,
-        pair_code=pair_code,
-        side_code=side_code,
-        pair=db.session.get(Pair, invitation.pair_id),
-        errors=errors,
-        conflicts=conflicts,
-        values=request.form
-        if request.method == "POST"
-        else answers.answers_of(db.session, invitation),
-        versions={k: r.version for k, r in answers.answer_rows(db.session, invitation).items()},
-        language=lang_tag(),
-    ), (422 if errors or conflicts else 200)
-
-
-def _save_entry(invitation: Invitation, q, form: EntryForm):  # noqa: ANN001, ANN202
-    submitted = invitation.state == "submitted"
-    actor = answers.Actor(
-        "correction" if submitted else "interviewer",
-        g.user,
-        reason=form.reason.data or None,
-        mode=form.mode.data,
-    )
-    # The same reader as the respondent's pages, over every section of the entry form.
-    pages = [read_page(q, section, request.form) for section in q.sections]
-    try:
-        result = answers.record_answers(
-            db.session,
-            invitation,
-            q,
-            {k: v for p in pages for k, v in p.raw.items()},
-            actor=actor,
-            expected={k: v for p in pages for k, v in p.versions.items()},
-        )
-        result.errors.update({k: e for p in pages for k, e in p.errors.items()})
-        if not result.errors and not result.conflicts and form.action.data == "submit":
-            answers.submit(db.session, invitation, q, actor=actor)
-    except ServiceError as error:
-        flash(error.message, "error")
-        return {}, {}
-    if result.errors or result.conflicts:
-        language = lang_tag()
-        return (
-            {k: _error_text(e, q.question(k), language) for k, e in result.errors.items()},
-            result.conflicts,
-        )
-    flash(_("Saved."), "info")
-    return redirect(request.path)
-
-
-def _error_text(error, question, language: str) -> str:  # noqa: ANN001
-    """The error in the page language, with the questionnaire's own constraint message."""
-    return answer_message(error, question, language)
 
 
 @bp.route("/studies/<slug>/rounds/<round_slug>/texts", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from survey.errors import ServiceError
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.services import model_of
 from survey.responding import services as answers
+from survey.responding import store
 from survey.responding.services import Actor
 from survey.rounds import services as rounds
 
@@ -175,8 +176,8 @@ def test_answers_listed_with_a_query_are_the_answers_stored(session, setup):
     _, invitation, q = setup
 
     def listed():
-        query = select(answers.answer_list(Invitation.id)).where(Invitation.id == invitation.id)
-        return answers.stored_rows(session.execute(query).scalar_one())
+        query = select(store.answer_list(Invitation.id)).where(Invitation.id == invitation.id)
+        return store.stored_rows(session.execute(query).scalar_one())
 
     assert listed() == {}
     answers.record_answers(

@@ -156,39 +156,25 @@ def test_access_log_of_a_real_server_carries_no_token(live, caplog):
     assert not any(token in line or "Z" * 43 in line for line in lines), lines
 
 
-def test_a_page_is_read_without_a_transaction_and_saved_within_one(live, monkeypatch):
-    """A question page's GET reads its one statement outside any transaction (no
-    BEGIN, no COMMIT); on PostgreSQL its save reads in autocommit too until the first
-    write; every write runs in a transaction (SQLite's explicit). Statements are seen
-    where the database gets them: some go to the driver directly (pipelines, reads)."""
+def test_a_page_and_its_save_each_run_in_one_transaction(live):
+    """One transaction per request, begun and ended by transaction.py: a question page's
+    GET and its save each begin one transaction, run every statement inside it and
+    commit it once. The save's is a writer from its start (SQLite: BEGIN IMMEDIATE);
+    nothing runs in autocommit, and no view begins or ends a transaction of its own."""
     postgresql = db.engine.dialect.name == "postgresql"
-    seen: list[tuple[str, bool]] = []
+    seen: list[tuple[str, bool | None]] = []
 
-    def record(connection, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
+    def statement(connection, _cursor, sql, _params, _context, _many) -> None:  # noqa: ANN001
         dbapi = connection.connection.dbapi_connection
-        seen.append((statement.split()[0].upper(), bool(dbapi.autocommit)))
+        inside = not dbapi.autocommit if postgresql else dbapi.in_transaction
+        seen.append((" ".join(sql.split()[:2]).upper(), bool(inside)))
 
-    def trace(connection, _record, _proxy) -> None:  # noqa: ANN001  (SQLite: what it runs)
-        connection.set_trace_callback(lambda sql: seen.append((sql.split()[0].upper(), False)))
-
-    def untrace(connection, _record) -> None:  # noqa: ANN001
-        if connection is not None:
-            connection.set_trace_callback(None)
-
-    if postgresql:
-        import psycopg
-
-        execute = psycopg.Connection.execute
-
-        def driver_execute(self, query, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-            seen.append((str(query).split()[0].upper(), bool(self.autocommit)))
-            return execute(self, query, *args, **kwargs)
-
-        monkeypatch.setattr(psycopg.Connection, "execute", driver_execute)
-        listeners = [(db.engine, "before_cursor_execute", record)]
-    else:
-        listeners = [(db.engine, "checkout", trace), (db.engine, "checkin", untrace)]
-
+    listeners = [
+        (db.engine, "begin", lambda _connection: seen.append(("begin", None))),
+        (db.engine, "commit", lambda _connection: seen.append(("commit", None))),
+        (db.engine, "rollback", lambda _connection: seen.append(("rollback", None))),
+        (db.engine, "before_cursor_execute", statement),
+    ]
     person = Respondent(live, live.links[0])
     person.press("/respond/welcome", nav="start")
     seen.clear()
@@ -196,27 +182,32 @@ def test_a_page_is_read_without_a_transaction_and_saved_within_one(live, monkeyp
         event.listen(*listener)
     try:
         fields = person.fields("/respond/p/basics")
-        reads = [(kind, autocommit) for kind, autocommit in seen if kind != ";"]  # the ping
+        page = list(seen)
         seen.clear()
         fields.setlist("established", ["1986"])
         fields["_nav"] = "stay"
         saved = person.http.post(
             live.url + "/respond/p/basics", data=fields, allow_redirects=False, timeout=30
         )
+        save = list(seen)
     finally:
         for listener in listeners:
             event.remove(*listener)
     assert saved.status_code == 303
-    assert [kind for kind, _ in reads] == ["SELECT"], reads
-    assert all(autocommit is postgresql for _, autocommit in reads), reads
-    first_write = next(n for n, (kind, _) in enumerate(seen) if kind in ("UPDATE", "WITH"))
-    assert all(autocommit is postgresql for _, autocommit in seen[:first_write]), seen
-    writes = seen[first_write:]
-    assert {kind for kind, _ in writes} >= {"INSERT", "UPDATE" if not postgresql else "WITH"}
-    assert not any(autocommit for _, autocommit in writes), seen
-    if not postgresql:  # the writes in one writer transaction of their own
-        assert ("BEGIN", False) in seen[:first_write], seen
-        assert seen[-1][0] == "COMMIT", seen
+    for request in (page, save):
+        work = [(kind, inside) for kind, inside in request if not kind.startswith("BEGIN ")]
+        assert [kind for kind, inside in work if inside is None] == ["begin", "commit"], request
+        assert work[0] == ("begin", None), request
+        assert work[-1] == ("commit", None), request
+        assert all(inside for _, inside in work[1:-1]), request  # nothing in autocommit
+    page_kinds = {kind.split()[0] for kind, _ in page}
+    assert "SELECT" in page_kinds, page
+    assert not page_kinds & {"INSERT", "UPDATE", "WITH"}, page
+    save_kinds = {kind.split()[0] for kind, _ in save}
+    assert save_kinds >= {"INSERT", "UPDATE" if not postgresql else "WITH"}, save
+    if not postgresql:  # SQLite: a reader's transaction for the page, a writer's for the save
+        assert [kind for kind, _ in page if kind.startswith("BEGIN ")] == ["BEGIN DEFERRED"]
+        assert [kind for kind, _ in save if kind.startswith("BEGIN ")] == ["BEGIN IMMEDIATE"]
     assert count(live, Answer, Answer.question_key == "established") == 1
 
 

@@ -479,17 +479,22 @@ def test_conflict_resolved_by_keeping_the_saved_answer(client, session, mini, ma
 
 
 def _save_in_between(monkeypatch, invitation_id: int, q, user, value: str) -> None:
-    """Another save (an interviewer's) lands after the page was read, before it is written."""
+    """Another save (an interviewer's) lands after the page was read and its save planned,
+    before it is written."""
     from survey.db import db
-    from survey.responding import views
+    from survey.responding import saving
 
-    original = views.begin_writing
+    original = saving.plan_page
+    calls = []
 
-    def interleaved() -> None:
-        original()
-        interviewer_saves(db.session, db.session.get(Invitation, invitation_id), q, user, value)
+    def interleaved(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        planned = original(*args, **kwargs)
+        if not calls:
+            calls.append(1)
+            interviewer_saves(db.session, db.session.get(Invitation, invitation_id), q, user, value)
+        return planned
 
-    monkeypatch.setattr(views, "begin_writing", interleaved)
+    monkeypatch.setattr(saving, "plan_page", interleaved)
 
 
 def test_a_save_landing_between_read_and_write_is_not_overwritten(

@@ -1,0 +1,125 @@
+"""Interviewer entry: a telephone, e-mail or paper interview entered on the respondent's behalf.
+
+A researcher's page (the site's CSRF check, headers and error pages), on a
+blueprint of its own beside the respondent's. It reads each section's answers as
+the respondent's pages do (`forms.read_page`) and stores them through the same
+service, as the interviewer (or, once submitted, as a correction with a reason),
+with the answers' versions as shown guarding against a save in between (ACL-05).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from survey.core.questionnaire import Questionnaire
+from survey.db import db
+from survey.errors import ServiceError
+from survey.questionnaires import services as questionnaires
+from survey.questionnaires.models import QuestionnaireVersion
+from survey.responding import services as answers
+from survey.responding.forms import read_page
+from survey.responding.messages import answer_message
+from survey.rounds import entry, services
+from survey.rounds.forms import EntryForm
+from survey.rounds.models import Invitation, Round
+from survey.rounds.views import study_round
+from survey.studies.access import study_role
+from survey.studies.models import Pair, StudySide
+from survey.templating import lang_tag
+
+bp = Blueprint("entry", __name__)
+
+
+def _invitation(round_: Round, pair_code: str, side_code: str) -> Invitation:
+    services.ensure_invitations(db.session, round_)
+    found = db.session.scalar(
+        select(Invitation)
+        .join(Pair, Pair.id == Invitation.pair_id)
+        .join(StudySide, StudySide.id == Invitation.side_id)
+        .where(
+            Invitation.round_id == round_.id, Pair.code == pair_code, StudySide.code == side_code
+        )
+    )
+    if found is None or not entry.may_enter(db.session, g.study.id, g.user, g.role, found.pair_id):
+        abort(404)
+    return found
+
+
+@bp.route(
+    "/studies/<slug>/rounds/<round_slug>/entry/<pair_code>/<side_code>", methods=["GET", "POST"]
+)
+@study_role("interviewer")
+def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | Response:
+    """Enter a telephone, e-mail or paper interview on the respondent's behalf (ACL-05)."""
+    round_ = study_round(round_slug)
+    invitation = _invitation(round_, pair_code, side_code)
+    q = questionnaires.model_of(
+        db.session.get(QuestionnaireVersion, round_.questionnaire_version_id)
+    )
+    form = EntryForm(mode=invitation.mode if invitation.mode != "web" else "phone")
+    errors: dict[str, str] = {}
+    conflicts: dict = {}
+    if form.validate_on_submit():
+        outcome = _save_entry(invitation, q, form)
+        if isinstance(outcome, Response):
+            return outcome
+        errors, conflicts = outcome
+    return render_template(
+        "responding/entry.html",
+        study=g.study,
+        round=round_,
+        invitation=invitation,
+        q=q,
+        form=form,
+        pair_code=pair_code,
+        side_code=side_code,
+        pair=db.session.get(Pair, invitation.pair_id),
+        errors=errors,
+        conflicts=conflicts,
+        values=request.form
+        if request.method == "POST"
+        else answers.answers_of(db.session, invitation),
+        versions={k: r.version for k, r in answers.answer_rows(db.session, invitation).items()},
+        language=lang_tag(),
+    ), (422 if errors or conflicts else 200)
+
+
+def _save_entry(
+    invitation: Invitation, q: Questionnaire, form: EntryForm
+) -> Response | tuple[dict[str, str], dict[str, Any]]:
+    submitted = invitation.state == "submitted"
+    actor = answers.Actor(
+        "correction" if submitted else "interviewer",
+        g.user,
+        reason=form.reason.data or None,
+        mode=form.mode.data,
+    )
+    # The same reader as the respondent's pages, over every section of the entry form.
+    pages = [read_page(q, section, request.form) for section in q.sections]
+    try:
+        result = answers.record_answers(
+            db.session,
+            invitation,
+            q,
+            {k: v for p in pages for k, v in p.raw.items()},
+            actor=actor,
+            expected={k: v for p in pages for k, v in p.versions.items()},
+        )
+        result.errors.update({k: e for p in pages for k, e in p.errors.items()})
+        if not result.errors and not result.conflicts and form.action.data == "submit":
+            answers.submit(db.session, invitation, q, actor=actor)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return {}, {}
+    if result.errors or result.conflicts:
+        language = lang_tag()
+        return (
+            {k: answer_message(e, q.question(k), language) for k, e in result.errors.items()},
+            result.conflicts,
+        )
+    flash(_("Saved."), "info")
+    return redirect(request.path)
