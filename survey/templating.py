@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from survey import i18n
+from survey.caching import Keyed, built
 from survey.core.questionnaire import FALLBACKS
 from survey.core.questionnaire import text_in as _text_in
 
@@ -38,8 +39,6 @@ def _fragment(locale: str, template: str, macro: str, *args: str) -> Markup:
 
 _MARK = "\x00"  # not in a page (HTML forbids it); a frame with a stray one is not kept
 _SLOT = Markup("\x00")
-_FRAMES: dict[tuple[Any, ...], tuple[str, ...]] = {}
-_FRAMES_MAX = 4096
 
 
 def framed(template: str, key: tuple[Any, ...], slots: Mapping[str, Markup], **context: Any) -> str:
@@ -57,17 +56,30 @@ def framed(template: str, key: tuple[Any, ...], slots: Mapping[str, Markup], **c
     if current_app.jinja_env.auto_reload:
         return render_template(template, **slots, **context)
     names = tuple(slots)
-    whole = (template, str(get_locale()), request.script_root, names, *key)
-    pieces = _FRAMES.get(whole)
-    if pieces is None:
+
+    def draw() -> tuple[str, ...]:
         marks = {name: _SLOT.join(("", name, "")) for name in names}  # `name` is escaped
         pieces = tuple(render_template(template, **marks, **context).split(_MARK))
         if sorted(pieces[1::2]) != sorted(names):  # each slot once, and nothing else marked
-            return render_template(template, **slots, **context)
-        if len(_FRAMES) >= _FRAMES_MAX:
-            _FRAMES.clear()
-        _FRAMES[whole] = pieces
+            raise _UnframedError  # not kept: lru_cache keeps no call that raised
+        return pieces
+
+    whole = (template, str(get_locale()), request.script_root, names, *key)
+    try:
+        pieces = _frame(Keyed(whole, draw))
+    except _UnframedError:
+        return render_template(template, **slots, **context)
     return "".join(piece if n % 2 == 0 else str(slots[piece]) for n, piece in enumerate(pieces))
+
+
+class _UnframedError(Exception):
+    """A frame that did not come out as expected."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _frame(whole: Keyed) -> tuple[str, ...]:
+    """A page's frame as its pieces."""
+    return built(whole)
 
 
 def url(endpoint: str, **values: str) -> str:

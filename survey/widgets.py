@@ -27,8 +27,7 @@ Arguments of `question_html(q, lang, ...)`:
 
 from __future__ import annotations
 
-import json
-import threading
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +37,7 @@ from flask_babel import gettext as _
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
+from survey.caching import Same
 from survey.core.questionnaire import Question
 from survey.core.types import TYPES, type_of
 from survey.templating import SPECIAL_LABELS, YES_NO_LABELS, text_in
@@ -45,14 +45,14 @@ from survey.templating import SPECIAL_LABELS, YES_NO_LABELS, text_in
 CHOICE_WIDGETS = frozenset({"radio", "checkbox", "yesno"})  # the widgets (core.types) with choices
 CHOICES = frozenset(name for name, t in TYPES.items() if t.widget in CHOICE_WIDGETS)  # types
 CACHE_SIZE = 8192
-DRAWN_SIZE = 4096  # drawn widgets (a couple of KB each)
+DRAWN_SIZE = 4096  # drawn unanswered widgets (a couple of KB each)
 
 
 @dataclass(frozen=True)
 class _Compiled:
     """The fixed parts of one question's widget, already escaped, in one pair of languages."""
 
-    question: Question  # kept to tell a reused id() from the question compiled
+    question: Question
     key: str
     attributes: str  # id, data-key, data-type
     title: str  # the question's text and the required mark
@@ -63,12 +63,6 @@ class _Compiled:
     input_attributes: str  # type, inputmode, class, maxlength of a typed answer
     error_prefix: str
     conflict_texts: tuple[str, str, str, str]  # intro, theirs, mine, no answer
-
-
-_compiled: dict[tuple[int, str, str], _Compiled] = {}
-# (question, languages, what it shows) -> (the question, its tree, the widget); see question_html
-_drawn: dict[tuple[Any, ...], tuple[Question, Any, Markup]] = {}
-_lock = threading.Lock()
 
 
 def question_html(
@@ -89,28 +83,36 @@ def question_html(
     `locale` is the interface's (Babel's current one when not given: a page drawing
     many widgets looks it up once).
 
-    A widget without errors or a conflict is remembered by everything it shows: a
-    question not yet answered looks the same to every respondent, and so does an
-    answer from one request to the next.
+    An unanswered widget without errors or a conflict is remembered (`_unanswered`): it
+    looks the same to every respondent. A widget showing an answer is drawn afresh, so
+    that no respondent's answer stays in the process after the request.
     """
     locale = locale or str(get_locale() or "en")
-    if errors or conflict is not None:
+    if errors or conflict is not None or special is not None or not _is_unanswered(value):
         return _draw(
             q, lang, value, disabled, errors, special, version, hidden, tree, conflict, locale
         )
-    try:
-        shown = json.dumps(value, sort_keys=True, allow_nan=False)  # tells 1 and "1" apart
-    except (TypeError, ValueError):
-        return _draw(q, lang, value, disabled, (), special, version, hidden, tree, None, locale)
-    slot = (id(q), lang, locale, shown, disabled, special, version, hidden, id(tree))
-    known = _drawn.get(slot)
-    if known is not None and known[0] is q and known[1] is tree:
-        return known[2]
-    html = _draw(q, lang, value, disabled, (), special, version, hidden, tree, None, locale)
-    if len(_drawn) >= DRAWN_SIZE:
-        _drawn.clear()
-    _drawn[slot] = (q, tree, html)
-    return html
+    blank = tuple(value) if isinstance(value, list) else value  # hashable, shown alike
+    return _unanswered(Same(q), lang, locale, blank, disabled, version, hidden, Same(tree))
+
+
+def _is_unanswered(value: Any) -> bool:
+    return value is None or (isinstance(value, (str, list, tuple)) and len(value) == 0)
+
+
+@functools.lru_cache(maxsize=DRAWN_SIZE)
+def _unanswered(  # noqa: PLR0913  (question_html's arguments)
+    q: Same,
+    lang: str,
+    locale: str,
+    value: Any,
+    disabled: bool,
+    version: int | None,
+    hidden: bool,
+    tree: Same,
+) -> Markup:
+    question, shown = q.thing, tree.thing
+    return _draw(question, lang, value, disabled, (), None, version, hidden, shown, None, locale)
 
 
 def _draw(  # noqa: PLR0913  (question_html's arguments)
@@ -271,16 +273,12 @@ def _is_many(value: Any) -> bool:
 
 
 def _compiled_for(q: Question, lang: str, locale: str) -> _Compiled:
-    slot = (id(q), lang, locale)
-    found = _compiled.get(slot)
-    if found is not None and found.question is q:
-        return found
-    made = _compile(q, lang)
-    with _lock:
-        if len(_compiled) >= CACHE_SIZE:
-            _compiled.clear()
-        _compiled[slot] = made
-    return made
+    return _compiled(Same(q), lang, locale)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _compiled(q: Same, lang: str, locale: str) -> _Compiled:
+    return _compile(q.thing, lang)  # in `locale`: the caller's current one
 
 
 def _compile(q: Question, lang: str) -> _Compiled:

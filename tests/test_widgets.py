@@ -153,9 +153,10 @@ def test_texts_follow_the_questionnaire_and_the_interface_language(ctx):
     assert "How many?" in str(question_html(question, "en"))  # each language kept apart
 
 
-def test_a_remembered_widget_is_the_widget_drawn_afresh(ctx, monkeypatch):
-    """Widgets without errors are remembered by what they show: each is what drawing it
-    anew gives, and nothing shown by one is shown by another."""
+def test_a_remembered_widget_is_the_widget_drawn_afresh(ctx):
+    """Unanswered widgets without errors are remembered: each is what drawing it anew
+    gives, and nothing shown by one is shown by another. A widget showing an answer is
+    never remembered (no respondent's answer stays in the process)."""
     from survey import widgets
 
     single = _question(
@@ -167,33 +168,39 @@ def test_a_remembered_widget_is_the_widget_drawn_afresh(ctx, monkeypatch):
         options=(Option("a", {"en": "Alpha"}), Option("b", {"en": "Beta"})),
     )  # fmt: skip
     typed = _question(required=True, help={"en": "Count them"})
-    cases = [
-        (typed, {}), (typed, {"value": "12"}), (typed, {"value": 12}), (typed, {"value": "dk"}),
-        (typed, {"special": "rf"}), (typed, {"version": 3}), (typed, {"version": 4}),
-        (typed, {"hidden": True}), (typed, {"disabled": True}), (typed, {"value": HOSTILE}),
-        (single, {"value": "a"}), (single, {"value": "b"}), (single, {}),
-        (many, {"value": ["a"]}), (many, {"value": ["a", "b"]}), (many, {"value": []}),
-        (typed, {"tree": {"op": "=", "args": [1, 1]}}),
+    unanswered = [
+        (typed, {}), (typed, {"value": ""}), (typed, {"version": 3}), (typed, {"version": 4}),
+        (typed, {"hidden": True}), (typed, {"disabled": True}), (single, {}),
+        (many, {"value": []}), (typed, {"tree": {"op": "=", "args": [1, 1]}}),
     ]  # fmt: skip
+    answered = [
+        (typed, {"value": "12"}), (typed, {"value": 12}), (typed, {"value": "dk"}),
+        (typed, {"special": "rf"}), (typed, {"value": HOSTILE}), (single, {"value": "a"}),
+        (single, {"value": "b"}), (many, {"value": ["a"]}), (many, {"value": ["a", "b"]}),
+    ]  # fmt: skip
+    cases = unanswered + answered
 
     def afresh(question, arguments):  # noqa: ANN001, ANN202
-        monkeypatch.setattr(widgets, "_drawn", {})
+        widgets._unanswered.cache_clear()
         return question_html(question, "en", **arguments)
 
     fresh = [afresh(question, arguments) for question, arguments in cases]
-    monkeypatch.setattr(widgets, "_drawn", {})
-    for _round in range(2):  # the second time round, every widget comes from memory
+    widgets._unanswered.cache_clear()
+    for _round in range(2):  # the second time round, every unanswered widget from memory
         drawn = [question_html(question, "en", **arguments) for question, arguments in cases]
         assert drawn == fresh
-    assert len(set(fresh)) == len(fresh) - 1  # each case shows its own; "12" and 12 alike
-    assert len(widgets._drawn) == len(cases)
+    assert len(set(fresh)) == len(fresh) - 2  # each shows its own; "12" and 12, None and ""
+    remembered = widgets._unanswered.cache_info()
+    assert remembered.currsize == len(unanswered)
+    assert remembered.hits == len(unanswered)
     same_tree = question_html(typed, "en", tree={"op": "=", "args": [1, 1]})  # an equal one
-    assert same_tree == fresh[-1]
-    assert len(widgets._drawn) == len(cases) + 1  # remembered by the tree it was given
+    assert same_tree == fresh[len(unanswered) - 1]
+    assert widgets._unanswered.cache_info().currsize == len(unanswered) + 1  # by its tree
     with force_locale("zh_Hans"):
-        chinese = question_html(typed, "en", value="12")
-    assert chinese != fresh[1]
-    assert gettext("(required)") in str(fresh[1])
-    erroneous = question_html(typed, "en", value="x", errors=["Not a number"])
+        chinese = question_html(typed, "en")
+    assert chinese != fresh[0]
+    assert gettext("(required)") in str(fresh[0])
+    erroneous = question_html(typed, "en", errors=["Not a number"])
     assert "Not a number" in erroneous
-    assert question_html(typed, "en", value="x") != erroneous  # errors are never remembered
+    assert question_html(typed, "en") != erroneous  # errors are never remembered
+    assert widgets._unanswered.cache_info().currsize == len(unanswered) + 2  # the Chinese one

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from survey import audit
 from survey.accounts.models import User
+from survey.caching import Keyed, built
 from survey.core.impact import Impact, impact
 from survey.core.questionnaire import Problem, Questionnaire, QuestionnaireError
 from survey.errors import NotFoundError, ServiceError
@@ -147,29 +150,26 @@ def previous_version(session: Session, row: QuestionnaireVersion) -> Questionnai
     )
 
 
-_MODELS: dict[str, Questionnaire] = {}
-_MODEL_CACHE_SIZE = 64
+@functools.lru_cache(maxsize=64)
+def _model(content: Keyed) -> Questionnaire:
+    return Questionnaire.from_dict(built(content))
 
 
 def model_of(row: QuestionnaireVersion) -> Questionnaire:
     """The frozen model of a stored version, built once per content hash (not per request)."""
-    model = _MODELS.get(row.content_hash)
-    if model is None:
-        if len(_MODELS) >= _MODEL_CACHE_SIZE:
-            _MODELS.clear()
-        model = _MODELS[row.content_hash] = Questionnaire.from_dict(row.content)
-    return model
+    return _model(Keyed(row.content_hash, lambda: row.content))
 
 
 def model_for(session: Session, version_id: int, content_hash: str) -> Questionnaire:
     """The model of a version known by id and hash: its content is read only on a cache miss."""
-    model = _MODELS.get(content_hash)
-    if model is None:
+
+    def read() -> dict[str, Any]:
         row = session.get(QuestionnaireVersion, version_id)
         if row is None:
             raise LookupError(f"questionnaire version {version_id} not found")
-        model = model_of(row)
-    return model
+        return row.content
+
+    return _model(Keyed(content_hash, read))
 
 
 def answer_counts(session: Session, scope: str, key: str) -> dict[tuple[str, str | None], int]:

@@ -27,12 +27,22 @@ from tests.responding.test_flow import (
 )
 
 
+class _Frames:
+    """The frames kept (`templating._frame`'s cache), by number."""
+
+    def __len__(self) -> int:
+        return templating._frame.cache_info().currsize
+
+    def clear(self) -> None:
+        templating._frame.cache_clear()
+
+
 @pytest.fixture
-def frames(monkeypatch):
-    """An empty frame store for this test, returned for inspection."""
-    store: dict = {}
-    monkeypatch.setattr(templating, "_FRAMES", store)
-    return store
+def frames():
+    """No frames kept when this test begins or after it ends; their number for inspection."""
+    templating._frame.cache_clear()
+    yield _Frames()
+    templating._frame.cache_clear()
 
 
 def drawn_in_full(monkeypatch) -> None:  # noqa: ANN001
@@ -82,7 +92,7 @@ def test_a_filled_frame_equals_the_page_drawn_in_full(
     frames.clear()
     drawn_in_full(monkeypatch)
     full = pages()
-    assert frames == {}
+    assert len(frames) == 0  # frames that did not come out right are not kept
     assert [_steady(page) for page in framed] == [_steady(page) for page in full]
 
 
@@ -146,7 +156,7 @@ def test_a_frame_that_does_not_come_out_as_expected_is_not_kept(
     slots = {"one": escape("1"), "two": escape("2")}
     drawn = templating.framed(template, ("k",), slots, title=title)
     assert drawn == render_template(template, title=title, **slots)
-    assert frames == {}
+    assert len(frames) == 0  # frames that did not come out right are not kept
 
 
 def test_frames_are_not_kept_while_templates_reload_on_change(
@@ -158,5 +168,5 @@ def test_frames_are_not_kept_while_templates_reload_on_change(
     slots = {"one": escape("1"), "two": escape("2")}
     assert templating.framed("frame.html", ("k",), slots, title="T") == "<p>T</p><p>1</p><p>2</p>"
     assert "A title" in templating.fragment("responding/_parts.html", "header", "A title")
-    assert frames == {}
+    assert len(frames) == 0  # frames that did not come out right are not kept
     assert templating._fragment.cache_info().currsize == 0  # noqa: SLF001
