@@ -27,7 +27,7 @@ LARGEST_ID = 2**63 - 1  # PostgreSQL's bigint; SQLite's INTEGER is the same
 
 # Endpoints whose form values are answers, checked per field by the answer types.
 ANSWER_BLUEPRINTS = frozenset({"responding"})
-ANSWER_ENDPOINTS = frozenset({"rounds.enter"})
+ANSWER_ENDPOINTS = frozenset({"entry.enter"})
 
 MESSAGE = _l(
     "What you sent contains invisible control characters, or a number that is too large."
