@@ -25,6 +25,7 @@ from tests.fixtures.web import SECRET
 def _restore_database(app):
     """The app built here rebinds the shared session; give it back to the test database."""
     yield
+    db.session.remove()
     db.configure(app.config["DATABASE_URL"])
 
 
@@ -49,6 +50,7 @@ def own_app(own_url: str, tmp_path: Path):  # noqa: ANN201
     app = create_app({"TESTING": True, "DATABASE_URL": own_url, "SECRET_KEY": SECRET})
     app.instance_path = str(tmp_path / "instance")
     yield app
+    db.session.remove()
     db.dispose()
 
 

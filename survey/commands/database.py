@@ -63,7 +63,8 @@ def restore(source: Path) -> Path | None:
     if not source.is_file():
         raise click.ClickException(f"{source} does not exist or is not a file.")
     url = database_url()
-    db.dispose()  # no pooled connection of this process may hold the old database
+    db.session.remove()  # no connection of this process may hold the old database
+    db.dispose()
     if is_sqlite(url):
         _check_sqlite_backup(source)
         current = sqlite_path(url)
