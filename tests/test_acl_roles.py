@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from survey.audit import AuditEntry
 from survey.rounds import services as rounds
+from survey.studies.models import PairSide, Respondent, StudySide
 from survey.studies.pairs.members import assign_interviewer
 from tests.fixtures.web import csrf_token, login
 
@@ -90,7 +91,14 @@ def world(session, make_user, make_study, make_round):
         "side": "us",
         "question": "sent",
         "user_id": str(users["viewer"].id),
-        "respondent_id": "1",
+        "respondent_id": str(
+            session.scalar(
+                select(Respondent.id)
+                .join(PairSide, PairSide.id == Respondent.pair_side_id)
+                .join(StudySide, StudySide.id == PairSide.side_id)
+                .where(PairSide.pair_id == pair.id, StudySide.code == "us")
+            )
+        ),
         "action": "open",
         "unassigned": unassigned.code,
         "interviewer_id": str(users["interviewer"].id),
@@ -103,7 +111,7 @@ def urls(app, values):  # noqa: ANN001, ANN201
         filled = dict(values)
         if "/interviewers/" in rule.rule:  # an assigned interviewer's id; members: the viewer
             filled["user_id"] = values["interviewer_id"]
-        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(filled[m.group(1)]), rule.rule)
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, f=filled: str(f[m.group(1)]), rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, path
 
