@@ -6,6 +6,7 @@ from flask import Flask, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from survey.i18n import LOCALES
@@ -22,6 +23,14 @@ TITLES = {
     503: _l("The service is temporarily unavailable. Please try again shortly."),
 }
 CSRF_MESSAGE = _l("This form has expired. Please go back, reload the page and send it again.")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` is the database being out of reach (down, restarting, locked, full):
+    worth a 503 and a try again, not a 500 (FAULT-03, FAULT-04)."""
+    if not isinstance(error, DBAPIError):
+        return False
+    return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
 
 
 def init_app(app: Flask) -> None:
@@ -73,5 +82,8 @@ def _http_error(error: HTTPException):  # noqa: ANN202
 def _unexpected(error: Exception):  # noqa: ANN202
     from flask import current_app
 
+    if database_unavailable(error):
+        current_app.logger.error("database unavailable: %s", error.__class__.__name__)
+        return _render(503)
     current_app.logger.exception("unhandled error", exc_info=error)
     return _render(InternalServerError.code)

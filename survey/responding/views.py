@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from survey.errors_web import TITLES
+from survey.errors_web import TITLES, database_unavailable
 from survey.extensions import csrf
 from survey.responding import bp, entry, finish, link, pages
 from survey.responding.respondent import SESSION_KEY, message_page, stash
@@ -31,6 +31,13 @@ csrf.exempt(bp)
 ERROR_TEXTS = (
     _l("Sorry, something went wrong"),
     _l("Answers you saved before are kept. Please go back and try again."),
+)
+UNAVAILABLE_TEXTS = (
+    _l("Not saved: the service is unavailable for a moment"),
+    _l(
+        "What you entered on this page was not saved yet, but it is kept: go back in a"
+        " moment and save again. Answers you saved before are kept."
+    ),
 )
 
 
@@ -62,7 +69,13 @@ def _unexpected(error: Exception) -> tuple[str, int]:
     Nothing of a failed save is written (its transaction rolls back), but what was typed
     is kept: going back to the page shows it again, to be saved once more (DATA-07).
     """
-    current_app.logger.error("unhandled error in the respondent flow", exc_info=error)
+    unavailable = database_unavailable(error)
+    if unavailable:  # no traceback: the database is down, restarting, locked or full
+        current_app.logger.error("database unavailable in the respondent flow")
+    else:
+        current_app.logger.error("unhandled error in the respondent flow", exc_info=error)
     if request.method == "POST" and session.get(SESSION_KEY):
         stash(request.form, "unsaved")
+    if unavailable:
+        return message_page(UNAVAILABLE_TEXTS, 503)
     return message_page(ERROR_TEXTS, 500)

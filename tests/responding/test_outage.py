@@ -1,0 +1,79 @@
+"""FAULT-03: while the database cannot be reached, a respondent's save gets a 503 page in
+their language saying it was not saved, and what they typed comes back when they return;
+the first save after the outage works. Run against a real server on PostgreSQL, whose
+connections are refused for the length of the outage (SQLite has no server to lose)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import pytest
+
+from survey.db import db
+from survey.responding.models import Answer
+from tests.responding.test_concurrency import Respondent, count, live  # noqa: F401  (fixture)
+from tests.responding.test_flow import browser_fields
+
+
+@contextlib.contextmanager
+def outage() -> Iterator[None]:
+    """No new connection to the database, and every open one ended, until the block ends."""
+    import psycopg
+
+    address = db.engine.url
+    with psycopg.connect(
+        host=address.host, port=address.port, user=address.username,
+        password=address.password, dbname="postgres", autocommit=True,
+    ) as admin:  # fmt: skip
+        name = address.database
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        try:
+            yield
+        finally:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+
+
+def test_a_save_during_an_outage_is_a_503_and_keeps_what_was_typed(live):  # noqa: F811
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no server whose connections could be refused")
+    person = Respondent(live, live.links[0])
+    person.press("/respond/welcome", nav="start")
+    fields = person.fields("/respond/p/basics")
+    fields.setlist("established", ["1990"])
+    fields["_nav"] = "stay"
+    url = live.url + "/respond/p/basics"
+    with outage():  # a browser's post names the page it comes from
+        refused = person.http.post(
+            url, data=fields, headers={"Origin": live.url}, allow_redirects=False, timeout=60
+        )
+        assert refused.status_code == 503
+        assert "Not saved: the service is unavailable for a moment" in refused.text
+        assert "Traceback" not in refused.text
+    assert count(live, Answer, Answer.question_key == "established") == 0
+    back = person.http.get(url, allow_redirects=False, timeout=30)
+    assert back.status_code == 200
+    kept = browser_fields(back.text)
+    assert kept["established"] == "1990"  # what was typed, from before the outage
+    kept["_nav"] = "stay"
+    saved = person.http.post(url, data=kept, allow_redirects=False, timeout=30)
+    assert saved.status_code == 303
+    assert count(live, Answer, Answer.question_key == "established") == 1
+
+
+def test_researcher_pages_answer_an_unreachable_database_with_503(fresh_app):
+    from sqlalchemy.exc import OperationalError
+
+    from survey.accounts.authz import public
+
+    @fresh_app.route("/test-outage")
+    @public
+    def broken():  # noqa: ANN202
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    response = fresh_app.test_client().get("/test-outage")
+    assert response.status_code == 503
+    assert "temporarily unavailable" in response.get_data(as_text=True)
