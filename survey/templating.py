@@ -252,6 +252,7 @@ TAG_COLOURS = {
     "declined": "orange",
     "bounced": "red",
     "queued": "grey",
+    "claimed": "light-blue",
     "sending": "light-blue",
     "failed": "red",
     "unknown": "orange",
@@ -268,6 +269,7 @@ TAG_COLOURS = {
 
 MAIL_STATE_NAMES = {
     "queued": _l("queued"),
+    "claimed": _l("about to be sent"),
     "sending": _l("sending"),
     "sent": _l("sent"),
     "failed": _l("failed"),

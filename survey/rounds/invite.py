@@ -62,7 +62,7 @@ def remind_round(session: Session, round_: Round, *, user: User | None = None) -
     report, drafts = QueueReport(), []
     invited = _with_messages(session, round_, "invitation")
     sent_reminders = _reminder_counts(session, round_)
-    waiting = _with_messages(session, round_, "reminder", states=("queued", "sending"))
+    waiting = _with_messages(session, round_, "reminder", states=("queued", "claimed", "sending"))
     places = round_places(session, round_)
     for row in services.invitation_rows(session, round_):
         invitation = row.invitation

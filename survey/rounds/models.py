@@ -21,7 +21,7 @@ INVITATION_STATES = (
     "declined",
     "bounced",
 )
-OUTBOX_STATES = ("queued", "sending", "sent", "failed", "unknown")
+OUTBOX_STATES = ("queued", "claimed", "sending", "sent", "failed", "unknown")
 
 
 class Round(Base):

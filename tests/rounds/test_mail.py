@@ -233,7 +233,14 @@ def test_permanent_rejections_fail_only_those_recipients(session, factory, smtp_
     smtp_sink.set(rejected=bad)
     reports = drain(factory, smtp_sink.config())
     assert sum(r.failed for r in reports) == 3
-    assert states(session) == {"queued": 0, "sending": 0, "sent": 197, "failed": 3, "unknown": 0}
+    assert states(session) == {
+        "queued": 0,
+        "claimed": 0,
+        "sending": 0,
+        "sent": 197,
+        "failed": 3,
+        "unknown": 0,
+    }
     failed = [row for row in rows(session) if row.state == "failed"]
     assert {row.recipient for row in failed} == bad
     assert all(row.last_error.startswith("550 5.1.1") and row.sent_at is None for row in failed)
@@ -324,20 +331,55 @@ def test_a_crash_after_the_claim_leaves_unknown_which_is_not_resent(
     assert requeue_unknown(session, [row.id]) == 0  # only unknown (or failed) messages
 
 
-def test_a_crash_before_smtp_is_also_unknown(session, factory, smtp_sink: Sink, monkeypatch):
-    """Killed between the claim's commit and the connection: indistinguishable, so unknown."""
-    queue_many(session, 1)
+@pytest.mark.parametrize("where", ["deliver", "_connect"])
+def test_a_crash_before_smtp_sends_the_message_once_later(
+    session, factory, smtp_sink: Sink, monkeypatch, where
+):
+    """MAIL-02 (a): killed between the claim's commit and the transmission (before or while
+    connecting): nothing went out, so once the lease ends the message is sent, once."""
+    (row,) = queue_many(session, 1)
+    now = utcnow()
 
     def crash(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(smtp._SMTPTransport, "deliver", crash)
+    monkeypatch.setattr(smtp._SMTPTransport, where, crash)
     with pytest.raises(KeyboardInterrupt):
-        send_pending(factory, smtp_sink.config())
+        send_pending(factory, smtp_sink.config(), now=now)
     monkeypatch.undo()
-    later = utcnow() + dt.timedelta(minutes=11)
-    assert send_pending(factory, smtp_sink.config(), now=later).unknown_found == 1
-    assert smtp_sink.received == []
+    assert rows(session)[0].state == "claimed"
+    # within the lease nobody touches it; after it, it is queued again and sent once
+    assert send_pending(factory, smtp_sink.config(), now=now + dt.timedelta(minutes=5)).claimed == 0
+    report = send_pending(factory, smtp_sink.config(), now=now + dt.timedelta(minutes=11))
+    assert (report.sent, report.unknown_found) == (1, 0)
+    drain(factory, smtp_sink.config(), now=now + dt.timedelta(days=1))
+    assert smtp_sink.per_message_id() == {row.message_id: 1}
+    assert rows(session)[0].state == "sent"
+
+
+def test_a_worker_whose_claim_was_taken_back_does_not_transmit(
+    session, factory, smtp_sink: Sink, monkeypatch
+):
+    """A worker stalled past its lease (a slow connection): its claim was queued again by a
+    sweep and sent by another worker; when the stalled one gets through, it sends nothing."""
+    (row,) = queue_many(session, 1)
+    now = utcnow()
+    real_connect = smtp._SMTPTransport._connect
+    stalls = []
+
+    def stalled(transport):  # noqa: ANN001, ANN202
+        if not stalls:  # the first worker only; the other connects as usual
+            stalls.append(transport)
+            # meanwhile another worker, after the lease, sweeps the claim and sends it
+            drain(factory, smtp_sink.config(), now=now + dt.timedelta(minutes=11))
+        return real_connect(transport)
+
+    monkeypatch.setattr(smtp._SMTPTransport, "_connect", stalled)
+    report = send_pending(factory, smtp_sink.config(), now=now, limit=1)
+    monkeypatch.undo()
+    assert report.sent == 0
+    assert smtp_sink.per_message_id() == {row.message_id: 1}
+    assert rows(session)[0].state == "sent"
 
 
 def test_backoff_doubles_up_to_six_hours_then_fails(session, factory, refusing_port, smtp_sink):

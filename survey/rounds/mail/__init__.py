@@ -1,12 +1,13 @@
 """The mail outbox: messages are queued in the caller's transaction and sent by a worker.
 
-States (docs/mail.md): queued → sending → sent | queued (retry later) | failed |
-unknown. The worker claims one message in its own short transaction (PostgreSQL:
-`FOR UPDATE SKIP LOCKED`; SQLite: `BEGIN IMMEDIATE`), commits `sending`, and only
-then talks SMTP; the result is recorded in a new transaction. Nothing is marked
-`sent` unless the server accepted the message (QUALITY.md MAIL-01…03). While a
-message is `sending`, `retry_at` holds the end of the worker's lease: a message
-still `sending` after it ends was claimed by a worker that died, so it becomes
+States (docs/mail.md): queued → claimed → sending → sent | queued (retry later) |
+failed | unknown. The worker claims one message in its own short transaction
+(PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: `BEGIN IMMEDIATE`), commits `claimed`,
+connects, commits `sending` right before transmitting, and records the result in a new
+transaction; a claim that dies before transmitting is queued again after its lease.
+Nothing is marked `sent` unless the server accepted the message (QUALITY.md MAIL-01…03).
+While a message is `sending`, `retry_at` holds the end of the worker's lease: a message
+still `sending` after it ends was held by a worker that died, so it becomes
 `unknown` and is never resent automatically (MAIL-02); `requeue_unknown` resends
 it, with the same Message-ID, when a researcher decides to.
 

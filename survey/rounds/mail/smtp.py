@@ -11,6 +11,7 @@ import re
 import smtplib
 import ssl
 import tempfile
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -35,11 +36,30 @@ class _Claimed:
 
 @dataclasses.dataclass(frozen=True)
 class _Outcome:
-    """sent | retry | failed | unknown; `server_down` stops contacting the server this run."""
+    """sent | retry | failed | unknown | released; `server_down` stops contacting the server
+    this run. `released`: the claim was taken back before anything was transmitted."""
 
     result: str
     error: str | None = None
     server_down: bool = False
+
+
+RELEASED = _Outcome("released", "the claim ended before the message was transmitted")
+# Called once, right before a message's first byte is transmitted: marks it `sending`
+# (committed) and says whether the claim still holds. Anything before it resends safely.
+Transmitting = Callable[[], bool]
+
+
+class _Once:
+    """`begin` called at most once per message, however many attempts transmit it."""
+
+    def __init__(self, begin: Transmitting) -> None:
+        self.begin, self.result = begin, None
+
+    def __call__(self) -> bool:
+        if self.result is None:
+            self.result = self.begin()
+        return self.result
 
 
 # -- building and delivering ----------------------------------------------------------------
@@ -128,24 +148,29 @@ class _SMTPTransport:
         self.connection: _Connection | None = None
         self.down: _Outcome | None = None
 
-    def deliver(self, message: _Claimed, now: dt.datetime) -> _Outcome:
+    def deliver(self, message: _Claimed, now: dt.datetime, begin: Transmitting) -> _Outcome:
         if self.down is not None:
             return self.down
         try:
             mail = build_message(message, self.settings, now)
         except (ValueError, UnicodeError) as exc:
             return _Outcome("failed", _describe(exc))
-        outcome = self._attempt(mail, message.recipient, may_redo=self.connection is not None)
+        once = _Once(begin)
+        outcome = self._attempt(mail, message.recipient, once, may_redo=self.connection is not None)
         if outcome.server_down:
             self.down = _Outcome("retry", f"Not attempted: server unavailable ({outcome.error})")
         return outcome
 
-    def _attempt(self, mail: EmailMessage, recipient: str, *, may_redo: bool) -> _Outcome:
+    def _attempt(
+        self, mail: EmailMessage, recipient: str, begin: Transmitting, *, may_redo: bool
+    ) -> _Outcome:
         try:
             connection = self._connect()
         except OSError as exc:  # smtplib errors, refused, timeouts, TLS
             self._drop()
             return _Outcome("retry", _describe(exc), server_down=True)
+        if not begin():
+            return RELEASED
         connection.payload_sent = False
         sender = email.utils.parseaddr(self.settings.mail_from)[1]
         try:
@@ -155,7 +180,7 @@ class _SMTPTransport:
             if outcome.server_down or connection.sock is None:
                 self._drop()
             if may_redo and outcome.result == "retry" and _dropped(exc):
-                return self._attempt(mail, recipient, may_redo=False)  # an idle connection dropped
+                return self._attempt(mail, recipient, begin, may_redo=False)  # idle, dropped
             return outcome
         return _Outcome("sent")
 
@@ -197,13 +222,15 @@ class _FolderTransport:
         self.settings = settings
         self.down: _Outcome | None = None
 
-    def deliver(self, message: _Claimed, now: dt.datetime) -> _Outcome:
+    def deliver(self, message: _Claimed, now: dt.datetime, begin: Transmitting) -> _Outcome:
         if self.down is not None:
             return self.down
         try:
             data = build_message(message, self.settings, now).as_bytes()
         except (ValueError, UnicodeError) as exc:
             return _Outcome("failed", _describe(exc))
+        if not begin():
+            return RELEASED
         try:
             assert self.settings.outbox_dir is not None
             write_eml(self.settings.outbox_dir, message.message_id, data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import os
 import socket
@@ -70,7 +71,10 @@ def send_pending(
             if message is None:
                 break
             claimed += 1
-            outcome = transport.deliver(message, clock())
+            begin = functools.partial(_transmitting, factory, message, clock, settings)
+            outcome = transport.deliver(message, clock(), begin)
+            if outcome.result == "released":  # swept back to the queue: another worker sends it
+                continue
             tally[_record(factory, message, outcome, clock(), settings, worker)] += 1
     finally:
         transport.close()
@@ -97,7 +101,12 @@ def _due(now: dt.datetime) -> Any:
 def _claim(
     factory: sessionmaker[Session], now: dt.datetime, settings: MailSettings
 ) -> _Claimed | None:
-    """Move the oldest due message to `sending` and commit, so no other worker can take it."""
+    """Move the oldest due message to `claimed` and commit, so no other worker can take it.
+
+    `claimed` becomes `sending` only right before the message is transmitted
+    (`_transmitting`): a worker that dies before that point leaves a claim whose lease
+    ends, and the message is queued again and sent once (MAIL-02 a).
+    """
     with writing(), factory.begin() as session:
         # SKIP LOCKED lets PostgreSQL workers pass over each other's claims; SQLite ignores
         # FOR UPDATE, and BEGIN IMMEDIATE (writing) serialises the claims instead.
@@ -113,7 +122,7 @@ def _claim(
         changed = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == row.id, OutboxMessage.state == "queued")
-            .values(state="sending", attempts=row.attempts + 1, retry_at=now + settings.lease)
+            .values(state="claimed", attempts=row.attempts + 1, retry_at=now + settings.lease)
             .execution_options(synchronize_session=False)
         ).rowcount
         if changed != 1:  # taken meanwhile; cannot happen under the locks above
@@ -129,6 +138,31 @@ def _claim(
             body_text=row.body_text,
             message_id=row.message_id,
         )
+
+
+def _transmitting(
+    factory: sessionmaker[Session],
+    message: _Claimed,
+    clock: Callable[[], dt.datetime],
+    settings: MailSettings,
+) -> bool:
+    """Mark a claimed message `sending` and commit, just before its first byte goes out.
+
+    False when the claim no longer holds (its lease ended and a sweep queued it again):
+    the message must then not be transmitted by this worker.
+    """
+    with writing(), factory.begin() as session:
+        changed = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message.id,
+                OutboxMessage.attempts == message.attempts,
+                OutboxMessage.state == "claimed",
+            )
+            .values(state="sending", retry_at=clock() + settings.lease)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return changed == 1
 
 
 def _record(
@@ -158,7 +192,8 @@ def _record(
             .where(
                 OutboxMessage.id == message.id,
                 OutboxMessage.attempts == message.attempts,
-                OutboxMessage.state.in_(["sending", "unknown"]),  # unknown: our lease ran out
+                # claimed: nothing was transmitted; unknown: our lease ran out meanwhile
+                OutboxMessage.state.in_(["claimed", "sending", "unknown"]),
             )
             .values(**values)
             .execution_options(synchronize_session=False)
@@ -190,8 +225,19 @@ def _record(
 
 
 def _sweep_stale(factory: sessionmaker[Session], now: dt.datetime, worker: str) -> int:
-    """Mark `sending` messages whose lease ended as `unknown` (the worker died mid-send)."""
+    """Queue again the claims whose lease ended before anything was transmitted; mark
+    `sending` messages whose lease ended as `unknown` (the worker died mid-send)."""
     with writing(), factory.begin() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.state == "claimed", OutboxMessage.retry_at <= now)
+            .values(
+                state="queued",
+                retry_at=None,
+                last_error="The worker stopped before transmitting it; queued again.",
+            )
+            .execution_options(synchronize_session=False)
+        )
         rows = session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.state == "sending", OutboxMessage.retry_at <= now)
