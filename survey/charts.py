@@ -179,3 +179,79 @@ def _next(day: dt.date, unit: str) -> dt.date:
 
 def _label(day: dt.date, unit: str) -> str:
     return day.strftime("%Y-%m") if unit == "month" else day.isoformat()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One horizontal bar: its label (cut to fit, whole in `title`), value and value label."""
+
+    label: str
+    title: str
+    value: float | None
+    text: str  # the value as shown at the bar's end ("97 %", "—")
+    y: float
+    width: float
+
+
+@dataclass
+class HBarChart:
+    """A horizontal bar chart: a label per row on the left, bars from `left`, value labels."""
+
+    width: int
+    height: int
+    left: float
+    right: float
+    top: float
+    bottom: float
+    row_height: float
+    rows: list[Row] = field(default_factory=list)
+    x_ticks: list[Tick] = field(default_factory=list)
+
+
+def cut(text: str, room: float) -> str:
+    """`text` shortened with "…" so that it fits in `room` px at FONT px."""
+    if text_width(text) <= room:
+        return text
+    out = ""
+    for char in text:
+        if text_width(out + char + "…") > room:
+            break
+        out += char
+    return out.rstrip() + "…"
+
+
+def hbar_chart(
+    points: Sequence[tuple[str, float | None, str]],
+    *,
+    maximum: float,
+    ticks: Sequence[tuple[float, str]],
+    width: int = 720,
+    label_room: float = 260,
+    row_height: float = 24,
+) -> HBarChart:
+    """Lay out one bar per (label, value, value text), values from 0 to `maximum`.
+
+    Labels longer than `label_room` px are cut with "…" (the table below the chart holds
+    them whole); room for the widest value text is kept right of the longest bar, and for
+    the tick labels and the axis title below the plot, so nothing falls outside the SVG.
+    """
+    widest_text = max((text_width(text) for _, _, text in points), default=0)
+    left = 8 + min(label_room, max((text_width(label) for label, _, _ in points), default=0))
+    right = width - 8 - widest_text - 6
+    top = 4.0
+    bottom = top + row_height * max(1, len(points))
+    chart = HBarChart(width, int(bottom + FONT * 3 + 16), left, right, top, bottom, row_height)
+    scale = (right - left) / maximum if maximum else 0
+    for index, (label, value, text) in enumerate(points):
+        chart.rows.append(
+            Row(
+                cut(label, left - 8),
+                label,
+                value,
+                text,
+                top + index * row_height,
+                max(0.0, (value or 0) * scale),
+            )
+        )
+    chart.x_ticks = [Tick(left + at * scale, label) for at, label in ticks]
+    return chart

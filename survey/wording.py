@@ -9,14 +9,21 @@ page, the CSV reports and the command line's tables all take it from `rule_words
 
 from __future__ import annotations
 
-import contextlib
+import functools
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from flask_babel import force_locale, format_decimal
-from flask_babel import gettext as _
+from babel.numbers import format_decimal as babel_decimal
+from babel.support import NullTranslations, Translations
+from flask import has_app_context
+from flask_babel import format_decimal as flask_decimal
+from flask_babel import gettext as flask_gettext
 
 from survey.core.questionnaire import CompareRule
 from survey.i18n import normalize
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def rule_words(rule: Any, locale: str | None = None) -> str:
@@ -26,15 +33,36 @@ def rule_words(rule: Any, locale: str | None = None) -> str:
     request's language (English outside a request). An unknown rule is shown as it is.
     """
     chosen = normalize(locale) if locale else None
-    with force_locale(chosen) if chosen else contextlib.nullcontext():
-        return _words(rule)
+    if chosen is None and has_app_context():  # the request's language, through Flask-Babel
+        return _words(rule, flask_gettext, flask_decimal)
+    return _words(rule, *_in(chosen or "en"))
 
 
-def _words(rule: Any) -> str:
+@functools.lru_cache(maxsize=8)
+def _in(locale: str) -> tuple[Callable[..., str], Callable[[float], str]]:
+    """gettext and number formatting in `locale`, straight from the catalogues.
+
+    Commands run without a Flask context (no request, often no application context), and
+    a page may ask for a language other than its own: both read the compiled catalogue.
+    """
+    found = Translations.load(str(TRANSLATIONS), [locale]) if locale != "en" else None
+    catalogue = found or NullTranslations()
+
+    def gettext(message: str, **values: Any) -> str:
+        text = catalogue.ugettext(message)
+        return text % values if values else text
+
+    def decimal(number: float) -> str:
+        return babel_decimal(number, locale=locale)
+
+    return gettext, decimal
+
+
+def _words(rule: Any, _: Callable[..., str], format_decimal: Callable[[float], str]) -> str:
     if rule is None:
         return _("not compared")
     if isinstance(rule, dict) and "compare" in rule:
-        words = _words(rule["compare"])
+        words = _words(rule["compare"], _, format_decimal)
         if not rule.get("mirror"):
             return words
         return _(
@@ -54,15 +82,18 @@ def _words(rule: Any) -> str:
     if parsed.kind == "none":
         return _("not compared")
     if parsed.kind == "overlap":
-        return _("at least %(percent)s %% of the choices in common", percent=_percent(value))
+        return _(
+            "at least %(percent)s %% of the choices in common",
+            percent=_percent(value, format_decimal),
+        )
     if parsed.kind == "within_days":
         return _("dates at most %(days)s days apart", days=format_decimal(value))
     if parsed.kind == "tolerance" and parsed.relative:
-        return _("within ±%(percent)s %%", percent=_percent(value))
+        return _("within ±%(percent)s %%", percent=_percent(value, format_decimal))
     if parsed.kind == "tolerance":
         return _("within ±%(amount)s", amount=format_decimal(value))
     return parsed.kind
 
 
-def _percent(share: float) -> str:
+def _percent(share: float, format_decimal: Callable[[float], str]) -> str:
     return format_decimal(round(share * 100, 2))

@@ -78,3 +78,23 @@ def test_crowded_labels_are_thinned_not_overlapped():
     assert all(
         right < next_left for (_, right), (next_left, _) in zip(edges, edges[1:], strict=False)
     )
+
+
+def test_a_horizontal_chart_keeps_room_for_labels_and_values():
+    from survey.charts import hbar_chart
+
+    points = [
+        ("In what year was the relationship formally established?", 0.97, "97 % (n=34)"),
+        ("短", 1.0, "100 % (n=34)"),
+        ("none", None, "—"),
+    ]
+    chart = hbar_chart(points, maximum=1, ticks=[(0, "0 %"), (1, "100 %")], label_room=200)
+    first = chart.rows[0]
+    assert first.label.endswith("…")
+    assert first.title == points[0][0]  # whole, for the bar's tooltip
+    assert text_width(first.label) <= chart.left - 8
+    for row in chart.rows:  # the value text fits right of the longest bar
+        assert chart.left + row.width + 6 + text_width(row.text) <= chart.width
+    assert chart.rows[2].width == 0
+    assert chart.x_ticks[-1].at == chart.right
+    assert chart.height >= chart.bottom + 3 * 13

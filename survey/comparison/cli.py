@@ -97,7 +97,39 @@ def discrepancies_command(
         ),
         Column("rule", "Rule", show=lambda row: rule_words(row["_rule"], lang)),
     ]
+    columns = _words_for_csv(
+        fmt,
+        rows,
+        columns,
+        [
+            ("pair_places", lambda row: words.pair(row["pair"]).split("\n")[0]),
+            ("question_text", lambda row: words.question_text(row["question"])),
+            *(
+                (
+                    f"label_{s.code}",
+                    lambda row, c=s.code: words.value(row["question"], row[f"value_{c}"]),
+                )
+                for s in sides
+            ),
+            ("rule_text", lambda row: rule_words(row["_rule"], lang)),
+        ],
+    )
     emit(rows, columns, fmt, title=f"{round_.name}: {outcome}")
+
+
+def _words_for_csv(
+    fmt: str, rows: list[dict[str, Any]], columns: list[Column], added: list
+) -> list[Column]:
+    """CSV is opened by people in a spreadsheet: after the codes, the same things in words.
+
+    TSV and JSON stay the machine formats, codes only. `added`: (key, row -> words).
+    """
+    if fmt != "csv":
+        return columns
+    for row in rows:
+        for key, words in added:
+            row[key] = words(row)
+    return [*columns, *(Column(key, key) for key, _ in added)]
 
 
 def _labels(round_, lang: str) -> Labels:  # noqa: ANN001
@@ -158,6 +190,9 @@ def agreement_command(
                 for key in (n, f"{n}_low", f"{n}_high")
             ),
         ]
+    columns = _words_for_csv(
+        fmt, rows, columns, [("question_text", lambda row: words.question_text(row["question"]))]
+    )
     emit(rows, columns, fmt, title=f"{round_.name}: agreement (95 % intervals)")
 
 
@@ -198,4 +233,14 @@ def tabulate_command(
         Column("missing", "Missing", numeric=True),
         Column("skipped", "Skipped", numeric=True),
     ]
-    emit(rows, columns, chosen(fmt), title=f"{round_.name}: pairs reporting each option")
+    fmt = chosen(fmt)
+    columns = _words_for_csv(
+        fmt,
+        rows,
+        columns,
+        [
+            ("question_text", lambda row: words.question_text(row["question"])),
+            ("option_label", lambda row: words.value(row["question"], row["option"])),
+        ],
+    )
+    emit(rows, columns, fmt, title=f"{round_.name}: pairs reporting each option")

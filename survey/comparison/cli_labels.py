@@ -52,9 +52,13 @@ class Labels:
 
     def question(self, key: str) -> str:
         """The question's text with its key on a second line."""
-        found = self.questions.get(key)
-        text = pick(found.text, self.lang) if found else ""
+        text = self.question_text(key)
         return f"{text}\n{key}" if text else key
+
+    def question_text(self, key: str) -> str:
+        """The question's text alone ('' for an unknown key)."""
+        found = self.questions.get(key)
+        return pick(found.text, self.lang) if found else ""
 
     def pair(self, code: str) -> str:
         """Both place names (in the language's script when given) and the code below."""

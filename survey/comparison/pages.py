@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from survey.comparison import services
 from survey.comparison.forms import STATUS_COLOURS, STATUS_NAMES
 from survey.core.types import as_special, type_of
+from survey.core.types.base import label as option_text
 from survey.db import db
 from survey.studies.models import Pair
 from survey.templating import SPECIAL_LABELS, lang_tag
@@ -55,3 +56,12 @@ def shower(q: Any):  # noqa: ANN201
         return type_of(question).display(question, value, language or lang_tag())
 
     return show
+
+
+def option_label(q: Any, key: str, code: str, language: str | None = None) -> str:
+    """An option of question `key` by its label in `language` (the page's), else its code."""
+    try:
+        question = q.question(key)
+    except KeyError:
+        return code
+    return option_text(question, code, language or lang_tag())

@@ -85,3 +85,32 @@ def test_progress_on_a_terminal_only(runner, compared, tmp_path):
     compare = runner.invoke(args=["compare", compared], env=TERMINAL)
     assert "Comparing the pairs of" in compare.stderr
     assert "Comparing" not in runner.invoke(args=["compare", compared]).stderr
+
+
+def test_csv_reports_keep_the_codes_and_add_the_words(runner, compared):
+    import csv
+    import io
+
+    def read(args):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        return list(csv.DictReader(io.StringIO(result.output)))
+
+    rows = read(["discrepancies", compared, "--outcome", "all", "--format", "csv"])
+    sent = next(r for r in rows if r["question"] == "sent")
+    assert sent["rule_text"] == "within ±1, against received on the other side"
+    assert sent["question_text"] == "Delegations sent"
+    assert sent["label_cn"] == "don't know"
+    assert sent["value_cn"] == "dk"  # the code stays beside the words
+    assert '{"' in sent["rule"]  # the machine column keeps the rule as stored
+    zh = read(
+        ["discrepancies", compared, "--outcome", "all", "--format", "csv", "--lang", "zh-Hans"]
+    )  # noqa: E501
+    assert next(r for r in zh if r["question"] == "sent")["rule_text"].startswith("相差在 ±1 以内")
+    table = read(["tabulate", compared, "training", "--format", "csv"])
+    assert (table[0]["option"], table[0]["option_label"]) == ("yes", "Yes")
+    assert table[0]["question_text"] == "Any training held"
+    agreement = read(["agreement", compared, "--boot", "0", "--format", "csv"])
+    assert {r["question_text"] for r in agreement} >= {"Year established"}
+    tsv = runner.invoke(args=["tabulate", compared, "training", "--format", "tsv"]).output
+    assert "option_label" not in tsv  # the machine format stays codes only

@@ -70,3 +70,55 @@ def test_the_pair_page_states_each_rule_in_words(client, session, compared):  # 
     assert "tolerance" not in page
     assert "&#34;" not in page
     assert "us city – cn city" in page
+
+
+def test_the_report_names_options_and_sides_and_explains_what_is_not_counted(
+    client,
+    compared,  # noqa: F811
+):
+    login(client, compared["viewer"].email)
+    page = text_of(client.get(compared["base"] + "/report"))
+    tabulation = page[page.index('id="tabulation"') :]
+    assert "Only US" in tabulation  # side labels, not "Only us"
+    assert "Only us" not in tabulation
+    assert re.search(r'<th scope="row" class="govuk-table__header">Yes</th>', tabulation)
+    assert re.search(r">Health</th>", tabulation)  # option labels, not codes
+    assert ">health<" not in tabulation
+    counted = "2 of 2 pairs counted; not counted: 0 where a side gave no usable answer"
+    assert counted in html.unescape(tabulation)
+    assert 'Any training held</span> <code class="key">training</code>' in tabulation
+    client.get("/lang/zh_Hans?next=/")
+    page = text_of(client.get(compared["base"] + "/report"))
+    assert "卫生" in page
+    assert "是否举办过培训" in page
+
+
+def test_the_report_charts_and_tables_use_words_and_sort(client, compared):  # noqa: F811
+    login(client, compared["viewer"].email)
+    page = text_of(client.get(compared["base"] + "/report"))
+    start = page.index('id="chart-agreement-title"')
+    chart = page[start : page.index("</svg>", start)]
+    assert "Year established" in chart  # questions by their text in the chart
+    assert "50 % (n=2)" in chart
+    table = page[page.index('id="agreement-table"') :]
+    assert '<code class="key">training</code>' in table
+    by_agreement = text_of(client.get(compared["base"] + "/report?sort=percent_agreement&dir=asc"))
+    table = by_agreement[by_agreement.index('id="agreement-table"') :]
+    assert table.index("Any training held") < table.index("Which sectors")  # 50 % before 100 %
+    assert client.get(compared["base"] + "/report?sort=nonsense").status_code == 400
+
+
+def test_the_report_csv_keeps_codes_and_adds_words(client, compared):  # noqa: F811
+    login(client, compared["viewer"].email)
+    tabulation = text_of(client.get(compared["base"] + "/report.csv?table=tabulation"))
+    header = tabulation.splitlines()[0].split(",")
+    assert header[:2] == ["question", "option"]
+    assert header[-2:] == ["question_text", "option_label"]
+    assert "training,yes,1,0,1,0,2,0,0,Any training held,Yes" in tabulation
+    assert "sectors,health," in tabulation
+    assert ",Which sectors,Health" in tabulation
+    agreement = text_of(client.get(compared["base"] + "/report.csv?table=agreement"))
+    assert agreement.splitlines()[0].endswith(",question_text")
+    client.get("/lang/zh_Hant?next=/")
+    zh = text_of(client.get(compared["base"] + "/report.csv?table=tabulation"))
+    assert "是否舉辦過培訓,是" in zh

@@ -163,4 +163,7 @@ def test_cli_lists_discrepancies_and_all_outcomes(runner, session, pair_round):
     assert "Compared 1 pairs" in rerun.output
     assert "1 kept" in rerun.output
     table = runner.invoke(args=["discrepancies", slug, "--format", "csv"]).output
-    assert table.splitlines()[0] == "pair,question,outcome,status,value_us,value_cn,rule"
+    assert table.splitlines()[0] == (  # the codes, then the same in words (for a spreadsheet)
+        "pair,question,outcome,status,value_us,value_cn,rule,"
+        "pair_places,question_text,label_us,label_cn,rule_text"
+    )

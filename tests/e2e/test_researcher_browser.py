@@ -31,10 +31,7 @@ pytestmark = pytest.mark.slow
 # Pages whose owner is still redrawing them (issue 13), at the widths where they still fail:
 # their problems are printed, not failed. Strict: once such a page passes at such a width,
 # the test says to take it off this list.
-PENDING = {
-    ("report", 1280): "the agreement report: bar labels clipped, '2018–2019' broken",
-    ("report", 390): "the agreement report: bar labels clipped, the page overflows",
-}
+PENDING: dict[tuple[str, int], str] = {}
 SERIOUS = ("serious", "critical")
 LANGUAGES = ("en", "zh_Hans", "zh_Hant")
 WIDTHS = (1280, 390)
