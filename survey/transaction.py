@@ -57,7 +57,13 @@ def _finish(response: Response) -> Response:
     if session is None or not (session.in_transaction() or session.identity_map):
         return response  # nothing begun and nothing loaded: nothing to commit or undo
     if response.status_code < 400 or g.get("keep_on_error"):
-        db.session.commit()
+        try:
+            db.session.commit()
+        except Exception as error:  # noqa: BLE001  (the database refused the commit: full, gone)
+            db.session.rollback()
+            # The answer becomes the error's page, drawn by the handlers a view's error gets
+            # (a 503 that keeps what was typed when the database is out of reach).
+            return current_app.make_response(current_app.handle_user_exception(error))
     else:
         db.session.rollback()
     return response
