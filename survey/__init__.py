@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_listeners() -> None:
     """Re-compare a pair whenever a submitted side's answers change, and let the questionnaire
     pages count stored answers (once per process): lower layers call these, never import them."""
+    from survey.comparison.decisions import audit_words
     from survey.comparison.services import rerun_for_invitation
     from survey.questionnaires.labels import question_labels
     from survey.questionnaires.services import ANSWER_COUNTERS
@@ -138,6 +139,8 @@ def _register_listeners() -> None:
         ANSWER_LISTENERS.append(rerun_for_invitation)
     if answer_counts not in ANSWER_COUNTERS:
         ANSWER_COUNTERS.append(answer_counts)
+    if audit_words not in AUDIT_LABELS:
+        AUDIT_LABELS.insert(0, audit_words)  # decisions in words; questions win over them
     if question_labels not in AUDIT_LABELS:
         AUDIT_LABELS.append(question_labels)  # the audit log names questions and options
 

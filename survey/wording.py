@@ -21,7 +21,7 @@ from flask_babel import format_decimal as flask_decimal
 from flask_babel import gettext as flask_gettext
 
 from survey.core.questionnaire import CompareRule
-from survey.i18n import normalize
+from survey.i18n import LOCALES, normalize, tag
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
@@ -56,6 +56,20 @@ def _in(locale: str) -> tuple[Callable[..., str], Callable[[float], str]]:
         return babel_decimal(number, locale=locale)
 
     return gettext, decimal
+
+
+def N_(message: str) -> str:  # noqa: N802  (the extraction keyword: `pybabel extract -k N_`)
+    """Mark `message` for translation where it is defined; it is translated where it is used."""
+    return message
+
+
+def in_every_language(message: str) -> dict[str, str]:
+    """`message` translated into each interface language, by language tag (en, zh-Hans, zh-Hant).
+
+    For words stored beside data in several languages at once (the audit log's labels are
+    kept per language, as questionnaire texts are, and shown in the page's language).
+    """
+    return {tag(locale): _in(locale)[0](message) for locale in LOCALES}
 
 
 def _words(rule: Any, _: Callable[..., str], format_decimal: Callable[[float], str]) -> str:

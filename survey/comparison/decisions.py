@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from survey.accounts.models import User
 from survey.audit import AuditEntry
+from survey.studies.models import Study
+from survey.wording import N_, in_every_language
 
 DECISION_ACTIONS = ("discrepancy.decide", "discrepancy.reopen")
 
@@ -92,3 +94,31 @@ def next_open(
         if is_open and key != after:
             return key
     return None
+
+
+# The fields of `discrepancy.decide` audit rows and the review states, in words (the audit
+# log shows "Decision: confirmed", not "status: confirmed").
+DECISION_FIELDS = {
+    "status": N_("Decision"),
+    "values_seen": N_("Answers decided upon"),
+    "version": N_("Decision number"),
+}
+STATE_WORDS = {
+    "open": N_("still open"),
+    "explained": N_("explained"),
+    "corrected": N_("corrected"),
+    "confirmed": N_("confirmed"),
+    "dismissed": N_("dismissed"),
+}
+
+
+def audit_words(_session: Session, _study: Study) -> dict[str, tuple[dict, dict]]:
+    """The audit log's words for decision rows: field -> (name, {state: name}), per language.
+
+    Registered before the questionnaires' words, so a question keyed like a field wins.
+    """
+    states = {code: in_every_language(word) for code, word in STATE_WORDS.items()}
+    return {
+        field: (in_every_language(word), states if field == "status" else {})
+        for field, word in DECISION_FIELDS.items()
+    }

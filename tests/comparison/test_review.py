@@ -163,3 +163,16 @@ def test_next_open_order():
     assert decisions.next_open(queue, None) == ("a", "q1")
     assert decisions.next_open([(("a", "q1"), True)], ("a", "q1")) is None
     assert decisions.next_open([], None) is None
+
+
+def test_the_audit_log_states_decisions_in_words(client, session, compared):  # noqa: F811
+    login(client, compared["owner"].email)
+    pair = _first_pair(session, compared)
+    path = f"{compared['base']}/{pair.code}"
+    _decide(client, path, "established", status="confirmed", note="Both records stand.")
+    slug = compared["study"].slug
+    page = text_of(client.get(f"/studies/{slug}/audit/?action=discrepancy.decide"))
+    assert 'Decision</span> <code class="key">status</code>: confirmed' in page
+    assert "status: confirmed" not in page
+    zh = text_of(client.get(f"/studies/{slug}/audit/?action=discrepancy.decide&lang=zh-Hant"))
+    assert '處理結論</span> <code class="key">status</code>：確認' in zh
