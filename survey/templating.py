@@ -151,13 +151,15 @@ def sentences(*parts: object) -> Markup:
     return out
 
 
-def side_name(side: Any, pair: Any = None) -> str:
-    """A side's label in the page's language: the one place every page takes it from.
+def side_name(side: Any, pair: Any = None, language: str | None = None) -> str:
+    """A side's label in the page's language (or `language`): the one place pages take it from.
 
-    `pair` is for labels that depend on the pair's kind (a cross-strait pair's
-    second side is Taiwan); until a study has such labels it is the study's own.
+    For a `pair`, the label the study gives the side for pairs of that kind (a cross-strait
+    pair's second side is "Taiwan" / "台湾" / "臺灣"), else the side's own.
     """
-    return text_in(side.label)
+    kind = getattr(pair, "kind", None) if pair is not None else None
+    label = side.label_for(kind) if kind and hasattr(side, "label_for") else side.label
+    return text_in(label, language)
 
 
 def place_name(pair_side: Any) -> str:
@@ -315,6 +317,7 @@ ACTION_NAMES = {
     "round.export": _l("Data exported"),
     "round.codebook": _l("Codebook written"),
     "study.create": _l("Study created"),
+    "side.label": _l("Side label changed"),
     "user.create": _l("Account created"),
     "user.login": _l("Signed in"),
     "user.login_failed": _l("Sign-in failed"),

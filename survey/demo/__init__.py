@@ -39,8 +39,10 @@ DEMO_TITLE = {
 }
 SIDE_LABELS = {
     "us": {"en": "United States", "zh-Hans": "美方", "zh-Hant": "美方"},
-    "cn": {"en": "China / Taiwan", "zh-Hans": "中方", "zh-Hant": "中方"},
+    "cn": {"en": "China", "zh-Hans": "中方", "zh-Hant": "中方"},
 }
+# The U.S.–Taiwan pairs' second side is named Taiwan, never China (a side label per pair kind).
+KIND_LABELS = {("cn", "cross-strait"): {"en": "Taiwan", "zh-Hans": "台湾", "zh-Hant": "臺灣"}}
 
 
 @click.command("demo")
@@ -134,9 +136,12 @@ def load_interviews(study: Study, user: User) -> None:
     """The 37 pairs, a round of interviews, both sides' answers and a few decided discrepancies,
     each dated when it would have happened in the 2009–2010 fieldwork (demo.fieldwork)."""
     from survey.studies.pairs import import_pairs
+    from survey.studies.side_labels import set_kind_label
 
     with clock_at(fieldwork.SETUP["pairs"]):
         import_pairs(db.session, study, PAIRS, user=user)
+        for (side, kind), labels in KIND_LABELS.items():
+            set_kind_label(db.session, study, side, kind, labels, user=user)
     with clock_at(fieldwork.SETUP["round"]):
         round_ = rounds.create_round(
             db.session,

@@ -144,14 +144,17 @@ def _codebook(
 @click.option(
     "--layout", type=click.Choice(services.LAYOUT_NAMES), default="wide", show_default=True
 )
+@click.option("--kind", default=None, help="Only pairs of this kind (one the round's pairs have).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
-def codebook_command(slug: str, study_slug: str | None, fmt: str, layout: str, output: str) -> None:
-    """Write the bilingual codebook of a round's export layout."""
+def codebook_command(
+    slug: str, study_slug: str | None, fmt: str, layout: str, kind: str | None, output: str
+) -> None:
+    """Write the bilingual codebook of a round's export layout (of one pair kind's, with --kind)."""
     target = output_file(output)
     try:
         round_ = resolve(slug, study_slug)
         count = services.write_codebook(
-            db.session, round_, fmt, target, services.ExportRequest(layout=layout)
+            db.session, round_, fmt, target, services.ExportRequest(layout=layout, kind=kind)
         )
     except ServiceError as error:
         raise click.ClickException(error.message) from error

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,11 +25,12 @@ from survey import audit
 from survey.accounts.models import User
 from survey.comparison.models import Comparison, Discrepancy
 from survey.comparison.services import questionnaire_of, side_order
+from survey.core.questionnaire import Text
 from survey.db import utcnow
 from survey.errors import ServiceError
 from survey.exports import codebook as codebooks
 from survey.exports import codebook_files, layouts, writers
-from survey.exports.dataset import ExportError
+from survey.exports.dataset import ExportError, text_for
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding.models import Answer
 from survey.rounds.models import Invitation, Round, RoundPair
@@ -244,6 +245,13 @@ def about_of(
         "filters": request.filters(),
         "title": f"{round_.name} ({version.key} {version.version})" if version else round_.name,
     }
+    named = [
+        f"{side.code}, {own.kind}: " + " / ".join(own.label.values())
+        for side in side_order(session, round_)
+        for own in side.kind_labels
+    ]
+    if named:
+        about["side_labels_by_pair_kind"] = "; ".join(named)
     if rows is not None:
         about["rows"] = rows
     return about
@@ -270,7 +278,7 @@ def dataset_of(session: Session, round_: Round, request: ExportRequest):  # noqa
     q = questionnaire_of(session, round_)
     pairs = _selected_pairs(session, round_, request)
     layout = layouts.LAYOUTS[request.layout]
-    options: dict[str, Any] = {"side_labels": {s.code: s.label for s in sides}}
+    options: dict[str, Any] = {"side_labels": side_labels_for(sides, pairs)}
     if request.layout in ("wide", "long"):
         options["include_status"] = request.include_status
     dataset = layout(
@@ -280,6 +288,34 @@ def dataset_of(session: Session, round_: Round, request: ExportRequest):  # noqa
         **{k: v for k, v in options.items() if _accepts(layout, k)},
     )
     return q, dataset, len(pairs)
+
+
+def side_labels_for(sides: Sequence[StudySide], pairs: Sequence[Pair]) -> dict[str, Text]:
+    """Each side's label in an export of `pairs`: the one all of them give it.
+
+    Pairs of one kind (`--kind cross-strait`) name a side by that kind's label ("Taiwan"), in
+    variable labels, value labels and the codebook alike. A column over pairs whose kinds
+    name a side differently carries every name, the side's own first ("China / Taiwan"),
+    per language; `about_of` lists which kind has which (docs/exports.md).
+    """
+    kinds = sorted({pair.kind for pair in pairs}) or [""]
+    labels = {}
+    for side in sides:
+        own = [dict(side.label_for(kind)) for kind in kinds]
+        distinct = [label for n, label in enumerate(own) if label not in own[:n]]
+        if len(distinct) > 1 and dict(side.label) in distinct:
+            distinct.remove(dict(side.label))
+            distinct.insert(0, dict(side.label))
+        languages = dict.fromkeys(lang for label in distinct for lang in label)
+        labels[side.code] = (
+            distinct[0]
+            if len(distinct) == 1
+            else {
+                lang: " / ".join(dict.fromkeys(text_for(label, lang) for label in distinct))
+                for lang in languages
+            }
+        )
+    return labels
 
 
 def _accepts(function: Any, name: str) -> bool:

@@ -24,7 +24,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Text, TypeDecorator, bindparam, select, text, update
+from sqlalchemy import Row, Text, TypeDecorator, bindparam, func, select, text, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -33,7 +33,7 @@ from survey import audit
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding.models import Answer
 from survey.rounds.models import Invitation, Round
-from survey.studies.models import Respondent, Study, StudySide
+from survey.studies.models import Pair, Respondent, SideKindLabel, Study, StudySide
 
 
 class Stored(NamedTuple):
@@ -117,7 +117,7 @@ _VISIT = (
         Round,
         QuestionnaireVersion.content_hash,
         Study.title,
-        StudySide.label,
+        func.coalesce(SideKindLabel.label, StudySide.label),  # the side's name for this pair
         StudySide.default_language,
         Respondent.language,
         answer_list(Invitation.id),
@@ -126,6 +126,10 @@ _VISIT = (
     .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.questionnaire_version_id)
     .join(Study, Study.id == Round.study_id)
     .join(StudySide, StudySide.id == Invitation.side_id)
+    .join(Pair, Pair.id == Invitation.pair_id)
+    .outerjoin(
+        SideKindLabel, (SideKindLabel.side_id == StudySide.id) & (SideKindLabel.kind == Pair.kind)
+    )
     .join(Respondent, Respondent.id == Invitation.respondent_id)
     .where(Invitation.id == bindparam("invitation_id"))
 )

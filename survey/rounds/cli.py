@@ -14,7 +14,7 @@ from survey.commands import ambiguous, not_found, transactional
 from survey.commands.output import Column, chosen, emit, format_option
 from survey.db import db
 from survey.rounds import services
-from survey.rounds.models import Invitation, Round
+from survey.rounds.models import Invitation, Round, RoundPair
 from survey.studies.cli import LANGUAGES, in_language, resolve_study
 from survey.studies.models import Pair, Study, StudySide
 
@@ -137,10 +137,10 @@ def links(slug: str, study_slug: str | None, fmt: str | None, lang: str) -> None
     """Print the respondent links (for researchers who send them themselves)."""
     round_ = resolve(slug, study_slug)
     rows = services.links_of_round(db.session, round_)
-    labels = side_labels(round_, lang)
+    named = pair_side_labels(round_, lang)
     columns = [
         Column("pair", "Pair"),
-        Column("side", "Side", show=lambda row: labels.get(row["side"], row["side"])),
+        Column("side", "Side", show=lambda row: named.get((row["pair"], row["side"]), row["side"])),
         Column("respondent", "Respondent"),
         Column("email", "E-mail"),
         Column("language", "Language"),
@@ -154,6 +154,21 @@ def side_labels(round_: Round, lang: str) -> dict[str, str]:
     """Side code → its label in `lang` (the code when the study gives none)."""
     study = db.session.get(Study, round_.study_id)
     return {s.code: in_language(s.label, lang) or s.code for s in study.sides}
+
+
+def pair_side_labels(round_: Round, lang: str) -> dict[tuple[str, str], str]:
+    """(pair code, side code) → the side's label for that pair's kind, in `lang`."""
+    study = db.session.get(Study, round_.study_id)
+    kinds = db.session.execute(
+        select(Pair.code, Pair.kind)
+        .join(RoundPair, RoundPair.pair_id == Pair.id)
+        .where(RoundPair.round_id == round_.id)
+    )
+    return {
+        (code, side.code): in_language(side.label_for(kind), lang) or side.code
+        for code, kind in kinds
+        for side in study.sides
+    }
 
 
 @round_group.command("status")

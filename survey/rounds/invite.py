@@ -17,7 +17,7 @@ from survey.core.questionnaire import FALLBACKS, text_in
 from survey.errors import ServiceError
 from survey.rounds import mail, services, texts
 from survey.rounds.models import Invitation, OutboxMessage, Round, RoundPair
-from survey.studies.models import PairSide, Study
+from survey.studies.models import Pair, PairSide, Study, StudySide
 
 NOT_REMINDED = frozenset({"submitted", "declined", "bounced"})
 
@@ -168,6 +168,7 @@ def _context(
         )
     else:
         partner = next((p for p in places.get(row.pair.id, []) if p.side_id != row.side.id), None)
+    other = next((side for side in study.sides if side.id != row.side.id), None) if study else None
     closing = (
         texts.format_closing_date(round_.closes_at, language, round_.timezone)
         if (round_.closes_at)
@@ -181,9 +182,16 @@ def _context(
         else "",
         "own_place": _place(row.pair_side, language),
         "partner_place": _place(partner, language),
+        "own_side": _side(row.side, row.pair, language),
+        "partner_side": _side(other, row.pair, language) if other else "",
         "link": services.link_of(row.invitation),
         "closing_date": closing,
     }
+
+
+def _side(side: StudySide, pair: Pair, language: str) -> str:
+    """The side's label for this pair (its kind's own where the study gives one), in `language`."""
+    return text_in(side.label_for(pair.kind), language, FALLBACKS.get(language, ("en",)))[0]
 
 
 def _place(side: PairSide | None, language: str) -> str:

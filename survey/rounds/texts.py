@@ -26,6 +26,8 @@ PLACEHOLDERS = (
     "pair",
     "partner_place",
     "own_place",
+    "own_side",
+    "partner_side",
     "link",
     "closing_date",
 )
@@ -173,7 +175,7 @@ _DEFAULTS: dict[tuple[str, str], tuple[str, list[str]]] = {
             "The study looks at the relationship between {own_place} and {partner_place}. "
             "The same questions are put to representatives on both sides, so that the two "
             "accounts of exchanges and joint activities can be read side by side. Your answers "
-            "on behalf of {own_place} are therefore an essential part of the picture.",
+            "on behalf of {own_place} ({own_side}) are therefore an essential part of the picture.",
             "You can answer online at the personal link below. Your answers are saved as you "
             "go, so you may stop at any time and continue later from the same link, on any "
             "device.",
@@ -194,7 +196,8 @@ _DEFAULTS: dict[tuple[str, str], tuple[str, list[str]]] = {
             "relationship between {own_place} and {partner_place}. As we have not yet "
             "received your completed questionnaire, we are writing with a brief reminder.",
             "Because the same questions are put to both sides, the two accounts can only be "
-            "compared once both have answered, so your answers on behalf of {own_place} are "
+            "compared once both have answered, so your answers on behalf of {own_place} "
+            "({own_side}) are "
             "very important to us. If you have already started, you can continue where you "
             "left off; your earlier answers have been saved.",
             "{link}",
@@ -213,7 +216,7 @@ _DEFAULTS: dict[tuple[str, str], tuple[str, list[str]]] = {
             "我们谨代表课题组，诚挚邀请您参加“{study_title}”。",
             "本研究关注{own_place}与{partner_place}之间的交流与合作。我们将就同样的问题"
             "分别请双方代表作答，以便对照双方对人员往来及各项合作活动的记述。"
-            "您代表{own_place}提供的回答，对本研究十分重要。",
+            "您代表{own_place}（{own_side}）提供的回答，对本研究十分重要。",
             "请通过以下专属链接在线填写问卷。您填写的内容会自动保存，您可以随时中断，"
             "之后通过同一链接在任何设备上继续填写。",
             "{link}",
@@ -233,7 +236,7 @@ _DEFAULTS: dict[tuple[str, str], tuple[str, list[str]]] = {
             "日前我们曾邀请您参加“{study_title}”，就{own_place}与{partner_place}之间的"
             "交流与合作作答。截至目前，我们尚未收到您填写完成的问卷，特此再次致函提醒。",
             "由于本研究需要对照双方代表对同样问题的回答，只有双方均完成作答，才能进行比较，"
-            "因此您代表{own_place}提供的回答对我们十分重要。如您已开始填写，"
+            "因此您代表{own_place}（{own_side}）提供的回答对我们十分重要。如您已开始填写，"
             "可通过同一链接继续，此前填写的内容均已保存。",
             "{link}",
             "问卷填写截止时间为{closing_date}。",
@@ -250,7 +253,7 @@ _DEFAULTS: dict[tuple[str, str], tuple[str, list[str]]] = {
             "我們謹代表研究團隊，誠摯邀請您參與「{study_title}」。",
             "本研究關注{own_place}與{partner_place}之間的交流與合作。我們會以相同的問題"
             "分別請雙方代表作答，以便對照雙方對人員往來及各項合作活動的說明。"
-            "您代表{own_place}所提供的回覆，對本研究至關重要。",
+            "您代表{own_place}（{own_side}）所提供的回覆，對本研究至關重要。",
             "請透過以下專屬連結線上填寫問卷。您填寫的內容會自動儲存，可隨時暫停，"
             "之後再以同一連結於任何裝置上繼續填寫。",
             "{link}",
@@ -269,7 +272,7 @@ _DEFAULTS: dict[tuple[str, str], tuple[str, list[str]]] = {
             "日前我們曾邀請您參與「{study_title}」，就{own_place}與{partner_place}之間的"
             "交流與合作提供回覆。目前我們尚未收到您填寫完成的問卷，特此再次來信提醒。",
             "由於本研究需對照雙方代表對相同問題的回答，唯有雙方皆完成作答，方能進行比較，"
-            "因此您代表{own_place}所提供的回覆對我們非常重要。如您已開始填寫，"
+            "因此您代表{own_place}（{own_side}）所提供的回覆對我們非常重要。如您已開始填寫，"
             "可透過同一連結繼續，先前填寫的內容皆已儲存。",
             "{link}",
             "問卷填寫截止時間為{closing_date}。",

@@ -67,6 +67,42 @@ def add_member(slug: str, email: str, role: str) -> None:
     click.echo(f"{email} is now {role} of {slug}.")
 
 
+@study_group.command("side-label")
+@click.argument("slug")
+@click.argument("side")
+@click.argument("kind")
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    metavar="LANGUAGE=TEXT",
+    help="The side's label for pairs of KIND in one language, e.g. en=Taiwan; "
+    "English is required, zh-Hans and zh-Hant fall back to it.",
+)
+@click.option("--remove", is_flag=True, help="Name the side by its own label again.")
+@transactional
+def side_label(slug: str, side: str, kind: str, labels: tuple[str, ...], remove: bool) -> None:
+    """Name SIDE otherwise for the study's pairs of KIND (cross-strait: Taiwan / 台湾 / 臺灣)."""
+    from survey.studies import side_labels
+
+    study = resolve_study(slug)
+    if remove == bool(labels):
+        raise click.UsageError("Give the labels with --label LANGUAGE=TEXT, or --remove.")
+    if remove:
+        side_labels.remove_kind_label(db.session, study, side, kind)
+        click.echo(f"Side {side} of {slug} is named by its own label again for {kind} pairs.")
+        return
+    parsed = {}
+    for spec in labels:
+        language, equals, text = spec.partition("=")
+        if not equals:
+            raise click.UsageError(f"Give --label as LANGUAGE=TEXT, e.g. en=Taiwan (not {spec!r}).")
+        parsed[language.strip()] = text
+    own = side_labels.set_kind_label(db.session, study, side, kind, parsed)
+    named = ", ".join(f"{language}: {text}" for language, text in own.label.items())
+    click.echo(f"Side {side} of {slug} is named for {kind} pairs: {named}.")
+
+
 def resolve_study(slug: str) -> Study:
     """The study named on the command line; a clear error with the nearest name otherwise."""
     study = db.session.scalar(select(Study).where(Study.slug == slug))
@@ -105,7 +141,12 @@ def list_(fmt: str | None, lang: str) -> None:
             "slug": study.slug,
             "title": in_language(study.title, lang),
             "sides": [
-                {"code": s.code, "label": s.label, "language": s.default_language}
+                {
+                    "code": s.code,
+                    "label": s.label,
+                    "language": s.default_language,
+                    "kind_labels": {own.kind: own.label for own in s.kind_labels},
+                }
                 for s in study.sides
             ],
             "pairs": pairs.get(study.id, 0),

@@ -18,6 +18,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -190,3 +191,27 @@ def show_error(form: FlaskForm, error: ServiceError, side_codes: list[str] | Non
     if not isinstance(field.errors, list):  # a field that was never validated holds a tuple
         field.errors = list(field.errors)
     field.errors.append(error.message)
+
+
+class SideLabelForm(FlaskForm):
+    """A side's label for the pairs of one kind; English required, Chinese falls back to it."""
+
+    side = SelectField(_l("Side"))
+    kind = SelectField(_l("Pair kind"))
+    label_en = StringField("English", validators=[Length(max=100)])
+    label_zh_hans = StringField("简体中文", validators=[Length(max=100)])
+    label_zh_hant = StringField("繁體中文", validators=[Length(max=100)])
+
+    FIELDS = {"en": "label_en", "zh-Hans": "label_zh_hans", "zh-Hant": "label_zh_hant"}
+
+    def labels(self) -> dict[str, str]:
+        """The labels given: English always (empty is refused), Chinese where written."""
+        given = {language: getattr(self, name).data or "" for language, name in self.FIELDS.items()}
+        return {lang: text for lang, text in given.items() if lang == "en" or text.strip()}
+
+
+class SideLabelRemoveForm(FlaskForm):
+    """Which side's label for which pair kind to remove."""
+
+    side = HiddenField(validators=[DataRequired()])
+    kind = HiddenField(validators=[DataRequired()])

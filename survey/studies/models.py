@@ -43,6 +43,36 @@ class StudySide(Base):
     default_language: Mapped[str] = mapped_column(String(20))
 
     study: Mapped[Study] = relationship(back_populates="sides")
+    kind_labels: Mapped[list[SideKindLabel]] = relationship(
+        back_populates="side", order_by="SideKindLabel.kind", cascade="all, delete-orphan"
+    )
+
+    def label_for(self, kind: str | None) -> dict[str, str]:
+        """The side's label for a pair of `kind`: the kind's own where given, else the side's."""
+        if kind:
+            for own in self.kind_labels:
+                if own.kind == kind:
+                    return own.label
+        return self.label
+
+
+class SideKindLabel(Base):
+    """A side's label for the pairs of one kind, in every language it is given in.
+
+    A study with cross-strait pairs names their Chinese side "Taiwan" / "台湾" / "臺灣"
+    rather than the side's own "China / Taiwan"; every page, message and export that
+    names a side for a pair takes this one when the pair is of that kind.
+    """
+
+    __tablename__ = "side_kind_labels"
+    __table_args__ = (UniqueConstraint("side_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    side_id: Mapped[int] = mapped_column(ForeignKey("study_sides.id"))
+    kind: Mapped[str] = mapped_column(String(50), comment="a pair kind, e.g. cross-strait")
+    label: Mapped[dict[str, str]] = mapped_column(JSONType, comment="language tag -> label")
+
+    side: Mapped[StudySide] = relationship(back_populates="kind_labels")
 
 
 class Membership(Base):

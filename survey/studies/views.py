@@ -12,9 +12,16 @@ from flask import Response, g, render_template, request
 from survey import paging
 from survey.accounts.authz import login_required
 from survey.db import db
-from survey.studies import bp, listing, pair_views, services  # noqa: F401  (pair_views: routes)
+from survey.studies import (  # noqa: F401  (pair_views, side_views: routes)
+    audit_words,
+    bp,
+    listing,
+    pair_views,
+    services,
+    side_views,
+)
 from survey.studies.access import study_role
-from survey.templating import text_in
+from survey.templating import side_name, text_in
 
 
 @bp.route("/")
@@ -62,6 +69,9 @@ def audit_log(slug: str) -> str | Response:
         actions=services.audit_actions(db.session, g.study),
         describe=listing.describe,
         shown=listing.shown,
+        field_words=audit_words.field_words,
+        value_words=audit_words.value_words,
+        side_names={side.code: side_name(side) for side in g.study.sides},
         labels={
             key: (text_in(text), {code: text_in(label) for code, label in options.items()})
             for key, (text, options) in listing.question_labels(db.session, g.study).items()

@@ -166,6 +166,7 @@ def demo_pages() -> dict[str, str]:
         "respondent-new": f"{s}/pairs/{pair.code}/{side}/respondents/new",
         "respondent-edit": f"{s}/pairs/{pair.code}/respondents/{person.id}/edit",
         "members": f"{s}/members/",
+        "sides": f"{s}/sides/",
         "audit": f"{s}/audit/",
         "rounds": f"{s}/rounds/",
         "round": f"{r}/",

@@ -23,6 +23,8 @@ CONTEXT = {
     "pair": "boulder-lhasa",
     "partner_place": "Lhasa",
     "own_place": "Boulder",
+    "own_side": "United States",
+    "partner_side": "China",
     "link": "https://survey.example.org/r/abc",
     "closing_date": "Monday, June 30, 2025",
 }

@@ -54,3 +54,36 @@ def test_hostile_filters_are_ignored(client, make_user, make_study):
     )
     assert response.status_code == 200
     assert "study.create" not in text_of(response).split("<tbody>")[1]
+
+
+def test_audit_values_are_words_in_the_page_language_with_the_code_beside(
+    client, session, make_user, make_study
+):
+    owner = make_user()
+    study = make_study(owner=owner)
+    rows = [
+        ("discrepancy.decide", {"status": "confirmed", "values_seen": {"us": 3, "cn": 5}}),
+        ("round.closed", {"before": "open", "after": "closed"}),
+        ("member.role", {"email": "a@example.org", "role": "researcher"}),
+        ("comparison.run", {"outcomes": {"agree": 7, "disagree": 2}, "partial": False}),
+    ]
+    for action, details in rows:
+        audit.record(session, action, study_id=study.id, actor_user_id=owner.id, details=details)
+    login(client, owner.email)
+    words = {
+        "en": ("Decision", "confirmed", "closed", "Researcher", "agree", "Role", "No"),
+        "zh_Hans": ("处理结论", "已确认", "已关闭", "研究人员", "一致", "角色", "否"),
+        "zh_Hant": ("處理結論", "已確認", "已關閉", "研究人員", "一致", "角色", "否"),
+    }
+    for locale, expected in words.items():
+        page = text_of(client.get(f"/studies/{study.slug}/audit/?lang={locale}"))
+        table = page.split("<tbody>")[1]
+        for word in expected:
+            assert word in table, (locale, word)
+        # the code stays, small, beside the word (where the word is not the code itself)
+        assert '<code class="key">status</code>' in table
+        if locale != "en":
+            assert '<code class="key">confirmed</code>' in table
+            assert '<code class="key">closed</code>' in table
+        assert "US" in table  # values seen, by the side's label
+    assert "status: confirmed" not in text_of(client.get(f"/studies/{study.slug}/audit/"))
