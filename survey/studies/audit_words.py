@@ -108,7 +108,7 @@ def value_words(
         elif field == "values_seen":
             keys = sides or {}
         if keys and all(key in keys for key in value):
-            return Markup("; ").join(
+            return escape(str(_l(", "))).join(
                 Markup("{} {}").format(_word(keys[key], key), _plain(item))
                 for key, item in value.items()
             )
