@@ -72,8 +72,8 @@ def test_audit_values_are_words_in_the_page_language_with_the_code_beside(
     login(client, owner.email)
     words = {
         "en": ("Decision", "confirmed", "closed", "Researcher", "agree", "Role", "No"),
-        "zh_Hans": ("处理结论", "已确认", "已关闭", "研究人员", "一致", "角色", "否"),
-        "zh_Hant": ("處理結論", "已確認", "已關閉", "研究人員", "一致", "角色", "否"),
+        "zh_Hans": ("处理结论", "确认", "已关闭", "研究人员", "一致", "角色", "否"),
+        "zh_Hant": ("處理結論", "確認", "已關閉", "研究人員", "一致", "角色", "否"),
     }
     for locale, expected in words.items():
         page = text_of(client.get(f"/studies/{study.slug}/audit/?lang={locale}"))
