@@ -130,7 +130,9 @@ def _words_for(action: str, field: str) -> Mapping[str, Any] | None:
 def _word(word: Any, code: str | None) -> Markup:
     if code is None or str(word) == code:
         return escape(str(word))
-    return Markup('{} <code class="key">{}</code>').format(str(word), code)
+    return Markup('<span class="nowrap">{} <code class="key">{}</code></span>').format(
+        str(word), code
+    )
 
 
 def _plain(value: Any) -> str:

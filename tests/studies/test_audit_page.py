@@ -86,5 +86,7 @@ def test_audit_values_are_words_in_the_page_language_with_the_code_beside(
             assert '<code class="key">confirmed</code>' in table
             assert '<code class="key">closed</code>' in table
         assert "US" in table  # values seen, by the side's label
-        assert ('US <code class="key">us</code> 3' + (", " if locale == "en" else "、")) in table
+        assert (
+            'US <code class="key">us</code></span> 3' + (", " if locale == "en" else "、")
+        ) in table
     assert "status: confirmed" not in text_of(client.get(f"/studies/{study.slug}/audit/"))
