@@ -127,13 +127,14 @@ def _register_blueprints(app: Flask) -> None:
 def _register_listeners() -> None:
     """Re-compare a pair whenever a submitted side's answers change, and let the questionnaire
     pages count stored answers (once per process): lower layers call these, never import them."""
+    from survey.comparison.audit_pairs import discrepancy_pairs
     from survey.comparison.decisions import audit_words
     from survey.comparison.services import rerun_for_invitation
     from survey.questionnaires.labels import question_labels
     from survey.questionnaires.services import ANSWER_COUNTERS
     from survey.responding.counts import answer_counts
     from survey.responding.services import ANSWER_LISTENERS
-    from survey.studies.listing import AUDIT_LABELS
+    from survey.studies.listing import AUDIT_LABELS, AUDIT_PAIRS
 
     if rerun_for_invitation not in ANSWER_LISTENERS:
         ANSWER_LISTENERS.append(rerun_for_invitation)
@@ -143,6 +144,8 @@ def _register_listeners() -> None:
         AUDIT_LABELS.insert(0, audit_words)  # decisions in words; questions win over them
     if question_labels not in AUDIT_LABELS:
         AUDIT_LABELS.append(question_labels)  # the audit log names questions and options
+    if discrepancy_pairs not in AUDIT_PAIRS:
+        AUDIT_PAIRS.append(discrepancy_pairs)  # and sides as a discrepancy's pair names them
 
 
 def _register_cli(app: Flask) -> None:

@@ -102,6 +102,28 @@ Labels = dict[str, tuple[dict[str, str], dict[str, dict[str, str]]]]
 AUDIT_LABELS: list[Callable[[Session, Study], Labels]] = []
 
 
+# The pair an audit row's object belongs to (a discrepancy's), so that a value keyed by side
+# names the side as that pair's kind does: filled by the app factory (a later layer's tables).
+AUDIT_PAIRS: list[Callable[[Session, list[tuple[str, str]]], dict[str, int]]] = []
+
+
+def row_pair_kinds(session: Session, entries: list[Any]) -> dict[int, str]:
+    """Audit row id → the kind of the pair its object belongs to, where it belongs to one."""
+    objects = [(e.object_type or "", e.object_id or "") for e in entries]
+    pair_ids: dict[str, int] = {}
+    for reader in AUDIT_PAIRS:
+        pair_ids.update(reader(session, objects))
+    if not pair_ids:
+        return {}
+    query = select(Pair.id, Pair.kind).where(Pair.id.in_(pair_ids.values()))
+    kinds = {pair_id: kind for pair_id, kind in session.execute(query)}
+    return {
+        e.id: kinds[pair_ids[e.object_id]]
+        for e in entries
+        if e.object_type == "discrepancy" and pair_ids.get(e.object_id or "") in kinds
+    }
+
+
 def question_labels(session: Session, study: Study) -> Labels:
     """Each question key's text and option labels by language, from every registered reader."""
     labels: Labels = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Response, g, render_template, request
@@ -71,12 +72,24 @@ def audit_log(slug: str) -> str | Response:
         shown=listing.shown,
         field_words=audit_words.field_words,
         value_words=audit_words.value_words,
-        side_names={side.code: side_name(side) for side in g.study.sides},
+        side_names=_side_names(rows),
         labels={
             key: (text_in(text), {code: text_in(label) for code, label in options.items()})
             for key, (text, options) in listing.question_labels(db.session, g.study).items()
         },
     )
+
+
+def _side_names(rows: list[Any]) -> dict[int | None, dict[str, str]]:
+    """Side code → label per audit row (None: the side's own), as the row's pair kind has it."""
+    kinds = listing.row_pair_kinds(db.session, [entry for entry, _ in rows])
+    named: dict[int | None, dict[str, str]] = {
+        None: {side.code: side_name(side) for side in g.study.sides}
+    }
+    for row_id, kind in kinds.items():
+        pair = SimpleNamespace(kind=kind)
+        named[row_id] = {side.code: side_name(side, pair) for side in g.study.sides}
+    return named
 
 
 def audit_log_filters(args: Mapping[str, str]) -> dict[str, Any]:

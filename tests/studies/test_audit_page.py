@@ -90,3 +90,33 @@ def test_audit_values_are_words_in_the_page_language_with_the_code_beside(
             'US <code class="key">us</code></span> 3' + (", " if locale == "en" else "、")
         ) in table
     assert "status: confirmed" not in text_of(client.get(f"/studies/{study.slug}/audit/"))
+
+
+def test_a_discrepancys_values_name_the_side_as_its_pair_kind_does(
+    client, session, make_user, make_study, make_pair, make_round
+):
+    from survey.comparison.models import Discrepancy
+    from survey.studies import side_labels
+
+    owner = make_user()
+    study = make_study(owner=owner)
+    study.sides[1].label = {"en": "China", "zh-Hans": "中方", "zh-Hant": "中方"}
+    pair = make_pair(study, "portland-kaohsiung", kind="cross-strait")
+    round_ = make_round(study, pairs=0)
+    side_labels.set_kind_label(session, study, "cn", "cross-strait", {"en": "Taiwan"})
+    found = Discrepancy(round_id=round_.id, pair_id=pair.id, question_key="established", values={})
+    session.add(found)
+    session.flush()
+    audit.record(
+        session,
+        "discrepancy.decide",
+        study_id=study.id,
+        actor_user_id=owner.id,
+        object_type="discrepancy",
+        object_id=str(found.id),
+        details={"status": "confirmed", "values_seen": {"us": 1988, "cn": 1987}},
+    )
+    login(client, owner.email)
+    table = text_of(client.get(f"/studies/{study.slug}/audit/")).split("<tbody>")[1]
+    assert 'Taiwan <code class="key">cn</code>' in table
+    assert "China" not in table
