@@ -107,10 +107,11 @@ def value_words(
             keys = OUTCOME_NAMES
         elif field == "values_seen":
             keys = sides or {}
-        if keys and all(key in keys for key in value):
+        if keys and all(key in keys for key in value):  # in the sides' or outcomes' order
             return escape(str(_l(", "))).join(
-                Markup("{} {}").format(_word(keys[key], key), _plain(item))
-                for key, item in value.items()
+                Markup("{} {}").format(_word(keys[key], key), _plain(value[key]))
+                for key in keys
+                if key in value
             )
     return None
 
