@@ -23,6 +23,7 @@ RANK = {"viewer": 1, "interviewer": 2, "researcher": 3, "owner": 4, "admin": 4}
 MATRIX = {
     "studies.show": "viewer",
     "studies.members": "viewer",
+    "studies.sides": "viewer",
     "studies.pairs_index": "viewer",
     "studies.pair_show": "viewer",
     "rounds.index": "viewer",
@@ -36,6 +37,8 @@ MATRIX = {
     "entry.enter": "interviewer",
     "studies.audit_log": "researcher",
     "studies.member_add": "researcher",
+    "studies.side_label_set": "researcher",
+    "studies.side_label_remove": "researcher",
     "studies.member_remove": "researcher",
     "studies.member_role": "researcher",
     "studies.respondent_new": "researcher",

@@ -2,7 +2,8 @@
 
 A study's side has one label in each language ("China / Taiwan"); for the pairs of one kind
 the study may give it another ("Taiwan" / "台湾" / "臺灣" for `cross-strait` pairs). Pages,
-invitations, exports and the codebook name the side of such a pair by it.
+invitations, exports and the codebook name the side of such a pair by it. A downgrade keeps
+the labels in `side_kind_labels_kept`, which the next upgrade renames back.
 
 Revision ID: 0003
 Revises: 0002
@@ -21,7 +22,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+KEPT = "side_kind_labels_kept"  # where a downgrade keeps the labels for the next upgrade
+
+
 def upgrade() -> None:
+    if sa.inspect(op.get_bind()).has_table(KEPT):
+        op.rename_table(KEPT, "side_kind_labels")  # the labels a downgrade kept, ids and all
+        return
     op.create_table(
         "side_kind_labels",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -44,4 +51,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("side_kind_labels")
+    # Kept aside rather than dropped: revision 0002 has no use for them, and upgrading again
+    # brings every label back as it was (tests/test_migrations.py: nothing lost down and up).
+    op.rename_table("side_kind_labels", KEPT)
