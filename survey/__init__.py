@@ -134,6 +134,8 @@ def _register_listeners() -> None:
     from survey.questionnaires.services import ANSWER_COUNTERS
     from survey.responding.counts import answer_counts
     from survey.responding.services import ANSWER_LISTENERS
+    from survey.rounds.services import rounds_per_study
+    from survey.studies.cli import ROUND_COUNTERS
     from survey.studies.listing import AUDIT_LABELS, AUDIT_PAIRS
 
     if rerun_for_invitation not in ANSWER_LISTENERS:
@@ -144,6 +146,8 @@ def _register_listeners() -> None:
         AUDIT_LABELS.insert(0, audit_words)  # decisions in words; questions win over them
     if question_labels not in AUDIT_LABELS:
         AUDIT_LABELS.append(question_labels)  # the audit log names questions and options
+    if rounds_per_study not in ROUND_COUNTERS:
+        ROUND_COUNTERS.append(rounds_per_study)  # `survey study list` counts rounds
     if discrepancy_pairs not in AUDIT_PAIRS:
         AUDIT_PAIRS.append(discrepancy_pairs)  # and sides as a discrepancy's pair names them
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey import audit
@@ -97,6 +97,12 @@ def _select_pairs(
     if not pairs:
         raise ServiceError("pairs", "no_pairs")
     return pairs
+
+
+def rounds_per_study(session: Session) -> dict[int, int]:
+    """How many rounds each study has, by study id (for `survey study list`)."""
+    counted = session.execute(select(Round.study_id, func.count()).group_by(Round.study_id))
+    return {study_id: number for study_id, number in counted}
 
 
 def get_round(session: Session, slug: str, *, study: Study | None = None) -> Round:
