@@ -2,7 +2,7 @@
 
 Skipped, with the reason, where Debian's Chromium (/usr/bin/chromium) or the
 Playwright package is missing; Playwright never downloads a browser of its own
-here. Screenshots go to tests/artifacts/ (git-ignored).
+here. Screenshots go to tests/artifacts/respondent/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -58,10 +58,13 @@ def site(browser, app, tmp_path_factory) -> Iterator[Live]:  # noqa: ANN001
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """Where screenshots go; emptied once per run."""
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS
+    """Where the respondent pages' screenshots go (tests/artifacts/respondent/), emptied once
+    per run. Only this folder: under pytest-xdist another worker may be filling
+    tests/artifacts/researcher/ at the same time."""
+    folder = ARTIFACTS / "respondent"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture
