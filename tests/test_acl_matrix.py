@@ -3,13 +3,12 @@ for writes, viewers — enumerated from the URL map, so a new route is covered a
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from survey.rounds import services as rounds
-from tests.fixtures.web import csrf_token, login
+from tests.fixtures.web import csrf_token, filled_path, login
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "questionnaires" / "mini.yaml"
 SAMPLE = {
@@ -47,7 +46,7 @@ def study_urls(app, values):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/studies/<slug>"):
             continue
-        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+        path = filled_path(rule.rule, values)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield method, path
 

@@ -4,7 +4,6 @@ and a refused request writes nothing. Changing who may do what means changing th
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from survey.audit import AuditEntry
 from survey.rounds import services as rounds
 from survey.studies.models import PairSide, Respondent, StudySide
 from survey.studies.pairs.members import assign_interviewer
-from tests.fixtures.web import csrf_token, login
+from tests.fixtures.web import csrf_token, filled_path, login
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "questionnaires" / "mini.yaml"
 RANK = {"viewer": 1, "interviewer": 2, "researcher": 3, "owner": 4, "admin": 4}
@@ -114,7 +113,7 @@ def urls(app, values):  # noqa: ANN001, ANN201
         filled = dict(values)
         if "/interviewers/" in rule.rule:  # an assigned interviewer's id; members: the viewer
             filled["user_id"] = values["interviewer_id"]
-        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, f=filled: str(f[m.group(1)]), rule.rule)
+        path = filled_path(rule.rule, filled)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, path
 

@@ -8,14 +8,9 @@ import pytest
 
 from survey import create_app
 from survey.config import ConfigError
-from survey.db import db
 
-
-@pytest.fixture(autouse=True)
-def _restore_database(app):
-    """Apps built here rebind the shared session; give it back to the test database."""
-    yield
-    db.configure(app.config["DATABASE_URL"])
+# Apps built here rebind the shared session; the fixture gives it back.
+pytestmark = pytest.mark.usefixtures("rebinds_database")
 
 
 SAFE = {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from survey.rounds import services as rounds
-from tests.fixtures.web import csrf_token, login, text_of
+from tests.fixtures.web import csrf_token, filled_path, login, text_of
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "questionnaires" / "mini.yaml"
 HOSTILE = ("a\x00b", "\x01", "bell\x07", "esc\x1b[31m", "del\x7f", "c1\x85")
@@ -47,7 +47,7 @@ def urls(app, values, method):
     """Every route answering `method`, filled with real values (static files aside)."""
     for rule in app.url_map.iter_rules():
         if method in rule.methods and rule.endpoint != "static":
-            yield rule, re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+            yield rule, filled_path(rule.rule, values)
 
 
 def test_control_characters_in_the_query_get_a_400_page_on_every_url(app, client, world):

@@ -27,12 +27,8 @@ from survey.schema import MIGRATIONS, alembic_config, head_revision
 from tests.fixtures.database import TEST_DATABASE_URL, build_schema, worker_database, worker_url
 from tests.fixtures.web import SECRET
 
-
-@pytest.fixture(autouse=True)
-def _restore_database(app):
-    yield
-    db.session.remove()
-    db.configure(app.config["DATABASE_URL"])
+# Apps built here rebind the shared session; the fixture gives it back.
+pytestmark = pytest.mark.usefixtures("rebinds_database")
 
 
 @pytest.fixture
