@@ -34,6 +34,7 @@ def register(app: Flask) -> None:
         discrepancies_command,
         tabulate_command,
     )
+    from survey.comparison.followup_cli import followup_group
     from survey.demo import demo_command
     from survey.exports.cli import codebook_command, export_command
     from survey.questionnaires.cli import questionnaire_group
@@ -55,6 +56,7 @@ def register(app: Flask) -> None:
         responses_group,
         compare_command,
         discrepancies_command,
+        followup_group,
         agreement_command,
         tabulate_command,
         export_command,

@@ -41,6 +41,14 @@ MESSAGES = {
     "incomplete": _l("Some answers are missing or need attention: %(keys)s."),
     "not_submitted": _l("These answers have not been submitted yet."),
     "unknown_status": _l("Unknown review state %(status)s."),
+    "nothing_to_follow_up": _l(
+        "No discrepancy matches this selection, so there is nothing to ask again."
+    ),
+    "followup_of_followup": _l(
+        "%(slug)s is itself a follow-up round; ask again from its original round."
+    ),
+    "unknown_reveal": _l("Unknown choice %(reveal)s; use none or counterpart."),
+    "reveal_owner": _l("Only an owner of the study may show each side the other's answers."),
     "note_required": _l("Write a note explaining this decision."),
     "decision_conflict": _l(
         "Someone else decided this discrepancy while you were looking at it. "

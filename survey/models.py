@@ -5,8 +5,15 @@ from survey.audit import AuditEntry
 from survey.comparison.models import Comparison, Discrepancy
 from survey.db import Base
 from survey.questionnaires.models import QuestionnaireVersion
-from survey.responding.models import Answer
-from survey.rounds.models import Invitation, OutboxMessage, Round, RoundPair
+from survey.responding.models import Answer, Explanation
+from survey.rounds.models import (
+    FollowupPair,
+    FollowupRound,
+    Invitation,
+    OutboxMessage,
+    Round,
+    RoundPair,
+)
 from survey.studies.models import (
     InterviewerAssignment,
     Membership,
@@ -23,6 +30,9 @@ __all__ = [
     "Base",
     "Comparison",
     "Discrepancy",
+    "Explanation",
+    "FollowupPair",
+    "FollowupRound",
     "InterviewerAssignment",
     "Invitation",
     "Membership",

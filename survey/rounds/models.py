@@ -22,6 +22,7 @@ INVITATION_STATES = (
     "bounced",
 )
 OUTBOX_STATES = ("queued", "claimed", "sending", "sent", "failed", "unknown")
+REVEALS = ("none", "counterpart")
 
 
 class Round(Base):
@@ -52,6 +53,30 @@ class RoundPair(Base):
 
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), primary_key=True)
+
+
+class FollowupRound(Base):
+    """A round that asks both sides of selected pairs again about what they disagreed on."""
+
+    __tablename__ = "followup_rounds"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    parent_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id"), index=True, comment="the original round"
+    )
+    reveal: Mapped[str] = mapped_column(
+        String(12), default="none", comment="none | counterpart: the partner's answer shown"
+    )
+
+
+class FollowupPair(Base):
+    """The questions a follow-up round asks both sides of one pair."""
+
+    __tablename__ = "followup_pairs"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), primary_key=True)
+    questions: Mapped[list[str]] = mapped_column(JSONType, comment="question keys, in order")
 
 
 class Invitation(Base):

@@ -1,0 +1,155 @@
+"""Follow-up rounds: what they cover; `survey followup create | list` and the round commands."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from survey.audit import AuditEntry
+from survey.comparison import followups
+from survey.comparison import services as comparison
+from survey.errors import ServiceError
+from survey.responding import services as answers
+from survey.rounds import services as rounds
+from survey.rounds.models import FollowupPair, FollowupRound, Invitation, OutboxMessage, Round
+
+MINI = Path(__file__).resolve().parents[1] / "fixtures" / "questionnaires" / "mini.yaml"
+
+# Both sides of each pair, as submitted in the original round.
+ANSWERS = {
+    # established disagrees; sent (us) vs received (cn) disagrees through the mirror
+    0: (
+        {"established": "1987", "training": "yes", "sectors": ["health"], "sent": "3"},
+        {"established": "1988", "training": "yes", "sectors": ["health"], "received": "7"},
+    ),
+    # training disagrees only
+    1: (
+        {"established": "1990", "training": "yes", "sectors": ["water"]},
+        {"established": "1990", "training": "no"},
+    ),
+    # agrees on everything
+    2: ({"established": "1995", "training": "no"}, {"established": "1995", "training": "no"}),
+}
+
+
+@pytest.fixture
+def answered(session, make_round):
+    """An original round of three pairs, both sides submitted: two pairs with discrepancies."""
+    round_ = make_round(pairs=3, questionnaire=MINI)
+    q = comparison.questionnaire_of(session, round_)
+    by_pair = rounds.by_pair(rounds.invitation_rows(session, round_))
+    codes = []
+    for index, rows in enumerate(by_pair.values()):
+        codes.append(rows[0].pair.code)
+        for row, values in zip(rows, ANSWERS[index], strict=True):
+            answers.record_answers(session, row.invitation, q, values)
+            answers.submit(session, row.invitation, q)
+    return round_, codes
+
+
+def test_a_followup_asks_exactly_the_disputed_questions_and_their_mirrors(session, answered):
+    round_, codes = answered
+    followup, found = followups.create(session, round_, "Again", followups.Selection())
+    assert found.asked == {
+        codes[0]: ["established", "sent", "received"],  # sent's mirror partner too
+        codes[1]: ["training"],
+    }
+    stored = {p.pair_id: p.questions for p in session.scalars(select(FollowupPair))}
+    assert sorted(stored.values()) == [["established", "sent", "received"], ["training"]]
+    link = session.get(FollowupRound, followup.id)
+    assert (link.parent_id, link.reveal) == (round_.id, "none")
+    assert followup.questionnaire_version_id == round_.questionnaire_version_id
+    assert followup.state == "draft"
+    assert [p.code for p in rounds.round_pairs(session, followup)] == codes[:2]
+    row = session.scalars(select(AuditEntry).where(AuditEntry.action == "followup.create")).one()
+    assert row.details["of"] == round_.slug
+    assert row.details["questions"] == 4
+
+
+def test_selection_by_pair_question_state_and_kind(session, answered):
+    round_, codes = answered
+    by_pair = followups.plan(session, round_, followups.Selection(pairs=[codes[1]]))
+    assert by_pair.asked == {codes[1]: ["training"]}
+    by_question = followups.plan(session, round_, followups.Selection(questions=["received"]))
+    assert by_question.asked == {codes[0]: ["sent", "received"]}
+    with pytest.raises(ServiceError) as error:
+        followups.plan(session, round_, followups.Selection(states=["confirmed"]))
+    assert error.value.code == "nothing_to_follow_up"
+    with pytest.raises(ServiceError):
+        followups.plan(session, round_, followups.Selection(kinds=["state"]))
+    with pytest.raises(ServiceError) as error:
+        followups.plan(session, round_, followups.Selection(pairs=["nowhere"]))
+    assert error.value.code == "unknown_pairs"
+
+
+def test_cli_create_json_and_text_then_list_and_round_commands(runner, session, answered, tmp_path):
+    round_, codes = answered
+    made = runner.invoke(
+        args=["followup", "create", round_.slug, "--name", "Ask again", "--format", "json"]
+    )
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.output) == {
+        "round": "ask-again",
+        "of": round_.slug,
+        "pairs": [
+            {"pair": codes[0], "questions": ["established", "sent", "received"]},
+            {"pair": codes[1], "questions": ["training"]},
+        ],
+    }
+    text = runner.invoke(
+        args=[
+            "followup", "create", round_.slug, "--name", "Training only",
+            "--questions", "training", "--reveal", "counterpart",
+        ]
+    )  # fmt: skip
+    assert text.exit_code == 0, text.output
+    assert "1 pairs, 1 questions" in text.output
+    listed = json.loads(
+        runner.invoke(args=["followup", "list", round_.slug, "--format", "json"]).output
+    )
+    assert [(r["round"], r["reveal"], r["pairs"], r["questions"]) for r in listed] == [
+        ("ask-again", "none", 2, 4),
+        ("training-only", "counterpart", 1, 1),
+    ]
+    again = runner.invoke(args=["followup", "create", "ask-again", "--name", "Deeper"])
+    assert again.exit_code == 1
+    assert "follow-up round" in again.output
+    # The round commands work on it as on any round.
+    assert runner.invoke(args=["round", "open", "ask-again"]).exit_code == 0
+    shown = runner.invoke(args=["round", "status", "ask-again", "--format", "json"])
+    status = json.loads(shown.output)
+    assert status["pairs"] == 2
+    assert status["by_side"]["us"]["pending"] == 2
+    output = runner.invoke(args=["round", "links", "ask-again", "--format", "csv"]).output
+    assert {r["pair"] for r in csv.DictReader(io.StringIO(output))} == set(codes[:2])
+    invited = runner.invoke(args=["round", "invite", "ask-again"])
+    assert invited.exit_code == 0, invited.output
+    assert "Queued 4 invitations" in invited.output
+    followup = session.scalar(select(Round).where(Round.slug == "ask-again"))
+    bodies = session.scalars(
+        select(OutboxMessage.body_text)
+        .join(Invitation, Invitation.id == OutboxMessage.invitation_id)
+        .where(Invitation.round_id == followup.id)
+    ).all()
+    assert len(bodies) == 4
+    assert all("/r/" in body for body in bodies)
+    assert any("differ from the account" in body or "不一致" in body for body in bodies)
+    assert not any("partner" in body and "shows the answer" in body for body in bodies)
+    reminded = runner.invoke(args=["round", "remind", "ask-again"])
+    assert reminded.exit_code == 0, reminded.output
+
+
+def test_the_invitation_says_when_partner_answers_are_shown(session, answered):
+    round_, _ = answered
+    shown, _ = followups.create(
+        session, round_, "Shown", followups.Selection(), reveal="counterpart"
+    )
+    blind, _ = followups.create(session, round_, "Blind", followups.Selection())
+    assert "likewise see yours" in shown.invitation_texts["en"]["body"]
+    assert "对方同样会看到您的回答" in shown.invitation_texts["zh-Hans"]["body"]
+    assert "likewise see yours" not in blind.invitation_texts["en"]["body"]
