@@ -11,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +152,7 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, Process] = field(default_factory=dict)
     certificate: Path | None = None
+    nginx: Path | None = None  # nginx's prefix: its configuration, certificate, logs
 
     def __post_init__(self) -> None:
         self.env = self.env or app_environment(self.database_url, self.ports)
@@ -199,8 +202,10 @@ class Stack:
                              "--interval", "1"])  # fmt: skip
 
     def start_nginx(self) -> None:
-        prefix = self.folder / "nginx"
-        prefix.mkdir(exist_ok=True)
+        # nginx's workers run as nobody when it is started as root, and must reach their
+        # temporary folders: a folder of its own that anyone may enter, not the test's.
+        prefix = self.nginx = Path(tempfile.mkdtemp(prefix="survey-deploy-nginx-"))
+        prefix.chmod(0o755)
         self.certificate = make_certificate(prefix)
         config = Template((HERE / "nginx.conf").read_text()).safe_substitute(
             prefix=prefix, https=self.ports.https, app_a=self.ports.app_a, app_b=self.ports.app_b
@@ -238,6 +243,12 @@ class Stack:
     def stop(self) -> None:
         for process in reversed(list(self.processes.values())):
             process.stop()
+        if self.nginx is not None:  # its logs join the others
+            for log in ("access.log", "error.log", "nginx.conf"):
+                with contextlib.suppress(FileNotFoundError):
+                    shutil.copy(self.nginx / log, self.folder / f"nginx-{log}")
+            shutil.rmtree(self.nginx, ignore_errors=True)
+            self.nginx = None
 
     def restart(self, name: str) -> None:
         """Start a stopped or killed process again with the same command."""

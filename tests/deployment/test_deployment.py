@@ -145,7 +145,7 @@ def test_the_deployment_keeps_every_save_and_sends_each_message_once_through_fau
         *report.latency_table(
             log.samples,
             windows,
-            report.nodes(stack.folder / "nginx" / "access.log", stack.ports.nodes),
+            report.nodes(stack.nginx / "access.log", stack.ports.nodes),
         ),
     ]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
