@@ -135,6 +135,7 @@ def test_the_deployment_keeps_every_save_and_sends_each_message_once_through_fau
         f"soak {SOAK_SECONDS:.0f} s, {RESPONDENTS} respondents and a researcher through nginx"
         f" (TLS) to 2 gunicorn nodes x 2 workers; PostgreSQL, Redis, 2 mail workers",
         *notes,
+        f"load average at the end: {' '.join(f'{n:.1f}' for n in os.getloadavg())}",
         f"requests {len(log.samples)}; statuses {dict(sorted(statuses.items(), key=str))}",
         *save_lines,
         *mail_lines,
