@@ -7,6 +7,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = (
@@ -25,11 +27,31 @@ def init_app(app: Flask) -> None:
     Off by default: a client could otherwise claim any address by sending the header.
     The proxy must pass the Host header on (nginx: `proxy_set_header Host $host`).
     """
+    app.session_interface = SigningOnceSessionInterface()
     hops = int(app.config.get("TRUSTED_PROXIES") or 0)
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.before_request(_start_request)
     app.after_request(_headers)
+
+
+class SigningOnceSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions as shipped, but their serializer made once per key.
+
+    Flask builds a new serializer (and its signer) for every request, once to read the
+    cookie and once to write it; this keeps the one it built for the current secret key
+    and fallbacks. Signing and verifying are Flask's and itsdangerous's own.
+    """
+
+    def __init__(self) -> None:
+        self._made: tuple[Any, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        made = self._made
+        if made is None or made[0] != keys:
+            made = self._made = (keys, super().get_signing_serializer(app))
+        return made[1]
 
 
 def _start_request() -> None:
