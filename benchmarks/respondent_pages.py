@@ -5,6 +5,10 @@ Serves the app with gunicorn (2 sync workers) on loopback over a scratch databas
 scratch database, whose public schema is dropped and rebuilt) and drives it with
 `wrk` (Debian's package; `wrk -t2 -c8` by default):
 
+  floor          for scale: a route doing only what every respondent page must (the
+                 session cookie, the visit's one read in its transaction, a CSRF
+                 token) and answering the page's HTML as fixed text, beside the
+                 question page's baseline: the ceiling of any page's ratio here;
   question page  GET of a section page of the sister-city questionnaire, beside a
                  bare Flask route rendering a template of the same size (the page's
                  own HTML as a template: the target's baseline); and, for scale,
@@ -86,6 +90,7 @@ def wsgi():  # noqa: ANN201  (gunicorn's factory: `respondent_pages:wsgi()`)
 
         app.register_blueprint(views.bp)
         install_log_redaction(app)
+    _mount_floor(app)
     baseline = Flask("baseline", template_folder=os.environ["BENCH_TEMPLATES"])
     engine = make_engine(app.config["DATABASE_URL"])
 
@@ -112,6 +117,35 @@ def wsgi():  # noqa: ANN201  (gunicorn's factory: `respondent_pages:wsgi()`)
         return "ok"
 
     return DispatcherMiddleware(app, {"/baseline": baseline})
+
+
+def _mount_floor(app: Any) -> None:
+    """`/bench/floor`: what every respondent page does before it does anything of its own.
+
+    Flask's session cookie read, the visit's one statement in the request's transaction
+    (`store.read_visit`, as the pages run it), a CSRF token from Flask-WTF, and the
+    page's own HTML as fixed text: no problems worked out, no widget drawn. Its ratio to
+    the page baseline is the most any respondent page can reach on this stack.
+    """
+    from flask import session
+    from flask_wtf.csrf import generate_csrf
+
+    from survey.accounts.authz import respondent
+    from survey.db import db
+    from survey.responding import store
+
+    @functools.cache
+    def page() -> tuple[str, str]:  # written once the app serves: see run()
+        text = Path(os.environ["BENCH_TEMPLATES"], "page.html").read_text("utf-8")
+        return tuple(text.split("{{ number }}", 1))  # type: ignore[return-value]
+
+    @respondent
+    def floor() -> str:
+        found = store.read_visit(db.session, session["respondent"]["i"])
+        before, after = page()
+        return f"{before}{found[0].id} {generate_csrf()}{after}"
+
+    app.add_url_rule("/bench/floor", "bench_floor", floor)
 
 
 # A bare Jinja form page, as a framework's minimal form renderer draws one: for scale,
@@ -638,6 +672,10 @@ def run(url: str, label: str, args: Any, folder: Path) -> bool:
             _compare(
                 bench, "question page", question, Scenario("/baseline/page", 200),
                 args.seconds, args.slices,
+            ),
+            _compare(
+                bench, "  floor", Scenario("/bench/floor", 200), Scenario("/baseline/page", 200),
+                args.seconds / 2, max(1, args.slices // 2), judged=False,
             ),
             _compare(
                 bench, "  v. Jinja form", question, Scenario("/baseline/form", 200),

@@ -228,7 +228,9 @@ def test_pages_and_saves_work_right_after_the_database_dropped_every_connection(
         password=address.password, dbname=address.database, autocommit=True,
     ) as outside:  # fmt: skip
         ended = outside.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            # With a timeout, each call returns once its backend is gone, as after a restart
+            # (without, the signal may still be on its way when the next request starts).
+            "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ).fetchone()[0]
     assert ended >= 1  # the server's pooled connections
