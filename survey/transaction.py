@@ -1,6 +1,7 @@
 """One transaction per request: writers begin IMMEDIATE, success commits, anything else rolls back.
 
 Only this boundary begins, commits and rolls back (STYLE.md 9); views never do.
+A long read that must not hold writers up (an export) runs in `reading_apart()`.
 Requests with an unsafe method write (SQLite: `BEGIN IMMEDIATE`, so two writers
 queue on the lock instead of failing halfway), and so do the GET views marked
 `writes` (a respondent's link exchange). A view that must keep something although
@@ -9,7 +10,8 @@ it answers with an error (a refused post's audit row) calls `keep_on_error()`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
@@ -38,6 +40,24 @@ def writes(view: View) -> View:
 def keep_on_error() -> None:
     """Commit this request's transaction even though its answer will be an error."""
     g.keep_on_error = True
+
+
+@contextlib.contextmanager
+def reading_apart() -> Iterator[Session]:
+    """A long read (an export) in a reader's transaction of its own, so writers go on meanwhile.
+
+    What the request did so far is committed first, letting go of a writer's lock
+    (SQLite); the body reads in a transaction that begins as a reader and ends with a
+    rollback; what the request writes after it (the export's audit row) begins a
+    writer's transaction again, committed or rolled back when the request ends.
+    """
+    db.session.commit()
+    set_writing(False)
+    try:
+        yield db.session
+    finally:
+        db.session.rollback()
+        set_writing(True)
 
 
 def _made_session() -> Session | None:

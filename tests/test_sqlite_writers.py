@@ -152,3 +152,40 @@ def test_a_thread_writing_on_a_second_connection_does_not_wait_for_itself(engine
             with pytest.raises(OperationalError, match="locked"):
                 second.execute(INSERT, {"who": "second"})
         first.commit()
+
+
+@pytest.mark.usefixtures("rebinds_database")
+def test_an_export_reads_apart_letting_writers_go_and_writes_its_audit_row_after(tmp_path):
+    """`transaction.reading_apart`: what a writing request did is committed, the long read
+    holds no writer's lock (another writer goes on at once), and what comes after writes
+    in a writer's transaction again."""
+    from survey import create_app, transaction
+    from survey.db import db
+    from tests.fixtures.database import build_schema
+    from tests.fixtures.web import SECRET
+
+    url = f"sqlite:///{tmp_path / 'export.db'}"
+    build_schema(url)
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": SECRET})
+    other = make_engine(url)
+    path = url.removeprefix("sqlite:///") + "-writer.lock"
+    count = text("SELECT count(*) FROM audit_entries")
+    try:
+        with app.test_request_context("/export", method="POST"):
+            transaction._begin()
+            db.session.execute(count)  # the request began as a writer…
+            assert not lock_is_free(path)
+            with transaction.reading_apart() as session:
+                assert lock_is_free(path)  # …and let go for the long read
+                with other.connect() as connection, writing():
+                    impatient(connection)
+                    connection.execute(text("CREATE TABLE written_meanwhile (id INTEGER)"))
+                    connection.commit()
+                session.execute(count)
+                assert lock_is_free(path)
+            db.session.execute(count)
+            assert not lock_is_free(path)  # what comes after writes again
+            transaction._teardown(None)
+        assert lock_is_free(path)
+    finally:
+        other.dispose()

@@ -190,9 +190,8 @@ def decide(slug: str, round_slug: str, pair_code: str, question: str) -> Respons
             note=form.note.data or "",
             version=int(form.version.data),
         )
-    except ServiceError as error:
-        db.session.rollback()
-        form.version.data = str(db.session.get(Discrepancy, found.id).version)
+    except ServiceError as error:  # nothing was written; the request's end rolls back
+        form.version.data = str(found.version)  # as stored now (`decide` read it again)
         form.form_errors.append(error.message)
         return _pair_page(round_, pair_code, (question, form)), 409
     flash(

@@ -10,13 +10,14 @@ from flask import flash, g, render_template, send_file
 from werkzeug.wrappers import Response
 
 from survey.comparison.services import side_order
-from survey.db import db, set_writing
+from survey.db import db
 from survey.errors import ServiceError
 from survey.exports import bp, services
 from survey.exports.forms import ExportForm
 from survey.rounds.views import study_round
 from survey.studies.access import study_role
 from survey.templating import text_in
+from survey.transaction import reading_apart
 
 MIME = {
     "csv": "text/csv",  # werkzeug adds "; charset=utf-8" to text/* types
@@ -71,14 +72,9 @@ def export(slug: str, round_slug: str) -> str | Response:
 
 
 def _write_snapshot(round_, request, target, bundled):  # noqa: ANN001, ANN202
-    """Read in a plain (deferred) transaction so respondents are not blocked meanwhile."""
-    db.session.commit()
-    set_writing(False)
-    try:
+    """Read in a reader's transaction of its own, so that respondents are not held up meanwhile."""
+    with reading_apart() as session:
         if bundled:
             name = services.export_name(round_, request)
-            return services.write_bundle(db.session, round_, request, target, name)
-        return services.write(db.session, round_, request, target)
-    finally:
-        db.session.rollback()
-        set_writing(True)
+            return services.write_bundle(session, round_, request, target, name)
+        return services.write(session, round_, request, target)
