@@ -7,7 +7,7 @@ soak of SURVEY_DEPLOY_SOAK_SECONDS (300 by default): 50 respondents open their l
 autosave, go on and submit, while a researcher exports and opens the comparison and
 queues invitations and reminders. Injected in turn, a tenth of the soak each and an
 equal time after each to recover: one node killed with SIGKILL (then restarted); every
-database connection ended with pg_terminate_backend (twice); Redis stopped (then
+database connection ended with pg_terminate_backend (every 2 s); Redis stopped (then
 restarted); the SMTP sink stopped for a fifth of the soak (a minute of 300 s).
 
 Asserted afterwards: every acknowledged save is in the database and nothing the server
@@ -198,12 +198,15 @@ def _faults(
     mark = window("during node killed", mark)
     until(3 * unit + (mark - start - 2 * unit))
     mark = window("after node killed", mark)
-    ended = _terminate_connections(stack)
+    # Mail queued first, so that the workers are sending while their connections end too;
+    # then every connection ended every 2 s through the window.
     notes.append(f"invite {rounds[2]}: {mailer.queue(rounds[2], 'invite')}")
-    until(4.5 * unit)
-    ended += _terminate_connections(stack)
-    notes.append(f"database connections ended: {ended} (in two rounds)")
-    until(5 * unit)
+    ended, times = 0, 0
+    while time.monotonic() < start + 5 * unit:
+        ended += _terminate_connections(stack)
+        times += 1
+        time.sleep(2)
+    notes.append(f"database connections ended: {ended} (in {times} rounds, 2 s apart)")
     mark = window("during connections ended", mark)
     until(6 * unit)
     mark = window("after connections ended", mark)

@@ -8,11 +8,13 @@ import functools
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from survey import audit
@@ -23,6 +25,9 @@ from survey.rounds.mail.smtp import _Claimed, _FolderTransport, _Outcome, _SMTPT
 from survey.rounds.models import Invitation, OutboxMessage
 
 log = logging.getLogger("survey.rounds.mail")
+# Pauses between tries to store a delivery's outcome when the database connection drops
+# (about 8 s in all): a restart or failover of the database is over by then.
+RECORD_PAUSES = (0.2, 0.5, 1.0, 2.0, 4.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +80,7 @@ def send_pending(
             outcome = transport.deliver(message, clock(), begin)
             if outcome.result == "released":  # swept back to the queue: another worker sends it
                 continue
-            tally[_record(factory, message, outcome, clock(), settings, worker)] += 1
+            tally[_record_retrying(factory, message, outcome, clock(), settings, worker)] += 1
     finally:
         transport.close()
     return SendReport(
@@ -222,6 +227,33 @@ def _record(
                 audit.record_for(row, f"mail.{result}", details=details, study_id=study_id)
     log.info("mail %s %s: %s %s", message.id, message.message_id, result, error or "")
     return result
+
+
+def _record_retrying(
+    factory: sessionmaker[Session],
+    message: _Claimed,
+    outcome: _Outcome,
+    now: dt.datetime,
+    settings: MailSettings,
+    worker: str,
+) -> str:
+    """`_record`, tried again on a new connection when the database drops this one.
+
+    The worker knows what the server answered; should the database connection end just
+    then (a restart, a failover, `pg_terminate_backend`), giving up would leave a message
+    the server accepted `sending`, to become `unknown` after its lease and wait for a
+    person (MAIL-02). A record is conditional on the claim, so trying again is safe.
+    After the last try the error goes up as before.
+    """
+    for pause in RECORD_PAUSES:
+        try:
+            return _record(factory, message, outcome, now, settings, worker)
+        except DBAPIError as error:
+            if not (error.connection_invalidated or isinstance(error, OperationalError)):
+                raise
+            log.warning("mail %s: storing its outcome failed, trying again: %s", message.id, error)
+            time.sleep(pause)
+    return _record(factory, message, outcome, now, settings, worker)
 
 
 def _sweep_stale(factory: sessionmaker[Session], now: dt.datetime, worker: str) -> int:
