@@ -8,7 +8,9 @@ process under several workers. Nothing is written to the database per request.
 When the counter store cannot be reached (Redis down), a throttle lets the request
 through and logs the failure: an outage of the counters must not lock respondents
 or researchers out, and the per-account login lockout (a database column) still
-holds. See README, "Deploying".
+holds. The first failure is logged at once, then one line a minute per process
+saying how many more there were (an outage under load would otherwise log every
+request). See README, "Deploying".
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from limits.strategies import FixedWindowRateLimiter
 log = logging.getLogger(__name__)
 EXTENSION = "survey.throttle"
 REDIS_TIMEOUT_SECONDS = 0.5  # a request waits at most this long for a counter
+FAILURE_LOG_SECONDS = 60  # during an outage, one log line a minute per process
 
 
 class Throttle:
@@ -36,6 +39,8 @@ class Throttle:
         self.url = url or "memory://"
         self.prefix = prefix
         self._made: tuple[int, Storage, FixedWindowRateLimiter] | None = None
+        self._unlogged = 0  # failures since the last line logged
+        self._logged_at: float | None = None  # time.monotonic() of that line
 
     def _limiter(self) -> FixedWindowRateLimiter:
         """The limiter of this process: a forked worker makes its own (connections, timers)."""
@@ -61,7 +66,7 @@ class Throttle:
                 return None
             return _wait(limiter, item, name, key)
         except StorageError as error:
-            log.warning("throttle %s not counted, its store failed: %s", name, error.storage_error)
+            self._failed(f"throttle {name} not counted", error)
             return None
 
     def over(self, name: str, key: str, limit: int, window: int) -> int | None:
@@ -73,8 +78,18 @@ class Throttle:
                 return None
             return _wait(limiter, item, name, key)
         except StorageError as error:
-            log.warning("throttle %s not checked, its store failed: %s", name, error.storage_error)
+            self._failed(f"throttle {name} not checked", error)
             return None
+
+    def _failed(self, what: str, error: StorageError) -> None:
+        """Log a failure of the store: the first at once, then one line a minute at most."""
+        now = time.monotonic()
+        if self._logged_at is not None and now - self._logged_at < FAILURE_LOG_SECONDS:
+            self._unlogged += 1
+            return
+        more = f" ({self._unlogged} more failures since the last report)" if self._unlogged else ""
+        log.warning("%s, its store failed: %s%s", what, error.storage_error, more)
+        self._logged_at, self._unlogged = now, 0
 
     def reset(self) -> None:
         """Forget every count (tests; an operator's `survey` shell)."""

@@ -83,14 +83,25 @@ def test_redis_counts_are_shared_between_processes(redis_prefix):
     assert two.over("login", "203.0.113.5", 2, 60) is None  # per throttle
 
 
-def test_a_store_that_cannot_be_reached_lets_requests_through_and_says_so(caplog):
+def test_a_store_that_cannot_be_reached_lets_requests_through_and_says_so(caplog, monkeypatch):
+    """Every request goes through; the first failure is logged at once, and then one line
+    a minute says how many more there were (not a line per request under load)."""
+    now = [1000.0]
+    monkeypatch.setattr(throttle.time, "monotonic", lambda: now[0])
     down = throttle.Throttle(NOBODY)
     with caplog.at_level(logging.WARNING, logger="survey.throttle"):
         assert [down.hit("login", "203.0.113.5", 1, 60) for _ in range(3)] == [None] * 3
         assert down.over("link", "203.0.113.5", 1, 60) is None
-    failures = [r for r in caplog.records if "store failed" in r.getMessage()]
-    assert len(failures) == 4
-    assert all(record.levelno == logging.WARNING for record in failures)
+        now[0] += throttle.FAILURE_LOG_SECONDS
+        assert down.over("link", "203.0.113.6", 1, 60) is None
+    failures = [r.getMessage() for r in caplog.records if "store failed" in r.getMessage()]
+    assert len(failures) == 2
+    assert failures[0].startswith("throttle login not counted, its store failed")
+    assert failures[1].startswith("throttle link not checked, its store failed")
+    assert failures[1].endswith("(3 more failures since the last report)")
+    assert {r.levelno for r in caplog.records if "store failed" in r.getMessage()} == {
+        logging.WARNING
+    }
 
 
 def test_without_redis_the_counts_live_in_the_process():
