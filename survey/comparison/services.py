@@ -324,6 +324,8 @@ def decide(
     ).rowcount
     session.refresh(discrepancy)
     if changed != 1:
+        if _made_already(discrepancy, status, note.strip(), user, version):
+            return discrepancy  # the same form sent again: its answer was lost (DATA-04)
         raise ServiceError(None, "decision_conflict")
     round_ = session.get(Round, discrepancy.round_id)
     audit.record(
@@ -341,6 +343,18 @@ def decide(
         },
     )
     return discrepancy
+
+
+def _made_already(
+    discrepancy: Discrepancy, status: str, note: str, user: User, version: int
+) -> bool:
+    """Whether the decision on `version` that won is this very one, by the same person."""
+    return (
+        discrepancy.version == version + 1
+        and discrepancy.status == status
+        and discrepancy.note == note
+        and discrepancy.decided_by_id == user.id
+    )
 
 
 def values_by_side(values: Mapping[str, Any], sides: list[StudySide]) -> list[Any]:

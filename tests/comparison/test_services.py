@@ -116,6 +116,35 @@ def test_second_stale_decision_is_a_conflict(session, pair_round, make_user):
     assert item.decided_by_id == first.id
 
 
+def test_the_same_decision_sent_again_is_taken_as_made_once(session, pair_round, make_user):
+    """DATA-04 for decisions (FAULT-02): the worker died after the commit, so the browser
+    never saw the answer and sends the form again (same version, status, note). That is
+    the decision already made, not one "made meanwhile by someone else": no conflict, no
+    second audit entry. Anything else on the stale version is still a conflict."""
+    round_, sides, q = pair_round
+    first, second = make_user(), make_user()
+    submit(session, sides["us"], q, {"established": "1987", "training": "no"})
+    submit(session, sides["cn"], q, {"established": "1990", "training": "no"})
+    item = discrepancies(session, round_)["established"]
+    seen = item.version
+    decision = {"user": first, "note": "founding vs signing ", "version": seen}
+    comparison.decide(session, item, "explained", **decision)
+    again = comparison.decide(session, item, "explained", **decision)
+    assert again.version == seen + 1
+    assert again.status == "explained"
+    decided = select(AuditEntry).where(AuditEntry.action == "discrepancy.decide")
+    assert len(session.scalars(decided).all()) == 1
+    for other in (
+        {"status": "confirmed", **decision},
+        {"status": "explained", **decision, "note": "another reason"},
+        {"status": "explained", **decision, "user": second},
+    ):
+        with pytest.raises(ServiceError) as error:
+            comparison.decide(session, item, other.pop("status"), **other)
+        assert error.value.code == "decision_conflict"
+    assert len(session.scalars(decided).all()) == 1
+
+
 def test_notes_are_required_for_explained_and_dismissed(session, pair_round, make_user):
     round_, sides, q = pair_round
     submit(session, sides["us"], q, {"established": "1987", "training": "no"})
