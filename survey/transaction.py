@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.orm import Session
 
+from survey import faults
 from survey.db import db, set_writing
 from survey.schema import ensure_schema_current
 
@@ -78,7 +79,9 @@ def _finish(response: Response) -> Response:
         return response  # nothing begun and nothing loaded: nothing to commit or undo
     if response.status_code < 400 or g.get("keep_on_error"):
         try:
+            faults.at_commit("before_commit", request)  # FAULT-02's crash tests (survey/faults.py)
             db.session.commit()
+            faults.at_commit("after_commit", request)
         except Exception as error:  # noqa: BLE001  (the database refused the commit: full, gone)
             db.session.rollback()
             # The answer becomes the error's page, drawn by the handlers a view's error gets

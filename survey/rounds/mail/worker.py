@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from survey import audit
+from survey import audit, faults
 from survey.db import utcnow, writing
 from survey.rounds.mail.outbox import MAX_ERROR_LENGTH, about, study_of
 from survey.rounds.mail.settings import MailSettings
@@ -77,7 +77,9 @@ def send_pending(
                 break
             claimed += 1
             begin = functools.partial(_transmitting, factory, message, clock, settings)
+            faults.point("mail.before_smtp")  # claimed, nothing transmitted (FAULT-02)
             outcome = transport.deliver(message, clock(), begin)
+            faults.point("mail.after_smtp")  # transmitted, the outcome not recorded yet
             if outcome.result == "released":  # swept back to the queue: another worker sends it
                 continue
             tally[_record_retrying(factory, message, outcome, clock(), settings, worker)] += 1
