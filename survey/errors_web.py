@@ -33,6 +33,13 @@ def database_unavailable(error: BaseException) -> bool:
     return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
 
 
+def unavailable_reason(error: BaseException) -> str:
+    """The database's own words for why it could not be used, for the log ("OperationalError:
+    database is locked"): its message's first line, which names no value of the statement."""
+    reason = str(getattr(error, "orig", None) or "").strip().splitlines()
+    return f"{error.__class__.__name__}: {reason[0][:200]}" if reason else error.__class__.__name__
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers for HTTP errors, expired forms and unexpected exceptions."""
     app.register_error_handler(CSRFError, _csrf_error)
@@ -83,7 +90,7 @@ def _unexpected(error: Exception):  # noqa: ANN202
     from flask import current_app
 
     if database_unavailable(error):
-        current_app.logger.error("database unavailable: %s", error.__class__.__name__)
+        current_app.logger.error("database unavailable: %s", unavailable_reason(error))
         return _render(503)
     current_app.logger.exception("unhandled error", exc_info=error)
     return _render(InternalServerError.code)

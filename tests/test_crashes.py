@@ -18,7 +18,6 @@ The mail worker's points are tested in tests/rounds/test_mail_crashes.py.
 from __future__ import annotations
 
 import collections
-import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -28,21 +27,16 @@ import requests
 from sqlalchemy import select
 
 from survey import audit
-from survey.accounts.models import User
 from survey.audit import AuditEntry
 from survey.comparison.models import Discrepancy
 from survey.db import db
 from survey.responding.models import Answer
-from survey.rounds.models import Invitation, Round
-from survey.studies.models import Study
+from survey.rounds.models import Invitation
 from tests.e2e.live import BACKENDS, scratch_database, seed_into
-from tests.e2e.served import Served, gunicorn
-from tests.fixtures.web import PASSWORD
+from tests.e2e.served import Researcher, Served, gunicorn
 from tests.responding.test_concurrency import Respondent
-from tests.responding.test_flow import browser_fields
 
 pytestmark = pytest.mark.slow
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture(params=BACKENDS)
@@ -116,57 +110,6 @@ def snapshot(served: Served) -> dict[str, Any]:
             }
         finally:
             db.session.remove()
-
-
-class Researcher:
-    """The study's owner, signed in over HTTP."""
-
-    def __init__(self, served: Served) -> None:
-        self.served, self.http = served, requests.Session()
-        with served.app.app_context():
-            try:
-                study = db.session.scalar(select(Study))
-                round_ = db.session.scalar(select(Round))
-                email = db.session.scalar(select(User.email))
-                self.base = f"{served.url}/studies/{study.slug}/rounds/{round_.slug}"
-            finally:
-                db.session.remove()
-        page = self.http.get(served.url + "/login", timeout=30)
-        signed_in = self.http.post(
-            served.url + "/login",
-            data={"email": email, "password": PASSWORD, "csrf_token": _token(page.text)},
-            allow_redirects=False,
-            timeout=30,
-        )
-        assert signed_in.status_code == 302, signed_in.status_code
-        assert "/login" not in signed_in.headers["Location"]
-
-    def decision(self, pair: str, question: str) -> tuple[str, dict[str, str]]:
-        """The decide form's address and the fields of a "confirmed" decision."""
-        page = self.http.get(f"{self.base}/comparison/{pair}", timeout=30)
-        assert page.status_code == 200, page.status_code
-        with self.served.app.app_context():
-            try:
-                version = db.session.scalar(
-                    select(Discrepancy.version).where(Discrepancy.question_key == question)
-                )
-            finally:
-                db.session.remove()
-        fields = {"csrf_token": _token(page.text), "status": "confirmed", "version": str(version)}
-        return f"{self.base}/comparison/{pair}/{question}/decide", fields
-
-    def export_form(self) -> tuple[str, Any]:
-        page = self.http.get(f"{self.base}/export", timeout=30)
-        assert page.status_code == 200, page.status_code
-        fields = browser_fields(page.text)
-        fields["fmt"] = "xlsx"
-        return f"{self.base}/export", fields
-
-
-def _token(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "no CSRF token"
-    return match.group(1)
 
 
 def _autosave(served: Served, person: Respondent, body: dict) -> Callable[[], requests.Response]:

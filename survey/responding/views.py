@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from survey.errors_web import TITLES, database_unavailable
+from survey.errors_web import TITLES, database_unavailable, unavailable_reason
 from survey.extensions import csrf
 from survey.responding import bp, entry, finish, link, pages
 from survey.responding.respondent import SESSION_KEY, message_page, stash
@@ -71,7 +71,9 @@ def _unexpected(error: Exception) -> tuple[str, int]:
     """
     unavailable = database_unavailable(error)
     if unavailable:  # no traceback: the database is down, restarting, locked or full
-        current_app.logger.error("database unavailable in the respondent flow")
+        current_app.logger.error(
+            "database unavailable in the respondent flow: %s", unavailable_reason(error)
+        )
     else:
         current_app.logger.error("unhandled error in the respondent flow", exc_info=error)
     if request.method == "POST" and session.get(SESSION_KEY):

@@ -15,10 +15,8 @@ crash passes `now=` to `send_pending` instead of waiting for the ten-minute leas
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -30,8 +28,8 @@ from survey.db import make_engine, utcnow, writing
 from survey.rounds import mail
 from survey.rounds.mail import send_pending
 from survey.rounds.models import OutboxMessage
-from tests.e2e.live import BACKENDS, ROOT, scratch_database
-from tests.e2e.served import LINK_KEY
+from tests.e2e.live import BACKENDS, scratch_database
+from tests.e2e.served import LINK_KEY, survey_command, survey_environment
 from tests.fixtures.smtp import Sink
 from tests.fixtures.web import SECRET
 
@@ -65,18 +63,16 @@ def outbox(request, tmp_path) -> Iterator[str]:
 
 def survey_mail(url: str, sink: Sink, *arguments: str, **env: str) -> subprocess.CompletedProcess:
     """Run `survey mail …` as its own process, as the deployment's worker runs."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("SURVEY_")}
-    environment.update(
-        SURVEY_DATABASE_URL=url,
-        SURVEY_SECRET_KEY=SECRET,
-        SURVEY_LINK_KEY=LINK_KEY,
-        SURVEY_SMTP_HOST=sink.host,
-        SURVEY_SMTP_PORT=str(sink.port),
-        SURVEY_MAIL_FROM="Survey Team <survey@example.org>",
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        **env,
-    )
-    command = [sys.executable, "-c", "from survey.cli import main; main()", "mail", *arguments]
+    config = {
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET,
+        "LINK_KEY": LINK_KEY,
+        "SMTP_HOST": sink.host,
+        "SMTP_PORT": str(sink.port),
+        "MAIL_FROM": "Survey Team <survey@example.org>",
+    }
+    environment = survey_environment(config, **env)
+    command = survey_command("mail", *arguments)
     return subprocess.run(  # noqa: S603
         command, env=environment, capture_output=True, text=True, timeout=120, check=False
     )
