@@ -129,6 +129,7 @@ def _register_listeners() -> None:
     pages count stored answers (once per process): lower layers call these, never import them."""
     from survey.comparison.audit_pairs import discrepancy_pairs
     from survey.comparison.decisions import audit_words
+    from survey.comparison.followup_outcomes import listen as followup_listener
     from survey.comparison.services import rerun_for_invitation
     from survey.questionnaires.labels import question_labels
     from survey.questionnaires.services import ANSWER_COUNTERS
@@ -140,6 +141,8 @@ def _register_listeners() -> None:
 
     if rerun_for_invitation not in ANSWER_LISTENERS:
         ANSWER_LISTENERS.append(rerun_for_invitation)
+    if followup_listener not in ANSWER_LISTENERS:
+        ANSWER_LISTENERS.append(followup_listener)  # follow-up answers resolve discrepancies
     if answer_counts not in ANSWER_COUNTERS:
         ANSWER_COUNTERS.append(answer_counts)
     if audit_words not in AUDIT_LABELS:

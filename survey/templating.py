@@ -282,10 +282,13 @@ MAIL_STATE_NAMES = {
 ACTION_NAMES = {
     "answer.save": _l("Answers saved"),
     "answer.refused": _l("Answers refused"),
+    "answer.explain": _l("What answers are based on, written"),
     "comparison.run": _l("Comparison run"),
     "discrepancy.decide": _l("Discrepancy decided"),
     "discrepancy.remove": _l("Discrepancy removed"),
     "discrepancy.reopen": _l("Discrepancy reopened"),
+    "discrepancy.resolve": _l("Discrepancy resolved by a follow-up"),
+    "followup.create": _l("Follow-up round created"),
     "interviewer.assign": _l("Interviewer assigned"),
     "interviewer.unassign": _l("Interviewer withdrawn"),
     "invitation.decline": _l("Invitation declined"),

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.web",
     "tests.fixtures.factories",
     "tests.fixtures.smtp",
+    "tests.fixtures.followups",
 ]

@@ -20,7 +20,10 @@ def test_demo_sets_up_database_account_and_sample_study(tmp_path, app):
         assert "Study:    sister-cities\n" in result.output
         assert "Round:    interviews-2009-2010 " in result.output
         listed = demo.test_cli_runner().invoke(args=["round", "list", "--format", "json"])
-        assert [r["slug"] for r in json.loads(listed.output)] == ["interviews-2009-2010"]
+        assert [r["slug"] for r in json.loads(listed.output)] == [
+            "interviews-2009-2010",
+            "follow-up-2010",  # its open discrepancies asked again
+        ]
         link = result.output.split("Respondent links")[1].split(": http://127.0.0.1:5000")[1]
         respondent = demo.test_client().get(link.split()[0])
         assert respondent.status_code == 303  # the link works: exchanged for a session
@@ -72,7 +75,13 @@ def demo_dates(tmp_path, name):
             "invitations": connection.execute(
                 text(
                     "select sent_at, started_at, submitted_at, state from invitations"
-                    " order by pair_id, side_id"
+                    " where round_id = (select min(id) from rounds) order by pair_id, side_id"
+                )
+            ).all(),
+            "followup": connection.execute(
+                text(
+                    "select sent_at, started_at, submitted_at, state from invitations"
+                    " where round_id = (select max(id) from rounds) order by pair_id, side_id"
                 )
             ).all(),
             "answers": connection.execute(text("select updated_at from answers")).scalars().all(),
@@ -123,3 +132,7 @@ def test_demo_fieldwork_is_dated_inside_its_round(tmp_path, app):
     invited = {row[2]: day(row[3]) for row in first["mail"] if row[0] == "invitation"}
     assert all(day(sent) > invited[invitation] for _, _, invitation, sent in reminders)
     assert first["invitations"] == again["invitations"]  # seeded: the same every time
+    # The follow-up round asks again after the interviews, inside the fieldwork too.
+    assert len(first["followup"]) == 4
+    assert all(row[3] == "submitted" for row in first["followup"])
+    assert all(max(submitted) <= day(row[2]) <= end for row in first["followup"])

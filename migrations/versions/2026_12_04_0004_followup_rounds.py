@@ -3,8 +3,9 @@
 A follow-up round is an ordinary round (its own invitations, links, mail, dates) with a
 row in `followup_rounds` naming the original round and whether the partner's answer is
 shown; `followup_pairs` holds the question keys asked of each pair. `answer_explanations`
-keeps what a respondent says an answer is based on. Three new tables, nothing altered: a
-downgrade drops them, and the original rounds, answers and discrepancies stay as they were.
+keeps what a respondent says an answer is based on. Three new tables, nothing altered. A
+downgrade keeps them aside as `<table>_kept`, which the next upgrade renames back (the
+follow-up rounds themselves are rows of `rounds` and stay).
 
 Revision ID: 0004
 Revises: 0003
@@ -25,9 +26,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+TABLES = ("followup_rounds", "followup_pairs", "answer_explanations")
+KEPT = "_kept"  # where a downgrade keeps a table for the next upgrade
 
 
 def upgrade() -> None:
+    inspector = sa.inspect(op.get_bind())
+    if all(inspector.has_table(table + KEPT) for table in TABLES):
+        for table in TABLES:  # what a downgrade kept, ids and all
+            op.rename_table(table + KEPT, table)
+        return
     op.create_table(
         "followup_rounds",
         sa.Column("round_id", sa.Integer(), nullable=False),
@@ -84,7 +92,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("answer_explanations")
-    op.drop_table("followup_pairs")
-    op.drop_index(op.f("ix_followup_rounds_parent_id"), table_name="followup_rounds")
-    op.drop_table("followup_rounds")
+    # Kept aside rather than dropped: upgrading again brings every follow-up back as it was
+    # (tests/test_migrations.py: nothing lost down and up).
+    for table in TABLES:
+        op.rename_table(table, table + KEPT)

@@ -50,7 +50,7 @@ def compare_command(slug: str, study_slug: str | None, include_partial: bool) ->
 )
 @click.option(
     "--status",
-    type=click.Choice(["open", "explained", "corrected", "confirmed", "dismissed"]),
+    type=click.Choice(["open", "explained", "corrected", "confirmed", "dismissed", "resolved"]),
     default=None,
 )
 @format_option()
@@ -67,6 +67,14 @@ def discrepancies_command(
     ]
     fmt = chosen(fmt)
     if fmt == "json":
+        from survey.comparison.followup_outcomes import pair_code_blocks
+
+        followups = pair_code_blocks(db.session, round_)
+        for item in found:  # what a follow-up round found, where one asked the question
+            block = followups.get((item["pair"], item["question"]))
+            item["followup"] = (
+                {k: v for k, v in block.items() if k != "answered"} if block else None
+            )
         emit(found, [], fmt)
         return
     words = _labels(round_, lang)

@@ -21,7 +21,7 @@ from survey.audit import AuditEntry
 from survey.studies.models import Study
 from survey.wording import N_, in_every_language
 
-DECISION_ACTIONS = ("discrepancy.decide", "discrepancy.reopen")
+DECISION_ACTIONS = ("discrepancy.decide", "discrepancy.reopen", "discrepancy.resolve")
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,8 @@ def histories(session: Session, discrepancy_ids: Sequence[int]) -> dict[int, lis
     for object_id, action, details, reason, actor, at in rows:
         if action == "discrepancy.decide":
             status, note = details.get("status", ""), reason or ""
+        elif action == "discrepancy.resolve":  # both sides agreed in a follow-up round
+            status, note = "resolved", ""
         else:  # reopened because an answer changed: the note written before stays readable
             status, note = "open", (details.get("before") or {}).get("note") or ""
         found.setdefault(int(object_id), []).append(

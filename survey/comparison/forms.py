@@ -17,6 +17,7 @@ STATUS_NAMES = {
     "corrected": _l("corrected"),
     "confirmed": _l("confirmed"),
     "dismissed": _l("dismissed"),
+    "resolved": _l("resolved by follow-up"),
 }
 STATUS_LABELS = {
     "open": _l("Open"),
@@ -31,6 +32,7 @@ STATUS_COLOURS = {
     "corrected": "turquoise",
     "confirmed": "purple",
     "dismissed": "grey",
+    "resolved": "green",
 }
 
 

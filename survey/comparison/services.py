@@ -28,7 +28,7 @@ from survey.errors import ServiceError
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.services import model_of
 from survey.responding.models import Answer
-from survey.rounds.models import Invitation, Round, RoundPair
+from survey.rounds.models import FollowupRound, Invitation, Round, RoundPair
 from survey.studies.models import Study, StudySide
 
 NOTE_REQUIRED = frozenset({"explained", "dismissed"})
@@ -294,6 +294,8 @@ def rerun_for_invitation(session: Session, invitation: Invitation) -> None:
     round_ = session.get(Round, invitation.round_id)
     if round_ is not None:
         session.flush()
+        if session.get(FollowupRound, round_.id) is not None:
+            return  # a follow-up's answers are weighed by `followup_outcomes.listen`
         compare_round(session, round_, pair_ids=[invitation.pair_id])
 
 

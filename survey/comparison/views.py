@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from survey import paging
 from survey.accounts.authz import ROLE_RANK
-from survey.comparison import bp, decisions, pages, services
+from survey.comparison import bp, decisions, followup_outcomes, pages, services
 from survey.comparison.forms import STATUS_LABELS, STATUS_NAMES, DecisionForm
 from survey.comparison.models import Discrepancy
 from survey.db import db
@@ -74,6 +74,7 @@ def dashboard(slug: str, round_slug: str) -> str:
         people=decisions.people(db.session, (i.decided_by_id for i in rows)),
         show=pages.shower(q),
         questions=[question for question in q.questions() if question.is_compared],
+        can_ask_again=ROLE_RANK[g.role] >= ROLE_RANK["researcher"] and bool(disagreements),
     )
 
 
@@ -140,8 +141,10 @@ def _pair_page(round_: Any, pair_code: str, posted: tuple[str, DecisionForm] | N
     if posted is not None:
         forms[posted[0]] = posted[1]
     context = pages.page_context(round_)
+    asked = followup_outcomes.blocks(db.session, round_, [found.id])
     return render_template(
         "comparison/pair.html",
+        followups={key: block for (_pair, key), block in asked.items()},
         **context,
         pair=found,
         q=q,
@@ -215,4 +218,4 @@ def decide(slug: str, round_slug: str, pair_code: str, question: str) -> Respons
     return redirect(_item_url(slug, round_slug, pair_code, question))
 
 
-from survey.comparison import report_views  # noqa: E402, F401  (the report's routes)
+from survey.comparison import followup_views, report_views  # noqa: E402, F401  (their routes)

@@ -118,7 +118,11 @@ def demo_rounds() -> list[str]:
 def open_links() -> list[tuple[str, str]]:
     """The links of the demo round's sides that have not submitted, to try the form."""
     round_ = db.session.scalar(
-        select(Round).join(Study, Study.id == Round.study_id).where(Study.slug == DEMO_STUDY)
+        select(Round)
+        .join(Study, Study.id == Round.study_id)
+        .where(Study.slug == DEMO_STUDY)
+        .order_by(Round.id)
+        .limit(1)
     )
     if round_ is None:
         return []
@@ -170,6 +174,9 @@ def load_interviews(study: Study, user: User) -> None:
         comparison.compare_round(db.session, round_, user=user)
     with clock_at(latest + dt.timedelta(days=3)):
         _decide_some(round_, user)
+    from survey.demo.followup import load_followup
+
+    load_followup(round_, user, latest + dt.timedelta(days=10))
 
 
 def _events(row: rounds.InvitationRow, index: int) -> list:

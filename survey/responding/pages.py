@@ -19,6 +19,7 @@ from survey.db import db
 from survey.errors import ServiceError
 from survey.responding import bp, flow, forms, guards, saving
 from survey.responding.drawing import NOTES, render_page
+from survey.responding.followup import is_followup
 from survey.responding.messages import answer_message
 from survey.responding.respondent import (
     gate,
@@ -39,6 +40,8 @@ from survey.transaction import keep_on_error
 @respondent_page
 def index(visit: Visit) -> Response:
     """Where a respondent continues: welcome, their last page, the review, or the thanks."""
+    if is_followup(visit.round.id):
+        return go("followup")  # a follow-up round asks its few questions on one page
     if visit.invitation.state == "submitted":
         return go("thanks")
     if visit.invitation.state == "declined":

@@ -87,7 +87,7 @@ def gate(visit: Visit, endpoint: str) -> Response | tuple[Any, ...] | None:
     if endpoint == "autosave" and (state in ("submitted", "declined") or not visit.is_open):
         return jsonify(error="closed", state=state), 409
     if state == "submitted":
-        return None if endpoint in ("thanks", "index") else go("thanks")
+        return None if endpoint in ("thanks", "index", "followup") else go("thanks")
     if endpoint == "thanks":
         return go("index")
     if state == "declined":

@@ -19,6 +19,12 @@ from survey.templating import OUTCOME_NAMES, STATE_NAMES, YES_NO_LABELS
 
 FIELD_NAMES = {
     "answers": _l("Answers"),
+    "by": _l("Decided by"),
+    "of": _l("Original round"),
+    "questions": _l("Questions"),
+    "reveal": _l("Partner's answers shown"),
+    "round": _l("Round"),
+    "states": _l("Review states"),
     "assignments_removed": _l("Interviewer assignments removed"),
     "code": _l("Code"),
     "count": _l("Count"),

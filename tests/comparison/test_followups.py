@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,39 +16,6 @@ from survey.errors import ServiceError
 from survey.responding import services as answers
 from survey.rounds import services as rounds
 from survey.rounds.models import FollowupPair, FollowupRound, Invitation, OutboxMessage, Round
-
-MINI = Path(__file__).resolve().parents[1] / "fixtures" / "questionnaires" / "mini.yaml"
-
-# Both sides of each pair, as submitted in the original round.
-ANSWERS = {
-    # established disagrees; sent (us) vs received (cn) disagrees through the mirror
-    0: (
-        {"established": "1987", "training": "yes", "sectors": ["health"], "sent": "3"},
-        {"established": "1988", "training": "yes", "sectors": ["health"], "received": "7"},
-    ),
-    # training disagrees only
-    1: (
-        {"established": "1990", "training": "yes", "sectors": ["water"]},
-        {"established": "1990", "training": "no"},
-    ),
-    # agrees on everything
-    2: ({"established": "1995", "training": "no"}, {"established": "1995", "training": "no"}),
-}
-
-
-@pytest.fixture
-def answered(session, make_round):
-    """An original round of three pairs, both sides submitted: two pairs with discrepancies."""
-    round_ = make_round(pairs=3, questionnaire=MINI)
-    q = comparison.questionnaire_of(session, round_)
-    by_pair = rounds.by_pair(rounds.invitation_rows(session, round_))
-    codes = []
-    for index, rows in enumerate(by_pair.values()):
-        codes.append(rows[0].pair.code)
-        for row, values in zip(rows, ANSWERS[index], strict=True):
-            answers.record_answers(session, row.invitation, q, values)
-            answers.submit(session, row.invitation, q)
-    return round_, codes
 
 
 def test_a_followup_asks_exactly_the_disputed_questions_and_their_mirrors(session, answered):
@@ -153,3 +119,119 @@ def test_the_invitation_says_when_partner_answers_are_shown(session, answered):
     assert "likewise see yours" in shown.invitation_texts["en"]["body"]
     assert "对方同样会看到您的回答" in shown.invitation_texts["zh-Hans"]["body"]
     assert "likewise see yours" not in blind.invitation_texts["en"]["body"]
+
+
+def _answer_followup(session, followup, code, side, values, explanations=None):
+    """One side of a pair answers the follow-up and submits it."""
+    from survey.responding.models import Explanation
+
+    row = next(
+        r
+        for r in rounds.invitation_rows(session, followup)
+        if r.pair.code == code and r.side.code == side
+    )
+    q = comparison.questionnaire_of(session, followup)
+    answers.record_answers(session, row.invitation, q, values)
+    for key, text in (explanations or {}).items():
+        session.add(Explanation(invitation_id=row.invitation.id, question_key=key, text=text))
+    session.flush()
+    one_page = followups_one_page(q, followup, row.pair.id, session)
+    assert answers.submit(session, row.invitation, one_page) is True
+
+
+def followups_one_page(q, followup, pair_id, session):
+    """The questionnaire as the follow-up page submits it: the asked questions only."""
+    import dataclasses
+
+    from survey.core.questionnaire import Section
+
+    keys = followups.asked_of(session, followup)[pair_id]
+    part = Section("followup", {}, tuple(q.question(k) for k in keys))
+    return dataclasses.replace(q, sections=(part,))
+
+
+def _discrepancy(session, round_, code, key):
+    from survey.comparison.models import Discrepancy
+    from survey.studies.models import Pair
+
+    session.expire_all()
+    return session.scalar(
+        select(Discrepancy)
+        .join(Pair, Pair.id == Discrepancy.pair_id)
+        .where(
+            Discrepancy.round_id == round_.id,
+            Pair.code == code,
+            Discrepancy.question_key == key,
+        )
+    )
+
+
+def test_agreeing_in_the_followup_resolves_with_an_audit_row(session, answered):
+    round_, codes = answered
+    followup, _ = followups.create(session, round_, "Again", followups.Selection())
+    rounds.set_state(session, followup, "open")
+    rounds.ensure_invitations(session, followup)
+    _answer_followup(
+        session, followup, codes[0], "cn",
+        {"established": "1987", "sent": "0", "received": "7"},
+        {"established": "Checked our archive"},
+    )  # fmt: skip
+    resolved = _discrepancy(session, round_, codes[0], "established")
+    assert resolved.status == "resolved"
+    assert resolved.decided_by_id is None
+    row = session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.action == "discrepancy.resolve",
+            AuditEntry.object_id == str(resolved.id),
+        )
+    ).one()
+    assert row.details["by"] == "followup"
+    assert row.details["round"] == followup.slug
+    assert row.details["values_seen"] == {"us": 1987, "cn": 1987}
+    # sent (us 3) against received (cn 7, confirmed): still disagrees, still open
+    kept = _discrepancy(session, round_, codes[0], "sent")
+    assert kept.status == "open"
+    assert kept.values == {"us": 3, "cn": 7}  # the original values, never changed
+    # the original answers are untouched
+    original = {
+        r.side.code: answers.answers_of(session, r.invitation)
+        for r in rounds.invitation_rows(session, round_)
+        if r.pair.code == codes[0]
+    }
+    assert original["cn"]["established"] == 1988
+
+
+def test_discrepancies_json_gains_the_followup_block(runner, session, answered):
+    round_, codes = answered
+    followup, _ = followups.create(session, round_, "Again", followups.Selection())
+    rounds.set_state(session, followup, "open")
+    rounds.ensure_invitations(session, followup)
+    _answer_followup(
+        session, followup, codes[0], "us",
+        {"established": "1987", "sent": "4", "received": "dk"},
+        {"sent": "Our travel records", "established": "Charter"},
+    )  # fmt: skip
+    _answer_followup(
+        session, followup, codes[0], "cn",
+        {"established": "1989", "sent": "dk", "received": "7"},
+        {"received": "记忆"},
+    )  # fmt: skip
+    shown = runner.invoke(args=["discrepancies", round_.slug, "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    items = {(i["pair"], i["question"]): i for i in json.loads(shown.output)}
+    sent = items[(codes[0], "sent")]
+    assert sent["status"] == "open"
+    assert sent["values"] == {"us": 3, "cn": 7}  # the original round's
+    assert sent["followup"] == {
+        "round": followup.slug,
+        "values": {"us": 4, "cn": 7},  # newest: us changed, cn confirmed
+        "explanations": {"us": "Our travel records", "cn": "记忆"},
+        "outcome": "disagree",
+    }
+    assert items[(codes[0], "established")]["followup"]["outcome"] == "disagree"
+    assert items[(codes[1], "training")]["followup"] == {
+        "round": followup.slug,
+        "values": {"us": "yes", "cn": "no"},
+        "explanations": {},
+        "outcome": "missing",  # neither side has answered yet
+    }

@@ -134,12 +134,24 @@ def demo_pages() -> dict[str, str]:
     from survey.comparison.models import Discrepancy
     from survey.db import db
     from survey.questionnaires.models import QuestionnaireVersion
-    from survey.rounds.models import Round
+    from survey.rounds.models import FollowupPair, Round
     from survey.studies.models import Pair, PairSide, Respondent, Study
 
     session = db.session
     study = session.scalar(select(Study).where(Study.slug == "sister-cities"))
-    round_ = session.scalar(select(Round).where(Round.study_id == study.id))
+    round_ = session.scalar(select(Round).where(Round.study_id == study.id).order_by(Round.id))
+    followup = session.scalar(
+        select(Round.slug).where(Round.study_id == study.id).order_by(Round.id.desc())
+    )
+    asked = session.scalar(
+        select(Pair.code)
+        .join(FollowupPair, FollowupPair.pair_id == Pair.id)
+        .where(
+            FollowupPair.round_id
+            == select(Round.id).where(Round.slug == followup).scalar_subquery()
+        )
+        .order_by(Pair.code.desc())
+    )
     pair = session.scalar(
         select(Pair).where(Pair.study_id == study.id, Pair.kind == "cross-strait")
     )
@@ -177,6 +189,9 @@ def demo_pages() -> dict[str, str]:
         "comparison-pair": f"{r}/comparison/{pair.code}",
         "comparison-decided": f"{r}/comparison/{decided}",  # a decision, its form and history
         "report": f"{r}/comparison/report",
+        "ask-again": f"{r}/comparison/followup",
+        "followup-round": f"{s}/rounds/{followup}/",
+        "comparison-followup": f"{r}/comparison/{asked}",  # both rounds' answers, explanations
         "questionnaires": "/questionnaires/",
         "questionnaire": f"/questionnaires/{version}/",
         "preview": f"/questionnaires/{version}/preview?language=zh-Hant",

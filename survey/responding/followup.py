@@ -1,0 +1,296 @@
+"""The respondent's follow-up page: the disputed questions asked again, on one page.
+
+A follow-up round's invitation leads here instead of the section pages. Each question
+the round asks this pair comes pre-filled with the respondent's own earlier answer (or
+the follow-up answer they saved since), to confirm or change, with an optional "what is
+this based on?" beside it. With `reveal=counterpart` the partner's earlier answer is
+shown too, named by the partner's side label; otherwise neither side sees the other's.
+
+Saving and submitting go through the same path as a section page: `saving.save_page`
+(plan, guarded write, one audit row, a retry on a conflict) and `services.submit` (once,
+whatever is clicked), on a one-section questionnaire holding the asked questions as
+required. No script is needed; CSRF is checked here so that a failed check keeps what
+was typed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from flask import render_template, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from survey import audit
+from survey.core.questionnaire import Questionnaire, Section
+from survey.core.types import AnswerError, is_blank
+from survey.db import db, utcnow
+from survey.errors import ServiceError
+from survey.responding import bp, forms, guards, saving, store
+from survey.responding import services as answers
+from survey.responding.drawing import NOTES, display, item
+from survey.responding.models import Answer, Explanation
+from survey.responding.respondent import gate, go, message_page, respondent_page, set_language
+from survey.responding.visit import State, Visit, state_of
+from survey.rounds.models import FollowupPair, FollowupRound, Invitation
+from survey.studies.models import Pair, PairSide, StudySide
+from survey.templating import text_in
+
+PART = "followup"  # the one page's key, remembered as the respondent's place
+WHY = "_why."  # explanation fields: `_why.<question key>` (a leading _ is no answer)
+WHY_MAX = 2000
+SUBMIT_NOTE = _l("Some answers are missing or need attention. Please see below.")
+
+
+@dataclasses.dataclass
+class Followup:
+    """What the page asks this respondent, and what it shows beside each question."""
+
+    part: Section  # the asked questions, required, without show-if conditions
+    own: dict[str, Any]  # the respondent's answers in the original round
+    partner: dict[str, Any] | None  # the partner's, when the round shows them
+    partner_label: str
+    explanations: dict[str, str]
+
+
+def is_followup(round_id: int) -> bool:
+    """Whether a round is a follow-up round (its invitations answer on this page)."""
+    return db.session.get(FollowupRound, round_id) is not None
+
+
+def _load(visit: Visit) -> Followup | None:
+    link = db.session.get(FollowupRound, visit.round.id)
+    if link is None:
+        return None
+    invitation = visit.invitation
+    asked = db.session.get(FollowupPair, (visit.round.id, invitation.pair_id))
+    part = asked_part(visit.q, list(asked.questions if asked else []))
+    earlier = _original_answers(link.parent_id, invitation.pair_id)
+    own = earlier.get(invitation.side_id, {})
+    partner, label = None, ""
+    if link.reveal == "counterpart":
+        partner_side = next((s for s in earlier if s != invitation.side_id), None)
+        partner = earlier.get(partner_side, {}) if partner_side else {}
+        label = _partner_label(visit)
+    explained = dict(
+        db.session.execute(
+            select(Explanation.question_key, Explanation.text).where(
+                Explanation.invitation_id == invitation.id
+            )
+        ).all()
+    )
+    return Followup(part, own, partner, label, explained)
+
+
+def _original_answers(round_id: int, pair_id: int) -> dict[int, dict[str, Any]]:
+    """Side id -> the answers given in the original round by that side of the pair."""
+    found: dict[int, dict[str, Any]] = {}
+    invitations = select(Invitation.id, Invitation.side_id).where(
+        Invitation.round_id == round_id, Invitation.pair_id == pair_id
+    )
+    sides = dict(db.session.execute(invitations).all())
+    for side_id in sides.values():
+        found[side_id] = {}
+    if sides:
+        rows = db.session.execute(
+            select(Answer.invitation_id, Answer.question_key, Answer.value).where(
+                Answer.invitation_id.in_(list(sides))
+            )
+        )
+        for invitation_id, key, value in rows:
+            if value is not None:
+                found[sides[invitation_id]][key] = value
+    return found
+
+
+def _partner_label(visit: Visit) -> str:
+    kind = db.session.scalar(select(Pair.kind).where(Pair.id == visit.invitation.pair_id))
+    side = db.session.scalar(
+        select(StudySide)
+        .join(PairSide, PairSide.side_id == StudySide.id)
+        .where(PairSide.pair_id == visit.invitation.pair_id, StudySide.id != visit.side.id)
+    )
+    return text_in(side.label_for(kind or ""), visit.language) if side else ""
+
+
+def _partner_place(visit: Visit) -> str:
+    place = db.session.scalar(
+        select(PairSide).where(
+            PairSide.pair_id == visit.invitation.pair_id, PairSide.side_id != visit.side.id
+        )
+    )
+    if place is None:
+        return ""
+    chinese = visit.locale.startswith("zh")
+    first, second = (
+        (place.place_zh, place.place_en) if chinese else (place.place_en, place.place_zh)
+    )
+    return first or second or ""
+
+
+def _shown_state(visit: Visit, state: State, followup: Followup) -> State:
+    """The answers as the page shows them: the follow-up's, else the earlier ones (version 0)."""
+    rows = dict(state.rows)
+    for question in followup.part.questions:
+        stored = rows.get(question.key)
+        if (stored is None or stored.value is None) and question.key in followup.own:
+            rows[question.key] = store.Stored(None, followup.own[question.key], 0)
+    return State(visit.q, rows)
+
+
+def asked_part(q: Questionnaire, keys: list[str]) -> Section:
+    """The page's one section: the asked questions, required, without show-if conditions."""
+    questions = tuple(
+        dataclasses.replace(q.question(key), relevant=None, required=True)
+        for key in keys
+        if key in q.answerable_keys
+    )
+    return Section(key=PART, title={}, questions=questions)
+
+
+def one_page(q: Questionnaire, part: Section) -> Questionnaire:
+    """The questionnaire as a follow-up's submit checks it: the asked questions only."""
+    return dataclasses.replace(q, sections=(part,))
+
+
+@bp.route("/respond/followup", methods=["GET", "POST"])
+@respondent_page
+def followup(visit: Visit) -> Response | tuple[Any, ...] | str:
+    """The disputed questions, pre-filled, each with "what is this based on?"; Save, Submit."""
+    found = _load(visit)
+    if found is None:
+        return go("index")
+    state = state_of(visit)
+    if visit.invitation.state == "submitted":
+        return _draw(visit, found, state, done=True)
+    if request.method == "GET":
+        return _draw(visit, found, state)
+    page_in = forms.read_page(visit.q, found.part, request.form)
+    typed = _typed_explanations(found)
+    if not guards.csrf_holds():
+        set_language(visit, page_in.language)
+        return _draw(visit, found, state, page_in, notes=[NOTES["csrf"]], typed=typed)
+    if page_in.unknown:
+        message = ServiceError("question", "unknown_question", keys=", ".join(page_in.unknown))
+        return message_page((message.message,), 400)
+    set_language(visit, page_in.language)
+    saved = saving.save_page(db.session, visit, found.part, state, page_in, None)
+    if saved.closed:
+        return gate(visit, "followup") or go("followup")
+    _save_explanations(visit, found, typed)
+    if saved.errors or saved.conflicts:
+        notes = [NOTES[note] for note in saved.notes]
+        errors, conflicts = saved.errors, saved.conflicts
+        return _draw(visit, found, saved.state, page_in, errors, conflicts, notes, typed)
+    if page_in.language is None and request.form.get("_nav") == "submit":
+        return _submit(visit, found, saved.state, typed)
+    return go("followup")
+
+
+def _submit(visit: Visit, found: Followup, state: State, typed: dict[str, str]) -> Any:
+    try:
+        answers.submit(
+            db.session, visit.invitation, one_page(visit.q, found.part), actor=saving.ACTOR
+        )
+    except ServiceError as error:
+        if error.code != "incomplete":
+            return go("index")
+        missing = {
+            question.key: AnswerError("required")
+            for question in found.part.questions
+            if is_blank(state.values.get(question.key))
+        }
+        return _draw(visit, found, state, None, missing, None, [SUBMIT_NOTE], typed)
+    return go("followup")  # the first submit and every repeat alike
+
+
+def _typed_explanations(found: Followup) -> dict[str, str]:
+    typed = {}
+    for question in found.part.questions:
+        value = request.form.get(WHY + question.key)
+        if value is not None:
+            typed[question.key] = value.replace("\r\n", "\n").strip()[:WHY_MAX]
+    return typed
+
+
+def _save_explanations(visit: Visit, found: Followup, typed: dict[str, str]) -> None:
+    """Store what changed of the explanations, with one audit row listing old and new."""
+    changes = {
+        key: [found.explanations.get(key, ""), text]
+        for key, text in typed.items()
+        if text != found.explanations.get(key, "")
+    }
+    if not changes:
+        return
+    invitation = visit.invitation
+    stored = {
+        row.question_key: row
+        for row in db.session.scalars(
+            select(Explanation).where(Explanation.invitation_id == invitation.id)
+        )
+    }
+    for key, (_old, text) in changes.items():
+        row = stored.get(key)
+        if row is None:
+            db.session.add(Explanation(invitation_id=invitation.id, question_key=key, text=text))
+        else:
+            row.text, row.updated_at = text, utcnow()
+    found.explanations.update({key: new for key, (_old, new) in changes.items()})
+    audit.record(
+        db.session,
+        "answer.explain",
+        study_id=visit.study.id,
+        object_type="invitation",
+        object_id=str(invitation.id),
+        details={"changes": changes},
+        actor_invitation_id=invitation.id,
+        on_behalf_of=f"respondent:{invitation.respondent_id}",
+    )
+
+
+def _draw(  # noqa: PLR0913
+    visit: Visit,
+    found: Followup,
+    state: State,
+    page_in: forms.PageInput | None = None,
+    errors: dict[str, AnswerError] | None = None,
+    conflicts: dict[str, tuple[Any, int]] | None = None,
+    notes: list[Any] | None = None,
+    typed: dict[str, str] | None = None,
+    *,
+    done: bool = False,
+) -> str:
+    shown = _shown_state(visit, state, found)
+    explanations = {**found.explanations, **(typed or {})}
+    items = []
+    for question in found.part.questions:
+        key = question.key
+        drawn = item(visit, question, shown, page_in, errors or {}, conflicts or {}, False)
+        partner = None
+        if found.partner is not None:
+            partner = display(visit, question, found.partner.get(key))
+        items.append(
+            {
+                "key": key,
+                "text": drawn.text,
+                "html": drawn.html,
+                "errors": drawn.errors,
+                "earlier": display(visit, question, found.own.get(key)),
+                "now": display(visit, question, shown.values.get(key)),
+                "partner": partner,
+                "why": explanations.get(key, ""),
+            }
+        )
+    return render_template(
+        "responding/followup.html",
+        visit=visit,
+        items=items,
+        summary=[i for i in items if i["errors"]],
+        partner_label=found.partner_label,
+        partner_place=_partner_place(visit),
+        notes=notes or [],
+        done=done,
+        why_max=WHY_MAX,
+    )
