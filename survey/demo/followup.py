@@ -15,7 +15,7 @@ from survey.comparison import followups
 from survey.comparison import services as comparison
 from survey.db import clock_at, db
 from survey.responding import services as answers
-from survey.responding.followup import asked_part, one_page
+from survey.responding.followup_answers import asked_part, one_page
 from survey.responding.models import Explanation
 from survey.rounds import services as rounds
 from survey.rounds.models import Round

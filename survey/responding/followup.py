@@ -23,24 +23,28 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from survey import audit
-from survey.core.questionnaire import Questionnaire, Section
+from survey.core.questionnaire import Section
 from survey.core.types import AnswerError, is_blank
-from survey.db import db, utcnow
+from survey.db import db
 from survey.errors import ServiceError
 from survey.responding import bp, forms, guards, saving, store
 from survey.responding import services as answers
 from survey.responding.drawing import NOTES, display, item
-from survey.responding.models import Answer, Explanation
+from survey.responding.followup_answers import (
+    WHY_MAX,
+    asked_part,
+    explanations_of,
+    one_page,
+    save_explanations,
+)
+from survey.responding.models import Answer
 from survey.responding.respondent import gate, go, message_page, respondent_page, set_language
 from survey.responding.visit import State, Visit, state_of
 from survey.rounds.models import FollowupPair, FollowupRound, Invitation
 from survey.studies.models import Pair, PairSide, StudySide
 from survey.templating import text_in
 
-PART = "followup"  # the one page's key, remembered as the respondent's place
 WHY = "_why."  # explanation fields: `_why.<question key>` (a leading _ is no answer)
-WHY_MAX = 2000
 SUBMIT_NOTE = _l("Some answers are missing or need attention. Please see below.")
 
 
@@ -74,14 +78,7 @@ def _load(visit: Visit) -> Followup | None:
         partner_side = next((s for s in earlier if s != invitation.side_id), None)
         partner = earlier.get(partner_side, {}) if partner_side else {}
         label = _partner_label(visit)
-    explained = dict(
-        db.session.execute(
-            select(Explanation.question_key, Explanation.text).where(
-                Explanation.invitation_id == invitation.id
-            )
-        ).all()
-    )
-    return Followup(part, own, partner, label, explained)
+    return Followup(part, own, partner, label, explanations_of(db.session, invitation.id))
 
 
 def _original_answers(round_id: int, pair_id: int) -> dict[int, dict[str, Any]]:
@@ -138,21 +135,6 @@ def _shown_state(visit: Visit, state: State, followup: Followup) -> State:
         if (stored is None or stored.value is None) and question.key in followup.own:
             rows[question.key] = store.Stored(None, followup.own[question.key], 0)
     return State(visit.q, rows)
-
-
-def asked_part(q: Questionnaire, keys: list[str]) -> Section:
-    """The page's one section: the asked questions, required, without show-if conditions."""
-    questions = tuple(
-        dataclasses.replace(q.question(key), relevant=None, required=True)
-        for key in keys
-        if key in q.answerable_keys
-    )
-    return Section(key=PART, title={}, questions=questions)
-
-
-def one_page(q: Questionnaire, part: Section) -> Questionnaire:
-    """The questionnaire as a follow-up's submit checks it: the asked questions only."""
-    return dataclasses.replace(q, sections=(part,))
 
 
 @bp.route("/respond/followup", methods=["GET", "POST"])
@@ -216,38 +198,8 @@ def _typed_explanations(found: Followup) -> dict[str, str]:
 
 
 def _save_explanations(visit: Visit, found: Followup, typed: dict[str, str]) -> None:
-    """Store what changed of the explanations, with one audit row listing old and new."""
-    changes = {
-        key: [found.explanations.get(key, ""), text]
-        for key, text in typed.items()
-        if text != found.explanations.get(key, "")
-    }
-    if not changes:
-        return
-    invitation = visit.invitation
-    stored = {
-        row.question_key: row
-        for row in db.session.scalars(
-            select(Explanation).where(Explanation.invitation_id == invitation.id)
-        )
-    }
-    for key, (_old, text) in changes.items():
-        row = stored.get(key)
-        if row is None:
-            db.session.add(Explanation(invitation_id=invitation.id, question_key=key, text=text))
-        else:
-            row.text, row.updated_at = text, utcnow()
+    changes = save_explanations(db.session, visit.invitation, typed)
     found.explanations.update({key: new for key, (_old, new) in changes.items()})
-    audit.record(
-        db.session,
-        "answer.explain",
-        study_id=visit.study.id,
-        object_type="invitation",
-        object_id=str(invitation.id),
-        details={"changes": changes},
-        actor_invitation_id=invitation.id,
-        on_behalf_of=f"respondent:{invitation.respondent_id}",
-    )
 
 
 def _draw(  # noqa: PLR0913

@@ -1,7 +1,9 @@
 """`survey responses import`: answers from telephone, e-mail or paper interviews.
 
-Long format, one row per answer: pair, side, question, value (+ optional mode).
-Multi answers are codes joined by `;`; `dk` and `rf` are the special answers.
+Long format, one row per answer: pair, side, question, value (+ optional mode and
+explanation: what the answer is based on). Multi answers are codes joined by `;`; `dk`
+and `rf` are the special answers. Into a follow-up round, each pair's rows answer only
+the questions that round asks it, and those are all that a side must answer.
 Every row is checked against the round's pinned questionnaire version before
 anything is written; one bad row refuses the whole file, with every problem listed.
 """
@@ -24,13 +26,14 @@ from survey.core.relevance import problems
 from survey.core.types import AnswerError, type_of
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.services import model_of
+from survey.responding import followup_answers
 from survey.responding import services as answers
 from survey.rounds import services as rounds
 from survey.rounds.models import MODES, Invitation, Round
 from survey.studies.models import Study
 
 REQUIRED = ("pair", "side", "question", "value")
-COLUMNS = (*REQUIRED, "mode")
+COLUMNS = (*REQUIRED, "mode", "explanation")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class _Side:
     raw: dict[str, Any] = field(default_factory=dict)
     parsed: dict[str, Any] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    explanations: dict[str, str] = field(default_factory=dict)
+    asked: list[str] | None = None  # a follow-up round's questions for this pair
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -174,7 +179,10 @@ def _collect(
         seen += 1
         target = _target(number, cells, pair_codes, side_codes, targets, found)
         if target is not None:
-            _add(number, cells, q, sides.setdefault(target.id, _Side(target, number)), found)
+            if target.id not in sides:
+                asked = followup_answers.asked_keys(session, round_.id, target.pair_id)
+                sides[target.id] = _Side(target, number, asked=asked)
+            _add(number, cells, q, sides[target.id], found)
     if not seen:
         found.append(RowProblem(1, "", "the file has no data rows"))
     return sides
@@ -226,6 +234,16 @@ def _add(
     if not question.is_answerable:
         found.append(RowProblem(number, "question", f"{key!r} is a note and takes no answer"))
         return
+    if side.asked is not None and key not in side.asked:
+        found.append(
+            RowProblem(
+                number,
+                "question",
+                f"{key!r} is not asked of this pair in this follow-up round "
+                f"(it asks: {', '.join(side.asked)})",
+            )
+        )
+        return
     if key in side.rows:
         found.append(
             RowProblem(
@@ -244,6 +262,15 @@ def _add(
     except AnswerError as error:
         found.append(RowProblem(number, "value", f"{key}: {error}"))
     side.raw[key], side.rows[key] = value, number
+    if cells.get("explanation"):
+        side.explanations[key] = cells["explanation"][: followup_answers.WHY_MAX]
+
+
+def _checked(q: Questionnaire, side: _Side) -> Questionnaire:
+    """What a side's answers are checked and submitted against: a follow-up's asked questions."""
+    if side.asked is None:
+        return q
+    return followup_answers.one_page(q, followup_answers.asked_part(q, side.asked))
 
 
 def _check_sides(
@@ -265,7 +292,7 @@ def _check_sides(
                     )
                 )
             continue
-        for key, error in problems(q, merged).items():
+        for key, error in problems(_checked(q, side), merged).items():
             if key in side.rows and key not in side.parsed:
                 continue  # its cell's own error is reported; "please answer" would hide it
             row = side.rows.get(key, side.first_row)
@@ -283,7 +310,11 @@ def _write(
             continue
         actor = answers.Actor("import", user, mode=side.mode)
         result = answers.record_answers(session, side.invitation, q, side.raw, actor=actor)
-        answers.submit(session, side.invitation, q, actor=actor)
+        if side.explanations:
+            followup_answers.save_explanations(
+                session, side.invitation, side.explanations, actor_user_id=user.id if user else None
+            )
+        answers.submit(session, side.invitation, _checked(q, side), actor=actor)
         report.sides += 1
         report.answers += len(result.saved)
         report.modes[side.mode] = report.modes.get(side.mode, 0) + 1

@@ -235,3 +235,43 @@ def test_discrepancies_json_gains_the_followup_block(runner, session, answered):
         "explanations": {},
         "outcome": "missing",  # neither side has answered yet
     }
+
+
+def test_responses_import_answers_a_followup_with_explanations(runner, session, answered, tmp_path):
+    from survey.responding.models import Explanation
+
+    round_, codes = answered
+    followup, _ = followups.create(session, round_, "By phone", followups.Selection())
+    rounds.set_state(session, followup, "open")
+    original, again = round_.slug, followup.slug
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text(
+        f"pair,side,question,value,mode,explanation\n{codes[1]},us,established,1990,phone,\n",
+        encoding="utf-8",
+    )
+    refused = runner.invoke(args=["responses", "import", str(wrong), "--round", again])
+    assert refused.exit_code == 1
+    assert "not asked of this pair" in refused.output
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "pair,side,question,value,mode,explanation\n"
+        f'{codes[1]},us,training,no,phone,"Minutes of the 2008 meeting"\n'
+        f"{codes[1]},cn,training,no,phone,\n",
+        encoding="utf-8",
+    )
+    imported = runner.invoke(args=["responses", "import", str(good), "--round", again])
+    assert imported.exit_code == 0, imported.output
+    texts = session.scalars(select(Explanation.text)).all()
+    assert texts == ["Minutes of the 2008 meeting"]
+    assert _discrepancy_of(session, original, codes[1], "training").status == "resolved"
+    shown = json.loads(
+        runner.invoke(args=["discrepancies", original, "--format", "json"]).output
+    )
+    training = next(i for i in shown if i["question"] == "training")
+    assert training["followup"]["explanations"] == {"us": "Minutes of the 2008 meeting"}
+    assert training["followup"]["outcome"] == "agree"
+
+
+def _discrepancy_of(session, slug, code, key):
+    round_ = session.scalar(select(Round).where(Round.slug == slug))
+    return _discrepancy(session, round_, code, key)
