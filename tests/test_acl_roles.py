@@ -53,6 +53,7 @@ MATRIX = {
     "rounds.links_csv": "researcher",
     "rounds.texts_page": "researcher",
     "comparison.decide": "researcher",
+    "comparison.followup": "researcher",
     "exports.export": "researcher",
 }
 

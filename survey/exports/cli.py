@@ -42,6 +42,14 @@ BUNDLES = ("none", "zip")
 @click.option("--kind", default=None, help="Only pairs of this kind (one the round's pairs have).")
 @click.option("--include-partial", is_flag=True, help="Also saved, unsubmitted answers.")
 @click.option(
+    "--values",
+    type=click.Choice(services.VALUES),
+    default="original",
+    show_default=True,
+    help="final: a follow-up round's answer where a side gave one (flagged in <key>_followup; "
+    "the long layout names the round); original: the answers first given.",
+)
+@click.option(
     "--codebook",
     "codebook_fmt",
     type=click.Choice([*services.CODEBOOK_FORMATS, "none"]),
@@ -68,6 +76,7 @@ def export_command(
     sides: str,
     kind: str | None,
     include_partial: bool,
+    values: str,
     codebook_fmt: str,
     bundle: str,
     output: str,
@@ -83,6 +92,7 @@ def export_command(
         kind=kind,
         include_partial=include_partial,
         label_row=fmt == "csv" and lang is not None,
+        values=values,
     )
     if bundle == "zip" and target.suffix.lower() != ".zip":
         raise click.BadParameter("with --bundle zip, give a .zip file name", param_hint="-o")

@@ -143,6 +143,12 @@ CODING: dict[str, Text] = {
         "zh-Hans": "1 = 一致，0 = 不一致，空 = 缺失、跳过、待人工核对或未比对",
         "zh-Hant": "1 = 一致，0 = 不一致，空 = 缺漏、略過、待人工核對或未比對",
     },
+    "followup": {
+        "en": "1 = a side's exported value came from a follow-up round (final values), "
+        "0 = both as first answered",
+        "zh-Hans": "1 = 某一方导出的值来自追问轮次（最终值），0 = 双方均为最初的回答",
+        "zh-Hant": "1 = 某一方匯出的值來自追問輪次（最終值），0 = 雙方均為最初的回答",
+    },
     "special": {
         "en": "R only: don't know or refused (a factor) when the answer was one of them, else NA",
         "zh-Hans": "仅 R：回答为不知道或不愿回答时为该值（因子），否则为 NA",
@@ -170,7 +176,7 @@ CODING: dict[str, Text] = {
 
 def _coding(v: Variable, lang: str) -> str:
     keys = []
-    if v.role in ("agree", "option", "special", "outcome"):
+    if v.role in ("agree", "option", "special", "outcome", "followup"):
         keys.append(v.role)
     elif v.kind in ("code", "codes", "date", "datetime"):
         keys.append(v.kind)

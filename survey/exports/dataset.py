@@ -37,7 +37,7 @@ STAT_FORMATS = frozenset({"sav", "dta", "rds"})
 FORMATS = TEXT_FORMATS | STAT_FORMATS
 ROLES = (
     "pair", "attribute", "side", "meta", "answer", "option", "special", "agree",
-    "status", "outcome",
+    "status", "outcome", "followup",
 )  # fmt: skip
 
 SPECIAL_CODES = frozenset(Special)  # equal to the stored strings "dk" and "rf"
@@ -52,6 +52,10 @@ AGREE_LABELS: dict[int, Text] = {
 OPTION_LABELS: dict[int, Text] = {
     1: {"en": "selected", "zh-Hans": "选中", "zh-Hant": "選取"},
     0: {"en": "not selected", "zh-Hans": "未选", "zh-Hant": "未選"},
+}
+FOLLOWUP_LABELS: dict[int, Text] = {
+    1: {"en": "from a follow-up round", "zh-Hans": "来自追问轮次", "zh-Hant": "來自追問輪次"},
+    0: {"en": "as first answered", "zh-Hans": "最初的回答", "zh-Hant": "最初的回答"},
 }
 OUTCOME_LABELS: dict[str, Text] = {
     "agree": AGREE_LABELS[1],

@@ -12,6 +12,7 @@ produced lazily, one at a time, so memory stays flat however many pairs there ar
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from survey.core.questionnaire import Question, Questionnaire, Special, Text
 from survey.core.types import TYPES, YESNO_LABELS, format_number
 from survey.exports.dataset import (
     AGREE_LABELS,
+    FOLLOWUP_LABELS,
     OPTION_LABELS,
     OUTCOME_LABELS,
     SPECIAL_LABELS,
@@ -49,6 +51,12 @@ class SideRecord:
     state: str | None
     submitted_at: datetime | None  # aware, UTC
     answers: Mapping[str, Any] | None  # question key → stored value; None: not answered
+    followup: Mapping[str, str] = dataclasses.field(
+        default_factory=dict
+    )  # key → follow-up round's slug
+    explanations: Mapping[str, str] = dataclasses.field(
+        default_factory=dict
+    )  # key → what it is based on
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +101,9 @@ FIXED: dict[str, Text] = {
     "status_of": {"en": "Status: ", "zh-Hans": "差异状态：", "zh-Hant": "差異狀態："},
     "partner_of": {"en": "[partner] ", "zh-Hans": "[对方] ", "zh-Hant": "[對方] "},
     "dkrf": {"en": "[dk/rf] ", "zh-Hans": "[不知道/不愿回答] ", "zh-Hant": "[不知道/不願回答] "},
+    "round": {"en": "Round of the answers", "zh-Hans": "回答所属轮次", "zh-Hant": "回答所屬輪次"},
+    "explanation": {"en": "Based on", "zh-Hans": "回答的依据", "zh-Hant": "回答的依據"},
+    "followup_of": {"en": "From a follow-up: ", "zh-Hans": "来自追问：", "zh-Hant": "來自追問："},
 }  # fmt: skip
 SIDE_FIELDS = ("place_en", "place_zh", "organization", "respondent", "mode", "submitted_at")
 RESPONDENT_FIELDS = (
@@ -113,9 +124,12 @@ def wide(
     include_status: bool = False,
     attributes: Sequence[str] = (),
     side_labels: SideLabels = None,
+    followup: bool = False,
 ) -> Dataset:
     """One row per pair: pair columns, each side's columns, then per question each side's
-    answer, `<key>_agree` for compared questions and optionally `<key>_status`."""
+    answer, `<key>_agree` for compared questions and optionally `<key>_status`; with
+    `followup` (final values), `<key>_followup`: 1 where a side's value came from a
+    follow-up round, else 0."""
     cols = _Columns(q.languages)
     _pair_columns(cols, attributes, with_kind=True)
     for side in side_codes:
@@ -152,10 +166,17 @@ def wide(
                          _prefixed(cols, FIXED["status_of"], question.text), "string",
                          question=question.key, role="status")  # fmt: skip
                 order.append(head + len(side_codes) * count + flags + flag)
+        if followup:
+            label = _prefixed(cols, FIXED["followup_of"], question.text)
+            flagged = {"value_labels": FOLLOWUP_LABELS, "question": question.key}
+            cols.add(f"{question.key}_followup", label, "integer", role="followup", **flagged)
+            tail = head + len(side_codes) * count + flags * (2 if include_status else 1)
+            order.append(tail + number)
     keys = [question.key for question in questions]
     rows = _wide_rows(
-        records, tuple(side_codes), attributes, keys, compared, include_status, _getter(order)
-    )
+        records, tuple(side_codes), attributes, keys, compared, include_status, _getter(order),
+        followup,
+    )  # fmt: skip
     return Dataset(tuple(cols.variables), rows, q, "wide")
 
 
@@ -165,9 +186,11 @@ def long(
     records: Iterable[PairRecord],
     *,
     side_labels: SideLabels = None,
+    round_slug: str | None = None,
 ) -> Dataset:
     """One row per pair and answerable question: each side's answer as text, the outcome,
-    the discrepancy status and the compare rule."""
+    the discrepancy status and the compare rule; with `round_slug`, the round the answers
+    come from (a follow-up's where a side's value is its) and what they are based on."""
     cols = _Columns(q.languages)
     cols.add("pair", FIXED["pair"], "string", role="pair")
     cols.add("question", FIXED["question"], "string", role="meta")
@@ -177,8 +200,12 @@ def long(
     cols.add("outcome", FIXED["outcome"], "code", value_labels=OUTCOME_LABELS, role="outcome")
     cols.add("status", FIXED["status"], "string", role="status")
     cols.add("rule", FIXED["rule"], "string", role="meta")
+    if round_slug is not None:
+        cols.add("round", FIXED["round"], "string", role="meta")
+        cols.add("explanation", FIXED["explanation"], "string", role="meta")
     plan = [(question.key, rule_text(question)) for question in _answerable(q)]
-    return Dataset(tuple(cols.variables), _long_rows(records, tuple(side_codes), plan), q, "long")
+    rows = _long_rows(records, tuple(side_codes), plan, round_slug)
+    return Dataset(tuple(cols.variables), rows, q, "long")
 
 
 def pairwise(
@@ -252,6 +279,7 @@ def _wide_rows(
     compared: list[str],
     include_status: bool,
     arrange: Callable[[list[Any]], tuple[Any, ...]],
+    followup: bool = False,
 ) -> Iterator[tuple[Any, ...]]:
     agree = AGREE_VALUES.get
     for record in records:
@@ -266,18 +294,29 @@ def _wide_rows(
         row += [agree(o[0]) if o else None for o in outcomes]
         if include_status:
             row += [o[1] if o else None for o in outcomes]
+        if followup:
+            row += [int(any(key in s.followup for s in sides)) for key in keys]
         yield arrange(row)
 
 
 def _long_rows(
-    records: Iterable[PairRecord], side_codes: tuple[str, ...], plan: list[tuple[str, str]]
+    records: Iterable[PairRecord],
+    side_codes: tuple[str, ...],
+    plan: list[tuple[str, str]],
+    round_slug: str | None = None,
 ) -> Iterator[list[Any]]:
     for record in records:
-        answers = [s.answers or _EMPTY for s in _sides(record, side_codes)]
+        sides = _sides(record, side_codes)
+        answers = [s.answers or _EMPTY for s in sides]
         for key, rule in plan:
             outcome, status = record.outcomes.get(key, _NO_OUTCOME)
             values = [answer_text(a.get(key)) for a in answers]
-            yield [record.code, key, *values, outcome, status, rule]
+            row = [record.code, key, *values, outcome, status, rule]
+            if round_slug is not None:
+                later = [s.followup[key] for s in sides if key in s.followup]
+                told = [f"{s.side}: {s.explanations[key]}" for s in sides if key in s.explanations]
+                row += [later[-1] if later else round_slug, "; ".join(told) or None]
+            yield row
 
 
 def _pairwise_rows(

@@ -9,6 +9,7 @@ bounded memory however large the round.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tempfile
 import zipfile
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from survey import audit
 from survey.accounts.models import User
+from survey.comparison.followup_outcomes import Newest, newest
 from survey.comparison.models import Comparison, Discrepancy
 from survey.comparison.services import questionnaire_of, side_order
 from survey.core.questionnaire import Text
@@ -32,7 +34,7 @@ from survey.exports import codebook as codebooks
 from survey.exports import codebook_files, layouts, writers
 from survey.exports.dataset import ExportError, text_for
 from survey.questionnaires.models import QuestionnaireVersion
-from survey.responding.models import Answer
+from survey.responding.models import Answer, Explanation
 from survey.rounds.models import Invitation, Round, RoundPair
 from survey.studies.models import Pair, PairSide, Respondent, StudySide
 
@@ -41,11 +43,18 @@ LAYOUT_NAMES = tuple(layouts.LAYOUTS)
 # Which pairs: every pair, at least one side submitted, both sides submitted; a side's code
 # (us, cn, …) means the pairs where that side submitted.
 SIDE_FILTERS = ("all", "any", "both")
+# Which answers: as first given, or a follow-up round's where a side gave one there.
+VALUES = ("original", "final")
 # Formats whose file holds its own codebook: XLSX has a codebook sheet, JSON carries the
 # questionnaire and every variable's labels. The others come with a codebook beside them.
 SELF_DESCRIBING = ("xlsx", "json")
 CODEBOOK_FORMATS = ("html", "xlsx", "csv")
 CHUNK = 500
+VALUES_ABOUT = {
+    "original": "original: every answer as first given in this round; follow-up answers left out",
+    "final": "final: a follow-up round's answer where a side gave one (marked in <key>_followup "
+    "and the long layout's round column), else the answer first given",
+}
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class ExportRequest:
     include_partial: bool = False
     include_status: bool = True
     label_row: bool = False  # CSV: a second row with the variable labels in `lang`
+    values: str = "original"  # or "final": follow-up answers where given
 
     def check(self, side_codes: tuple[str, ...] = ()) -> None:
         """Refuse unknown values with a clear message (INJ-01: only allow-listed values)."""
@@ -68,12 +78,18 @@ class ExportRequest:
             ("format", self.fmt, FORMATS),
             ("layout", self.layout, LAYOUT_NAMES),
             ("sides", self.sides, SIDE_FILTERS + side_codes),
+            ("values", self.values, VALUES),
         ):
             if value not in allowed:
                 raise ServiceError(name, "bad_choice", value=value, allowed=", ".join(allowed))
 
     def filters(self) -> dict[str, Any]:
-        return {"sides": self.sides, "kind": self.kind, "include_partial": self.include_partial}
+        return {
+            "sides": self.sides,
+            "kind": self.kind,
+            "include_partial": self.include_partial,
+            "values": self.values,
+        }
 
 
 @dataclass
@@ -144,6 +160,8 @@ def _chunk(
         )
     }
     answers = _answers(session, [i.id for i, _ in invitations.values()])
+    explained = _explanations(session, [i.id for i, _ in invitations.values()])
+    later = newest(session, round_, ids) if request.values == "final" else {}
     outcomes = _outcomes(session, round_, ids)
     for pair in pairs:
         yield layouts.PairRecord(
@@ -152,12 +170,17 @@ def _chunk(
             established=pair.established,
             attributes=pair.attributes or {},
             sides=tuple(
-                _side(
+                _final(
+                    _side(
+                        side,
+                        places.get((pair.id, side.id)),
+                        invitations.get((pair.id, side.id)),
+                        answers,
+                        request,
+                        explained,
+                    ),
                     side,
-                    places.get((pair.id, side.id)),
-                    invitations.get((pair.id, side.id)),
-                    answers,
-                    request,
+                    later.get(pair.id),
                 )
                 for side in sides
             ),  # type: ignore[arg-type]
@@ -176,6 +199,34 @@ def _answers(session: Session, invitation_ids: list[int]) -> dict[int, dict[str,
             if value is not None:
                 found.setdefault(invitation_id, {})[key] = value
     return found
+
+
+def _explanations(session: Session, invitation_ids: list[int]) -> dict[int, dict[str, str]]:
+    found: dict[int, dict[str, str]] = {}
+    if invitation_ids:
+        for invitation_id, key, text in session.execute(
+            select(Explanation.invitation_id, Explanation.question_key, Explanation.text).where(
+                Explanation.invitation_id.in_(invitation_ids)
+            )
+        ):
+            if text:
+                found.setdefault(invitation_id, {})[key] = text
+    return found
+
+
+def _final(side_record: layouts.SideRecord, side: StudySide, later: Newest | None):  # noqa: ANN202
+    """A side with its follow-up answers on top (`--values final`), each marked as such."""
+    given = later.followup.get(side.id, {}) if later is not None else {}
+    if not given or side_record.answers is None:
+        return side_record
+    told = later.explanations.get(side.id, {}) if later is not None else {}
+    explanations = {k: v for k, v in side_record.explanations.items() if k not in given}
+    return dataclasses.replace(
+        side_record,
+        answers={**side_record.answers, **given},
+        followup={key: later.asked.get(key, "") for key in given} if later else {},
+        explanations=explanations | {k: v for k, v in told.items() if k in given},
+    )
 
 
 def _outcomes(
@@ -207,6 +258,7 @@ def _side(
     invitation: tuple | None,
     answers: dict[int, dict[str, Any]],
     request: ExportRequest,
+    explained: dict[int, dict[str, str]] | None = None,
 ) -> layouts.SideRecord:
     found, respondent = invitation if invitation else (None, None)
     counted = found is not None and (
@@ -225,6 +277,7 @@ def _side(
         state=found.state if found else None,
         submitted_at=found.submitted_at if found else None,
         answers=answers.get(found.id, {}) if counted else None,
+        explanations=(explained or {}).get(found.id, {}) if counted else {},
     )
 
 
@@ -243,6 +296,7 @@ def about_of(
         "format": request.fmt,
         "language": request.lang,
         "filters": request.filters(),
+        "values": VALUES_ABOUT[request.values],
         "title": f"{round_.name} ({version.key} {version.version})" if version else round_.name,
     }
     named = [
@@ -281,6 +335,8 @@ def dataset_of(session: Session, round_: Round, request: ExportRequest):  # noqa
     options: dict[str, Any] = {"side_labels": side_labels_for(sides, pairs)}
     if request.layout in ("wide", "long"):
         options["include_status"] = request.include_status
+    options["followup"] = request.values == "final"
+    options["round_slug"] = round_.slug
     dataset = layout(
         q,
         [s.code for s in sides],

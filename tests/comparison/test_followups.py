@@ -264,9 +264,7 @@ def test_responses_import_answers_a_followup_with_explanations(runner, session, 
     texts = session.scalars(select(Explanation.text)).all()
     assert texts == ["Minutes of the 2008 meeting"]
     assert _discrepancy_of(session, original, codes[1], "training").status == "resolved"
-    shown = json.loads(
-        runner.invoke(args=["discrepancies", original, "--format", "json"]).output
-    )
+    shown = json.loads(runner.invoke(args=["discrepancies", original, "--format", "json"]).output)
     training = next(i for i in shown if i["question"] == "training")
     assert training["followup"]["explanations"] == {"us": "Minutes of the 2008 meeting"}
     assert training["followup"]["outcome"] == "agree"
@@ -275,3 +273,50 @@ def test_responses_import_answers_a_followup_with_explanations(runner, session, 
 def _discrepancy_of(session, slug, code, key):
     round_ = session.scalar(select(Round).where(Round.slug == slug))
     return _discrepancy(session, round_, code, key)
+
+
+def test_exports_hold_original_or_final_values(session, answered, tmp_path):
+    import csv as csv_module
+
+    from survey.exports import services as exports
+
+    round_, codes = answered
+    followup, _ = followups.create(session, round_, "Again", followups.Selection())
+    rounds.set_state(session, followup, "open")
+    rounds.ensure_invitations(session, followup)
+    _answer_followup(
+        session, followup, codes[0], "cn",
+        {"established": "1987", "sent": "0", "received": "6"},
+        {"received": "Guest book"},
+    )  # fmt: skip
+
+    def read(values, layout, name):
+        target = tmp_path / name
+        request = exports.ExportRequest(fmt="csv", layout=layout, values=values)
+        result = exports.write(session, round_, request, target)
+        with target.open(encoding="utf-8") as handle:
+            return list(csv_module.DictReader(handle)), result.about
+
+    wide, about = read("final", "wide", "final.csv")
+    first = next(row for row in wide if row["pair"] == codes[0])
+    assert first["established_cn"] == "1987"  # the follow-up's value
+    assert first["received_cn"] == "6"
+    assert first["established_followup"] == "1"
+    assert first["training_followup"] == "0"
+    assert about["values"].startswith("final")
+    wide, about = read("original", "wide", "original.csv")
+    first = next(row for row in wide if row["pair"] == codes[0])
+    assert first["established_cn"] == "1988"  # the first answer
+    assert "established_followup" not in first
+    assert about["values"].startswith("original")
+    long_rows, _ = read("final", "long", "long.csv")
+    received = next(r for r in long_rows if r["pair"] == codes[0] and r["question"] == "received")
+    assert received["value_cn"] == "6"
+    assert received["round"] == followup.slug
+    assert received["explanation"] == "cn: Guest book"
+    training = next(r for r in long_rows if r["pair"] == codes[0] and r["question"] == "training")
+    assert training["round"] == round_.slug
+    long_rows, _ = read("original", "long", "long-original.csv")
+    received = next(r for r in long_rows if r["pair"] == codes[0] and r["question"] == "received")
+    assert received["value_cn"] == "7"
+    assert received["round"] == round_.slug
