@@ -161,15 +161,31 @@ STATISTIC_HEADERS = {
 @click.option("--boot", default=1000, show_default=True, help="Bootstrap replicates (0: none).")
 @click.option("--seed", default=None, type=int, help="Bootstrap seed (reproducible reports).")
 @click.option("--lang", type=LANGUAGES, default="en", show_default=True, help="Labels in.")
+@click.option(
+    "--by",
+    type=click.Choice(["followup", "mode", "language", "kind"]),
+    default=None,
+    help="By group: before and after follow-up, mode pair, language pair or pair kind "
+    "(a cell of fewer than 5 pairs shows no statistic).",
+)
 @transactional
-def agreement_command(
-    slug: str, study_slug: str | None, fmt: str | None, boot: int, seed: int | None, lang: str
+def agreement_command(  # noqa: PLR0913
+    slug: str,
+    study_slug: str | None,
+    fmt: str | None,
+    boot: int,
+    seed: int | None,
+    lang: str,
+    by: str | None,
 ) -> None:
     """Agreement per question: percent, kappa, weighted kappa, alpha, AC1 with 95 % intervals."""
     from survey.comparison import reports
 
     round_ = resolve(slug, study_slug)
     kwargs = {"seed": seed} if seed is not None else {}
+    if by is not None:
+        _grouped(round_, by, fmt, boot, kwargs, lang)
+        return
     rows = reports.agreement_rows(reports.agreement(db.session, round_, n_boot=boot, **kwargs))
     fmt = chosen(fmt)
     if fmt == "json":
@@ -202,6 +218,38 @@ def agreement_command(
         fmt, rows, columns, [("question_text", lambda row: words.question_text(row["question"]))]
     )
     emit(rows, columns, fmt, title=f"{round_.name}: agreement (95 % intervals)")
+
+
+def _grouped(round_, by: str, fmt: str | None, boot: int, kwargs: dict, lang: str) -> None:  # noqa: ANN001
+    from survey.comparison import agreement_groups, reports
+
+    rows = agreement_groups.grouped(db.session, round_, by, n_boot=boot, **kwargs)
+    fmt = chosen(fmt)
+    if fmt == "json":
+        emit(rows, [], fmt)
+        return
+    words = _labels(round_, lang)
+    question = lambda row: (  # noqa: E731
+        "(overall)" if row["question"] == "overall" else words.question(row["question"])
+    )
+    first = [
+        Column(
+            "group",
+            {"followup": "Values", "mode": "Modes", "language": "Languages"}.get(by, "Pair kind"),
+        ),
+        Column("question", "Question", show=question),
+        Column("pairs_compared", "Pairs", numeric=True),
+    ]
+    if fmt == "table":
+        shown = [
+            Column(n, STATISTIC_HEADERS[n], True, lambda row, n=n: _with_interval(row, n))
+            for n in reports.STATISTIC_COLUMNS
+        ]
+        columns = [*first, *shown, Column("note", "Note", show=lambda r: r["note"] or "")]
+    else:
+        keys = [k for n in reports.STATISTIC_COLUMNS for k in (n, f"{n}_low", f"{n}_high")]
+        columns = [*first, *(Column(k, k, True) for k in keys), Column("note", "note")]
+    emit(rows, columns, fmt, title=f"{round_.name}: agreement by {by} (95 % intervals)")
 
 
 def _with_interval(row: dict[str, Any], name: str) -> str:
