@@ -59,11 +59,6 @@ class Followup:
     explanations: dict[str, str]
 
 
-def is_followup(round_id: int) -> bool:
-    """Whether a round is a follow-up round (its invitations answer on this page)."""
-    return db.session.get(FollowupRound, round_id) is not None
-
-
 def _load(visit: Visit) -> Followup | None:
     link = db.session.get(FollowupRound, visit.round.id)
     if link is None:

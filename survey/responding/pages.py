@@ -19,7 +19,6 @@ from survey.db import db
 from survey.errors import ServiceError
 from survey.responding import bp, flow, forms, guards, saving
 from survey.responding.drawing import NOTES, render_page
-from survey.responding.followup import is_followup
 from survey.responding.messages import answer_message
 from survey.responding.respondent import (
     gate,
@@ -40,7 +39,7 @@ from survey.transaction import keep_on_error
 @respondent_page
 def index(visit: Visit) -> Response:
     """Where a respondent continues: welcome, their last page, the review, or the thanks."""
-    if is_followup(visit.round.id):
+    if visit.followup_of is not None:
         return go("followup")  # a follow-up round asks its few questions on one page
     if visit.invitation.state == "submitted":
         return go("thanks")

@@ -81,8 +81,15 @@ def set_language(visit: Visit, locale: str | None) -> None:
     use_locale(locale)
 
 
+# A follow-up round asks its few questions on one page: its invitations see only these.
+FOLLOWUP_ENDPOINTS = frozenset({"followup", "index", "decline"})
+
+
 def gate(visit: Visit, endpoint: str) -> Response | tuple[Any, ...] | None:
-    """Send a submitted, declined or closed invitation where it belongs (TOK-05)."""
+    """Send a submitted, declined or closed invitation where it belongs (TOK-05), and a
+    follow-up's invitation to its one page."""
+    if visit.followup_of is not None and endpoint not in FOLLOWUP_ENDPOINTS:
+        return (jsonify(error="page"), 409) if endpoint == "autosave" else go("followup")
     state = visit.invitation.state
     if endpoint == "autosave" and (state in ("submitted", "declined") or not visit.is_open):
         return jsonify(error="closed", state=state), 409

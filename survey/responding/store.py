@@ -32,7 +32,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from survey import audit
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding.models import Answer
-from survey.rounds.models import Invitation, Round
+from survey.rounds.models import FollowupRound, Invitation, Round
 from survey.studies.models import Pair, Respondent, SideKindLabel, Study, StudySide
 
 
@@ -121,6 +121,7 @@ _VISIT = (
         StudySide.default_language,
         Respondent.language,
         answer_list(Invitation.id),
+        FollowupRound.parent_id,  # set when the round is a follow-up of that round
     )
     .join(Round, Round.id == Invitation.round_id)
     .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.questionnaire_version_id)
@@ -131,13 +132,15 @@ _VISIT = (
         SideKindLabel, (SideKindLabel.side_id == StudySide.id) & (SideKindLabel.kind == Pair.kind)
     )
     .join(Respondent, Respondent.id == Invitation.respondent_id)
+    .outerjoin(FollowupRound, FollowupRound.round_id == Round.id)
     .where(Invitation.id == bindparam("invitation_id"))
 )
 
 
 def read_visit(session: Session, invitation_id: int) -> Row[Any] | None:
     """(invitation, round, content hash, study title, side label, side language,
-    respondent's language, answers as `answer_list`) of one invitation, or None."""
+    respondent's language, answers as `answer_list`, the original round's id when the
+    round is a follow-up) of one invitation, or None."""
     return session.execute(_VISIT, {"invitation_id": invitation_id}).one_or_none()
 
 

@@ -15,10 +15,10 @@ from werkzeug.wrappers import Response
 
 from survey.errors_web import TITLES, database_unavailable, unavailable_reason
 from survey.extensions import csrf
-from survey.responding import bp, entry, finish, link, pages
+from survey.responding import bp, entry, finish, followup, link, pages
 from survey.responding.respondent import SESSION_KEY, message_page, stash
 
-__all__ = ["blueprints", "bp", "finish", "link", "pages"]
+__all__ = ["blueprints", "bp", "finish", "followup", "link", "pages"]
 
 # Interviewer entry is a researcher's page, on a blueprint of its own: the site's CSRF
 # check, headers and error pages, not the respondent's.

@@ -45,6 +45,7 @@ class Visit:
     locale: str
     rows: Mapping[str, store.Stored] | None = None  # read with the visit; None once stale
     content_hash: str = ""  # of the questionnaire version: what its pages' frames depend on
+    followup_of: int | None = None  # the original round, when this round is a follow-up
 
     @property
     def language(self) -> str:
@@ -114,7 +115,7 @@ def load_visit(data: Mapping[str, Any]) -> Visit | None:
     found = store.read_visit(db.session, invitation_id)
     if found is None or not hmac.compare_digest(found[0].token_hash[:16], str(data.get("h", ""))):
         return None  # unknown, or the link was re-issued since
-    invitation, round_, content_hash, title, label, side_language, own_language, listed = found
+    invitation, round_, content_hash, title, label, side_language, own_language, listed, of = found
     locale = (
         (data.get("l") if data.get("l") in i18n.LOCALES else None)
         or i18n.normalize(own_language)
@@ -125,4 +126,4 @@ def load_visit(data: Mapping[str, Any]) -> Visit | None:
     study = Titled(round_.study_id, title=title)
     side = Titled(invitation.side_id, label=label)
     rows = store.stored_rows(listed)
-    return Visit(invitation, round_, q, study, side, locale, rows, content_hash)
+    return Visit(invitation, round_, q, study, side, locale, rows, content_hash, of)

@@ -103,3 +103,22 @@ def test_submit_needs_every_question_answered_and_csrf(client, session, answered
     kept = client.post("/respond/followup", data=forged)
     assert kept.status_code == 200
     assert "For your security" in text_of(kept)
+
+
+def test_a_follow_up_invitation_sees_only_its_one_page(client, session, answered):
+    """The whole questionnaire's pages are not a follow-up respondent's to open: each sends
+    them to the follow-up page, and an autosave is refused; declining stays possible."""
+    _, sides = followup_sides(session, answered)
+    client.get(link_path(sides["us"]))
+    for path in ("/respond/welcome", "/respond/p/basics", "/respond/review", "/respond/thanks"):
+        assert location(client.get(path)) == "/respond/followup", path
+    token = browser_fields(text_of(client.get("/respond/followup")))["csrf_token"]
+    saved = client.post(
+        "/respond/autosave",
+        json={"section": "basics", "fields": [["established", "1990"]]},
+        headers={"X-CSRFToken": token},
+    )
+    assert saved.status_code == 409
+    assert client.get("/respond/decline").status_code == 200
+    stored = answers.answers_of(session, sides["us"])
+    assert stored.get("established") != 1990  # nothing of the refused autosave was written

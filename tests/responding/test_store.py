@@ -59,11 +59,12 @@ def test_the_visit_is_read_in_one_statement_with_its_answers(session, setup):
     )  # fmt: skip
     found = store.read_visit(session, invitation.id)
     assert found is not None
-    read, read_round, content_hash, *_texts, listed = found
+    read, read_round, content_hash, *_texts, listed, followup_of = found
     assert read is session.get(Invitation, invitation.id)  # the ORM's own object
     assert read_round.id == round_.id
     assert content_hash
     assert store.stored_rows(listed) == store.answer_rows(session, invitation.id)
+    assert followup_of is None  # an original round (a follow-up's names its original)
     assert store.read_visit(session, invitation.id + 10_000) is None
 
 
