@@ -119,3 +119,25 @@ def test_a_discrepancys_values_name_the_side_as_its_pair_kind_does(
     table = text_of(client.get(f"/studies/{study.slug}/audit/")).split("<tbody>")[1]
     assert 'Taiwan <code class="key">cn</code>' in table
     assert "China" not in table
+
+
+def test_audit_words_escape_what_people_typed(app):
+    """XSS-04: value_words builds Markup only from literal templates whose arguments
+    `format` escapes: a side label and an answer holding markup come out as text."""
+    from survey.studies.audit_words import value_words
+
+    hostile = "<img src=x onerror=alert(1)>"
+    with app.test_request_context():
+        shown = str(
+            value_words(
+                "discrepancy.decide",
+                "values_seen",
+                {"us": hostile, "cn": "1987"},
+                sides={"us": "<script>alert(2)</script>", "cn": "China"},
+            )
+        )
+    assert "<img" not in shown
+    assert "<script" not in shown
+    assert "&lt;img src=x onerror=alert(1)&gt;" in shown
+    assert '&lt;script&gt;alert(2)&lt;/script&gt; <code class="key">us</code>' in shown
+    assert 'China <code class="key">cn</code></span> 1987' in shown
