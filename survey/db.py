@@ -223,7 +223,9 @@ class _WriterQueue:
         if held is not None:
             fd, thread = held
             os.close(fd)  # closing the file lets go of its lock
-            self.holders[thread] -= 1
+            left = self.holders.pop(thread, 1) - 1
+            if left:
+                self.holders[thread] = left
 
 
 class Database:
