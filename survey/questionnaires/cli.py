@@ -23,19 +23,32 @@ def questionnaire_group() -> None:
     """Questionnaire files and stored versions."""
 
 
+_SKIP_HELP = (
+    "XLSForm: import without the rows survey cannot store yet (geo, media, barcode …),"
+    " naming every dropped row and what depended on it."
+)
+
+
+def _warnings(warnings: list) -> None:
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
 @questionnaire_group.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def check(files: tuple[str, ...]) -> None:
+@click.option("--skip-unsupported", is_flag=True, help=_SKIP_HELP)
+def check(files: tuple[str, ...], skip_unsupported: bool) -> None:
     """Validate files; print FILE:LINE: messages and exit 1 on any error."""
     failed = False
     for name in files:
         try:
-            q = services.load_source(name)
+            q, warnings = services.read_source(name, skip_unsupported=skip_unsupported)
         except QuestionnaireError as error:
             failed = True
             for problem in error.problems:
                 click.echo(str(problem), err=True)
             continue
+        _warnings(warnings)
         click.echo(_summary(name, q))
     if failed:
         raise SystemExit(1)
@@ -53,15 +66,17 @@ def _summary(name: str, q: Questionnaire) -> str:
 @questionnaire_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--study", "study_slug", default=None, help="Owning study (default: shared library).")
+@click.option("--skip-unsupported", is_flag=True, help=_SKIP_HELP)
 @transactional
-def import_(file: str, study_slug: str | None) -> None:
+def import_(file: str, study_slug: str | None, skip_unsupported: bool) -> None:
     """Import a .yaml or XLSForm file as an immutable version; print key and version."""
     try:
-        q = services.load_source(file)
+        q, warnings = services.read_source(file, skip_unsupported=skip_unsupported)
     except QuestionnaireError as error:
         raise click.ClickException(
             "nothing was imported:\n" + "\n".join(str(p) for p in error.problems)
         ) from error
+    _warnings(warnings)
     study = resolve_study(study_slug) if study_slug else None
     result = services.import_questionnaire(db.session, q, study=study, source_name=Path(file).name)
     row = result.version

@@ -43,16 +43,26 @@ ANSWER_COUNTERS: list[AnswerCounter] = []
 
 def load_source(path: str | Path) -> Questionnaire:
     """Read and validate a questionnaire file (.yaml or XLSForm); QuestionnaireError on problems."""
+    return read_source(path)[0]
+
+
+def read_source(
+    path: str | Path, *, skip_unsupported: bool = False
+) -> tuple[Questionnaire, list[Problem]]:
+    """A questionnaire file read and validated, with its warnings (an XLSForm's rows left
+    out; with `skip_unsupported`, also the rows survey cannot store yet and what depended
+    on them). QuestionnaireError on problems."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in YAML_SUFFIXES:
         from survey.core.loader import load_file
 
-        return load_file(path)
+        return load_file(path), []
     if suffix in XLSFORM_SUFFIXES:
-        from survey.core.xlsform import load_xlsform
+        from survey.core.xlsform import read_xlsform
 
-        return load_xlsform(path)
+        read = read_xlsform(path, skip_unsupported=skip_unsupported)
+        return read.questionnaire, read.warnings
     expected = ", ".join(YAML_SUFFIXES + XLSFORM_SUFFIXES)
     message = f"unsupported file type '{suffix or path.name}' (expected one of: {expected})"
     raise QuestionnaireError([Problem(str(path), None, message)])

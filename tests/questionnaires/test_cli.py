@@ -135,3 +135,47 @@ def test_xlsform_with_a_repeat_is_refused_naming_the_row(runner, tmp_path, sessi
     assert result.exit_code == 1
     assert "repeat.xlsx:2:" in result.output
     assert stored(session) == 0
+
+
+def _unsupported_form(tmp_path) -> str:
+    from tests.core.test_xlsform import SURVEY, write_form
+
+    survey = [
+        (*SURVEY, "relevant"),
+        ("start", "start", None, None),
+        ("geopoint", "where", "Where?", None),
+        ("text", "place", "Place", "${where} != ''"),
+        ("text", "q", "Q", None),
+    ]
+    return str(write_form(tmp_path / "form.xlsx", survey))
+
+
+def test_check_and_import_refuse_an_unsupported_row_without_the_flag(runner, session, tmp_path):
+    path = _unsupported_form(tmp_path)
+    check = runner.invoke(args=["questionnaire", "check", path])
+    assert check.exit_code == 1
+    assert f"{path}:3: question 'where' has type 'geopoint'" in check.output
+    imported = runner.invoke(args=["questionnaire", "import", path])
+    assert imported.exit_code == 1
+    assert "nothing was imported" in imported.output
+    assert stored(session) == 0
+
+
+def test_skip_unsupported_names_every_dropped_row_and_what_depended_on_it(
+    runner, session, tmp_path
+):
+    path = _unsupported_form(tmp_path)
+    check = runner.invoke(args=["questionnaire", "check", "--skip-unsupported", path])
+    assert check.exit_code == 0, check.output
+    assert f"warning: {path}:2: 'start' (start) is not asked: survey records" in check.output
+    assert f"warning: {path}:3: dropped: question 'where' has type 'geopoint'" in check.output
+    assert (
+        f"warning: {path}:4: dropped 'place': its relevant uses ${{where}} (row 3, left out)"
+        in check.output
+    )
+    assert "ok: form 1, 1 questions" in check.output
+    imported = runner.invoke(args=["questionnaire", "import", "--skip-unsupported", path])
+    assert imported.exit_code == 0, imported.output
+    assert f"warning: {path}:3: dropped: question 'where'" in imported.output
+    assert "Imported form 1 (sha256 " in imported.output
+    assert stored(session) == 1

@@ -7,7 +7,9 @@ written; only in `relevant` and `constraint` are typographic quotes made plain,
 as pyxform does. The mapping, and what is refused, is documented in docs/xlsform.md.
 
 The parts: `book` (the sheets and their columns of text per language), `reader` (rows
-into sections), `questions` (a row into a question), `kinds` (row types), `cells` (cell
+into sections), `questions` (a row into a question), `kinds` (row types), `skipping` (rows
+left out; with `skip_unsupported`, rows dropped and what depended on them),
+`fallback` (texts missing in a language, with `skip_unsupported`), `cells` (cell
 values both ways), `languages` (header names to BCP 47 tags) and `writer`.
 """
 
@@ -15,7 +17,7 @@ from survey.core.xlsform.book import EXTENSION_COLUMNS
 from survey.core.xlsform.cells import compare_from_text, compare_to_text
 from survey.core.xlsform.kinds import SUPPORTED
 from survey.core.xlsform.languages import LANGUAGE_NAMES, language_header, language_tag
-from survey.core.xlsform.reader import load_xlsform
+from survey.core.xlsform.reader import XLSFormRead, load_xlsform, read_xlsform
 from survey.core.xlsform.writer import dump_xlsform
 
 __all__ = [
@@ -27,5 +29,7 @@ __all__ = [
     "dump_xlsform",
     "language_header",
     "language_tag",
+    "XLSFormRead",
     "load_xlsform",
+    "read_xlsform",
 ]

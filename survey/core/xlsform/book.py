@@ -113,6 +113,8 @@ def _cells(row: Mapping[str, Any], tokens_of: Mapping[str, Tokens]) -> Cells:
     for tokens in _EXPRESSIONS & cells.keys():
         # As pyxform does: typographic quotes in an expression were meant as plain ones.
         cells[tokens] = clean_text_values(cells[tokens])
+        if cells[tokens].lower() in ("true", "false"):  # a spreadsheet's TRUE/FALSE cell
+            cells[tokens] = f"{cells[tokens].lower()}()"
     return cells
 
 

@@ -16,12 +16,33 @@ _OUR_TYPES = {
     **dict.fromkeys(("date", "q date", "add date prompt"), "date"),
     **dict.fromkeys(("note", "q note", "add note prompt"), "note"),
 }
-# Rows that record the device or the session (start, deviceid, audit …), never an answer.
+# Rows that record the device or the session (start, deviceid, audit …), never an answer:
+# type → what pyxform preloads into it (start, end, today, deviceid, username …).
 _METADATA = {
-    name.lower()
+    name.lower(): spec["bind"]["jr:preloadParams"]
     for name, spec in QUESTION_TYPE_DICT.items()
     if "jr:preload" in spec.get("bind", {})
-} | {"audit", "start-geopoint", "background-geopoint", "xml-external", "csv-external"}
+} | {
+    name: name
+    for name in ("audit", "start-geopoint", "background-geopoint", "xml-external", "csv-external")
+}
+# What the device's rows would record, in words: a web form has none of it.
+DEVICE_DATA = {
+    "deviceid": "device id", "uri:deviceid": "device id", "subscriberid": "subscriber id",
+    "uri:subscriberid": "subscriber id", "simserial": "SIM serial number",
+    "uri:simserial": "SIM serial number", "phonenumber": "phone number",
+    "uri:phonenumber": "phone number", "username": "device user name",
+    "uri:username": "device user name", "email": "device e-mail account",
+    "uri:email": "device e-mail account", "audit": "audit log of the device",
+    "start-geopoint": "location", "background-geopoint": "location",
+    "xml-external": "external XML data", "csv-external": "external CSV data",
+}  # fmt: skip
+# What survey records itself for the interview: the preloads it has as paradata.
+PARADATA = {
+    "start": "when the interview was started",
+    "end": "when the interview was submitted",
+    "today": "the day the interview was started",
+}
 _ODK_TYPES = {name.lower() for name in QUESTION_TYPE_DICT} | {
     *aliases.select, *aliases.osm, *aliases.cascading,
 }  # fmt: skip
@@ -50,8 +71,13 @@ class _Kind:
     """What a survey row's type says: a question of one of our types, metadata, or a refusal."""
 
     kind: str  # "question", "metadata", or a key of _REFUSALS
-    qtype: str | None = None
+    qtype: str | None = None  # for metadata: what it records (start, deviceid …)
     list_name: str | None = None
+
+    @property
+    def unsupported(self) -> bool:
+        """An ODK row survey cannot store yet: dropped with --skip-unsupported, else refused."""
+        return self.kind in ("refused", "or_other")
 
 
 def _classify(type_text: str) -> _Kind:
@@ -61,7 +87,7 @@ def _classify(type_text: str) -> _Kind:
     if lowered in _OUR_TYPES:
         return _Kind("question", _OUR_TYPES[lowered])
     if lowered in _METADATA:
-        return _Kind("metadata")
+        return _Kind("metadata", _METADATA[lowered])
     if lowered in aliases.select:
         return _Kind("no_list")
     # The first word too: 'osm c1' and 'select_one_external c1' are ODK types with an argument.

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from survey.core.questionnaire import Question, Questionnaire, QuestionnaireError, Section
+from survey.core.questionnaire import (
+    YESNO_CODES,
+    Problem,
+    Question,
+    Questionnaire,
+    QuestionnaireError,
+    Section,
+    Special,
+)
 from survey.core.validate import validate as validate_model
 from survey.core.xlsform.book import Book, Cells, _read_book
-from survey.core.xlsform.cells import _free_name, _truth
+from survey.core.xlsform.cells import _free_name, _required, _truth
+from survey.core.xlsform.fallback import fill_missing_texts
 from survey.core.xlsform.kinds import _CONTROL, _REFUSALS, _classify
 from survey.core.xlsform.languages import language_tag
 from survey.core.xlsform.questions import QuestionRows
+from survey.core.xlsform.skipping import Skips
 
 
 @dataclass
@@ -34,13 +45,15 @@ class _Open:
     what: str
     line: int
     relevant: str | None  # what a nested group adds to the relevant of its questions
+    dropped: tuple[str, int] | None = None  # (name, row) of the dropped repeat it is in
 
 
 class _Import:
     """One workbook's rows walked into sections and questions; None when it has problems."""
 
-    def __init__(self, book: Book, stem: str):
+    def __init__(self, book: Book, stem: str, skip_unsupported: bool = False):
         self.book, self.stem, self.problem = book, stem, book.problem
+        self.skips = Skips(book, skip_unsupported)
         self.rows = QuestionRows(book)
         self.drafts: list[_Draft] = []
         self.stack: list[_Open] = []
@@ -67,7 +80,15 @@ class _Import:
             if name or any(tokens[0] == "label" for tokens in cells):
                 self.problem(line, f"the row '{name}' has no type")
             return  # else a row of comments only
-        if control := _CONTROL.fullmatch(type_text):
+        control = _CONTROL.fullmatch(type_text)
+        cells = self.skips.rewrite(cells)
+        dropped = self.stack[-1].dropped if self.stack else None
+        if dropped and not (control and control["edge"].lower() == "end"):
+            self.skips.inside(line, name, *dropped)
+            if control:
+                what = "group" if control["what"].lower() == "group" else "repeat"
+                self.stack.append(_Open(what, line, None, dropped))
+        elif control:
             self._control(line, control, name, cells)
         else:
             self._typed_row(line, type_text, name, cells)
@@ -77,12 +98,14 @@ class _Import:
         if control["edge"].lower() == "end":
             self._end(line, what)
             return
-        if what == "repeat":
-            self.problem(
-                line,
-                f"'{name}' is a repeat ('{control[0]}'), which survey cannot"
-                " store (every question has one answer per respondent)",
-            )
+        if what == "repeat" and self.skips.unsupported(
+            line,
+            name,
+            f"'{name}' is a repeat ('{control[0]}'), which survey cannot"
+            " store (every question has one answer per respondent)",
+        ):
+            self.stack.append(_Open(what, line, None, (name, line)))
+            return
         relevant = cells.get(("bind", "relevant"))
         if not self.stack:
             self._open_section(line, name, cells)
@@ -111,10 +134,20 @@ class _Import:
     def _typed_row(self, line: int, type_text: str, name: str, cells: Cells) -> None:
         kind = _classify(type_text)
         if kind.kind == "metadata":
-            return  # the device's or the session's data, not a respondent's answer
+            # the device's or the session's data, not a respondent's answer
+            self.skips.metadata(line, name, type_text, kind.qtype)
+            return
+        if kind.unsupported:
+            self.skips.unsupported(
+                line, name, _REFUSALS[kind.kind].format(name=name, type=type_text)
+            )
+            return
         if kind.kind != "question":
             self.problem(line, _REFUSALS[kind.kind].format(name=name, type=type_text))
             return
+        if self.skips.enabled and self._unsupported_columns(line, name, cells):
+            return
+        name = self.skips.renamed(line, name)
         if not name and kind.qtype == "note":
             name = _free_name(f"note_{line}", set(self.rows.names))  # pyxform names them too
         if not name:
@@ -123,9 +156,52 @@ class _Import:
         if self.current is None:
             self.current = _Draft(None, {})
             self.drafts.append(self.current)
-        self.current.questions.append(
-            self.rows.question(line, name, kind, cells, [o.relevant for o in self.stack])
-        )
+        question = self.rows.question(line, name, kind, cells, [o.relevant for o in self.stack])
+        if self.skips.enabled:
+            question = self._supported_choices(line, question)
+            if question is None:
+                return
+        self.current.questions.append(question)
+
+    def _unsupported_columns(self, line: int, name: str, cells: Cells) -> bool:
+        """Whether the row was dropped for a column survey cannot apply yet (only called
+        with skip_unsupported; without it the question's own checks refuse these)."""
+        if cells.get(("choice_filter",)):
+            why = f"question '{name}' has a choice_filter, which survey cannot apply"
+            return self.skips.unsupported(line, name, why)
+        required = cells.get(("bind", "required"))
+        try:
+            _required(required or "no")
+        except ValueError as error:
+            return self.skips.unsupported(line, name, f"question '{name}': {error}")
+        return False
+
+    def _supported_choices(self, line: int, question: Question) -> Question | None:
+        """With the flag: the question with a choice 'dk'/'rf' made survey's own don't know
+        / refused answer (what the code means in ODK forms too), or None when dropped."""
+        name, options = question.key, question.options
+        specials = [o.code for o in options if o.code in tuple(Special)]
+        if specials:
+            kept = tuple(o for o in options if o.code not in specials)
+            qtype = question.type
+            if qtype == "single" and sorted(o.code for o in kept) == sorted(YESNO_CODES):
+                qtype, kept = "yesno", ()  # as a yes/no list reads without them
+            question = dataclasses.replace(
+                question,
+                type=qtype,
+                options=kept,
+                dont_know=question.dont_know or "dk" in specials,
+                refused=question.refused or "rf" in specials,
+                offer_special=True,
+            )
+            codes = " and ".join(f"'{code}'" for code in specials)
+            self.skips.note(line, f"'{name}': the choice {codes} is survey's own special answer")
+        count = len(question.options)
+        if question.type in ("single", "multi", "scale") and count < 2:
+            why = f"question '{name}' offers {count} choice (survey asks 2 or more)"
+            self.skips.unsupported(line, name, why)
+            return None
+        return question
 
     def _questionnaire(self) -> Questionnaire | None:
         raw_id = self.book.settings.get(("id_string",)) or self.stem
@@ -138,11 +214,14 @@ class _Import:
             )
         if not self.book.languages:
             self.problem(1, "the survey sheet has no label with text")
+        self.skips.cascade(self.drafts)
+        if self.skips.enabled and not any(d.questions for d in self.drafts):
+            self.problem(None, "no question is left once the unsupported rows are dropped")
         if self.book.problems:
             return None
         title = self.book.settings_text("title", "label", raw_id)
         default = language_tag(self.book.settings.get(("default_language",), ""))
-        return Questionnaire(
+        questionnaire = Questionnaire(
             key=key,
             version=self.book.settings.get(("version",), "1"),
             languages=tuple(self.book.languages),
@@ -153,6 +232,9 @@ class _Import:
             closing=self.book.settings_text("closing", "closing"),
             source=self.book.source,
         )
+        if not self.skips.enabled:
+            return questionnaire
+        return fill_missing_texts(questionnaire, self.skips.note)
 
     def _sections(self, title: dict[str, str]) -> tuple[Section, ...]:
         drafts = [draft for draft in self.drafts if draft.questions]  # e.g. only metadata in it
@@ -178,10 +260,24 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
 
 
-def load_xlsform(
-    path: str | Path, source: str | None = None, *, validate: bool = True
-) -> Questionnaire:
-    """Read an XLSForm (.xlsx, .xls, pyxform .md or .csv) into a validated questionnaire.
+@dataclass(frozen=True)
+class XLSFormRead:
+    """A workbook's questionnaire and the warnings about rows it left out (`file:row: …`)."""
+
+    questionnaire: Questionnaire
+    warnings: list[Problem]
+
+
+def read_xlsform(
+    path: str | Path,
+    source: str | None = None,
+    *,
+    validate: bool = True,
+    skip_unsupported: bool = False,
+) -> XLSFormRead:
+    """Read an XLSForm (.xlsx, .xls, pyxform .md or .csv) into a validated questionnaire,
+    with a warning for every row left out (metadata; with `skip_unsupported`, the rows
+    survey cannot store yet and every row that depended on them).
 
     Raises QuestionnaireError with every problem; nothing is imported then.
     `validate=False` skips the semantic checks (translations, expressions …), as
@@ -190,11 +286,24 @@ def load_xlsform(
     path = Path(path)
     source = source or str(path)
     book = Book(_read_book(path, source), source)
-    importer = _Import(book, path.stem)
+    importer = _Import(book, path.stem, skip_unsupported)
     questionnaire = importer.run()
     if questionnaire is None:
         raise QuestionnaireError(book.problems)
     problems = validate_model(questionnaire, source) if validate else []
     if problems:
         raise QuestionnaireError(problems)
-    return questionnaire
+    return XLSFormRead(questionnaire, importer.skips.problems())
+
+
+def load_xlsform(
+    path: str | Path,
+    source: str | None = None,
+    *,
+    validate: bool = True,
+    skip_unsupported: bool = False,
+) -> Questionnaire:
+    """The questionnaire of `read_xlsform`, without its warnings."""
+    return read_xlsform(
+        path, source, validate=validate, skip_unsupported=skip_unsupported
+    ).questionnaire
