@@ -129,6 +129,79 @@
     "mod": arithmetic(modulo)
   };
 
+  function numbers(args) {
+    return Array.prototype.slice.call(args, 1).map(toNumber);
+  }
+
+  function extreme(pick) {
+    return function () {
+      var all = numbers(arguments);
+      if (!all.length || all.some(Number.isNaN)) return NaN;
+      return pick.apply(null, all);
+    };
+  }
+
+  var DATE_TIME = new RegExp("^\\s*([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]([0-9]{2}):([0-9]{2})" +
+    "(?::([0-9]{2})(?:\\.([0-9]{1,6})[0-9]*)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?\\s*$");
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+  function pad(number, width) { return String(number).padStart(width, "0"); }
+
+  function isoDay(date) {
+    return pad(date.getUTCFullYear(), 4) + "-" + pad(date.getUTCMonth() + 1, 2) + "-" +
+      pad(date.getUTCDate(), 2);
+  }
+
+  var DATE_FORMATS = {
+    "Y": function (d) { return pad(d.getUTCFullYear(), 4); },
+    "y": function (d) { return pad(d.getUTCFullYear() % 100, 2); },
+    "m": function (d) { return pad(d.getUTCMonth() + 1, 2); },
+    "n": function (d) { return String(d.getUTCMonth() + 1); },
+    "b": function (d) { return MONTHS[d.getUTCMonth()]; },
+    "d": function (d) { return pad(d.getUTCDate(), 2); },
+    "e": function (d) { return String(d.getUTCDate()); },
+    "a": function (d) { return WEEKDAYS[d.getUTCDay()]; },
+    "H": function (d) { return pad(d.getUTCHours(), 2); },
+    "h": function (d) { return String(d.getUTCHours()); },
+    "M": function (d) { return pad(d.getUTCMinutes(), 2); },
+    "S": function (d) { return pad(d.getUTCSeconds(), 2); },
+    "3": function (d) { return pad(d.getUTCMilliseconds(), 3); }
+  };
+
+  function inYears(time) {
+    var year = new Date(time).getUTCFullYear();
+    return Number.isFinite(time) && year >= 1 && year <= 9999 ? time : null;
+  }
+
+  function moment(value) {
+    // A date or date-time (or days since 1970) as milliseconds since 1970 UTC, else null.
+    if (typeof value === "boolean") return null;
+    var found = typeof value === "string" ? DATE_TIME.exec(value) : null;
+    if (found) {
+      var parts = found.slice(1, 7).map(function (part) { return Number(part || 0); });
+      var date = new Date(0);
+      date.setUTCFullYear(parts[0], parts[1] - 1, parts[2]);
+      date.setUTCHours(parts[3], parts[4], parts[5], 0);
+      if (parts[0] < 1 || date.getUTCFullYear() !== parts[0] ||
+          date.getUTCMonth() !== parts[1] - 1 || date.getUTCDate() !== parts[2] ||
+          parts[3] > 23 || parts[4] > 59 || parts[5] > 59) {
+        return null;
+      }
+      var time = date.getTime() + Number((found[7] || "0").padEnd(6, "0")) / 1000;
+      var zone = found[8];
+      if (zone && zone !== "Z") {
+        var digits = zone.slice(1).replace(":", "");
+        var minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2));
+        time -= (zone[0] === "-" ? -1 : 1) * minutes * 60000;
+      }
+      return inYears(time);
+    }
+    var number = toNumber(value);
+    if (!Number.isFinite(number) || Math.abs(number) > 3000000) return null;
+    return inYears(number * DAY);
+  }
+
   function words(value) { return toString(value).split(/\s+/).filter(Boolean); }
 
   var FUNCTIONS = {
@@ -151,6 +224,57 @@
     "coalesce": function (env, first, second) { return first === "" ? second : first; },
     "regex": function (env, value, pattern) {
       return new RegExp(toString(pattern)).test(toString(value)); // may throw: see relevant()
+    },
+    // The calculation functions, as survey/core/expressions/functions.py defines them.
+    "concat": function (env) {
+      return Array.prototype.slice.call(arguments, 1).map(toString).join("");
+    },
+    "round": function (env, value, digits) {
+      var number = toNumber(value);
+      var places = digits === undefined ? 0 : toNumber(digits);
+      if (Number.isNaN(places)) return NaN;
+      if (!Number.isFinite(number)) return number;
+      places = Math.max(-20, Math.min(20, Math.trunc(places)));
+      var scaled = number * Math.pow(10, places);
+      if (!Number.isFinite(scaled) || Math.abs(scaled) >= Math.pow(2, 52)) return number;
+      var rounded = Math.floor(scaled + 0.5) / Math.pow(10, places);
+      return Number.isFinite(rounded) ? rounded : number;
+    },
+    "sum": function (env) {
+      return numbers(arguments).reduce(function (total, n) { return total + n; }, 0);
+    },
+    "max": extreme(Math.max),
+    "min": extreme(Math.min),
+    "substr": function (env, value, start, end) {
+      var text = Array.from(toString(value));
+      var first = toNumber(start);
+      var last = end === undefined ? text.length : toNumber(end);
+      if (Number.isNaN(first) || Number.isNaN(last)) return "";
+      first = Math.trunc(Math.max(0, Math.min(text.length, first)));
+      last = Math.trunc(Math.max(0, Math.min(text.length, last)));
+      return text.slice(first, last).join("");
+    },
+    "date": function (env, value) {
+      var time = moment(value);
+      return time === null ? "" : isoDay(new Date(time));
+    },
+    "decimal-date-time": function (env, value) {
+      var time = moment(value);
+      return time === null ? NaN : time / DAY;
+    },
+    "format-date": function (env, value, pattern) {
+      var time = moment(value);
+      if (time === null) return "";
+      var date = new Date(time);
+      return toString(pattern).replace(/%([\s\S])/g, function (all, code) {
+        return code in DATE_FORMATS ? DATE_FORMATS[code](date) : all;
+      });
+    },
+    "jr:choice-name": function (env, code, question) {
+      var text = toString(code);
+      var found = /^\s*\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\s*$/.exec(toString(question));
+      if (!env.labels || !found || !text) return text;
+      return env.labels(found[1], text);
     }
   };
 

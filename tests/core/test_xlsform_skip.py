@@ -235,14 +235,14 @@ def test_with_the_flag_a_reference_to_a_later_question_drops_the_row(form):
 
 def test_with_the_flag_an_expression_survey_cannot_evaluate_yet_is_named(form):
     survey = [(*SURVEY, "relevant", "constraint"),
-              ("date", "d", "D", None, ". >= date('1915-01-01')"),
+              ("date", "d", "D", None, ". >= pulldata('a', 'b', 'c', 'd')"),
               ("text", "t", "T", "position(..) = 1", None)]  # fmt: skip
     read = skipped(form(survey))
     assert keys(read.questionnaire) == ["d"]
     assert read.questionnaire.question("d").constraint is None
     assert [w.message for w in read.warnings] == [
         "the constraint of 'd' is left out: it uses what survey cannot evaluate yet"
-        " (unknown function 'date' at column 5)",
+        " (unknown function 'pulldata' at column 5)",
         "dropped 't': its relevant uses what survey cannot evaluate yet"
         " (unknown function 'position' at column 0)",
     ]

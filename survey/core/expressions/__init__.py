@@ -9,7 +9,10 @@ Grammar, loosest first (XPath 1.0 precedence, all binary operators left-associat
     or  <  and  <  = !=  <  < <= > >=  <  + -  <  * div mod  <  unary -
 Operands: `${key}`, `.`, 'string' or "string", 12 or 1.5, `( … )`, and the calls
 selected(x, c), count-selected(x), string-length(x), today(), true(), false(),
-not(x), number(x), string(x), int(x), if(c, a, b), coalesce(a, b), regex(x, pattern).
+not(x), number(x), string(x), int(x), if(c, a, b), coalesce(a, b), regex(x, pattern),
+and those a calculation needs (`functions`): concat, round, sum, max, min, substr, date,
+decimal-date-time, format-date, jr:choice-name. `functions.RETURNS` declares the type
+each function returns.
 
 The parser also rejects a call with the wrong number of arguments and a regex()
 whose pattern is not a valid regular expression in a string literal (a pattern
@@ -36,7 +39,8 @@ A date-shaped string converts to a number as days since 1970-01-01, so
 
 `ExpressionError.position` is a 0-based character offset into the source.
 
-The parts: `tokens`, `tree`, `parser`, `values` (conversions and operators), `evaluate`,
+The parts: `tokens`, `tree`, `parser`, `values` (conversions and operators), `functions`
+(the calculation functions, their arities and declared types), `evaluate`,
 `check` (the checks that need the questions' types) and `expression` (`Expression`, `parse`).
 """
 

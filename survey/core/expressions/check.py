@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from survey.core.expressions.tokens import ARITHMETIC, NON_ARITHMETIC_TYPES
+from survey.core.expressions.functions import CHOICE_KEY
+from survey.core.expressions.tokens import (
+    ARITHMETIC,
+    CHOICE_QUESTION_TYPES,
+    NON_ARITHMETIC_TYPES,
+)
 from survey.core.expressions.tree import Binary, Call, Current, Negate, Node, Ref
 
 
@@ -58,4 +63,16 @@ def _selection_problems(node: Node, types: Mapping[str, str], current: str | Non
     return [f"{node.name}() needs {wanted} question, but {name} is {kind}"]
 
 
-_CHECKS = (_reference_problems, _arithmetic_problems, _selection_problems)
+def _choice_name_problems(node: Node, types: Mapping[str, str], current: str | None) -> list[str]:
+    if not isinstance(node, Call) or node.name != "jr:choice-name":
+        return []
+    found = CHOICE_KEY.fullmatch(str(getattr(node.args[1], "value", "")))
+    key = found[1] if found else ""
+    if key not in types:
+        return [f"jr:choice-name() names the unknown question ${{{key}}} (only earlier ones)"]
+    if types[key] not in CHOICE_QUESTION_TYPES:
+        return [f"jr:choice-name() needs a question with choices, but ${{{key}}} is {types[key]}"]
+    return []
+
+
+_CHECKS = (_reference_problems, _arithmetic_problems, _selection_problems, _choice_name_problems)

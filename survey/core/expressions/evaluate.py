@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from survey.core.expressions.functions import FUNCTIONS
 from survey.core.expressions.tree import Binary, Call, Literal, Negate, Node, Ref
 from survey.core.expressions.values import (
     _OPERATORS,
@@ -50,6 +51,7 @@ _FUNCTIONS: dict[str, Callable[..., Value]] = {
     "if": lambda env, test, then, other: then if to_boolean(test) else other,
     "coalesce": _coalesce,
     "regex": _regex,
+    **FUNCTIONS,
 }
 
 
@@ -57,11 +59,13 @@ _FUNCTIONS: dict[str, Callable[..., Value]] = {
 
 
 class Env(NamedTuple):
-    """What an evaluation sees: the answers, the current answer and today's ISO date."""
+    """What an evaluation sees: the answers, the current answer, today's ISO date, and the
+    label of a choice (question key, code → label) for jr:choice-name(), if any."""
 
     answers: Mapping[str, Any]
     current: Any
     today: str
+    labels: Callable[[str, str], str] | None = None
 
 
 def evaluate(node: Node, env: Env) -> Value:

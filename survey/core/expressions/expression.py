@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -38,9 +38,11 @@ class Expression:
         answers: Mapping[str, Any],
         current: Any = None,
         today: datetime.date | None = None,
+        labels: Callable[[str, str], str] | None = None,
     ) -> Any:
-        """The XPath value (str, float or bool) of the expression; never raises."""
-        return evaluate(self.tree, Env(answers, current, _iso_today(today)))
+        """The XPath value (str, float or bool) of the expression; never raises.
+        `labels(key, code)` gives jr:choice-name() a choice's label (else it gives the code)."""
+        return evaluate(self.tree, Env(answers, current, _iso_today(today), labels))
 
     def test(
         self,

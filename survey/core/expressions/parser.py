@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from survey.core.expressions.functions import ARITIES, CHOICE_KEY
 from survey.core.expressions.tokens import (
     ARITY,
     MAX_NESTING,
@@ -106,7 +107,7 @@ class _Parser:
     def call(self, name: Token) -> Node:
         if name.value in OPERATOR_WORDS:
             raise ExpressionError(f"unexpected '{name.value}'", name.pos)
-        if name.value not in ARITY:
+        if name.value not in ARITY and name.value not in ARITIES:
             raise ExpressionError(_unknown_name(name.value, self.token), name.pos)
         self.expect("(")
         self.count_operator(name)
@@ -135,13 +136,29 @@ def _unknown_name(name: str, following: Token) -> str:
 
 
 def _check_call(node: Call, name: Token) -> None:
-    expected = ARITY[node.name]
-    if len(node.args) != expected:
-        plural = "" if expected == 1 else "s"
+    fewest, most = (ARITY[node.name],) * 2 if node.name in ARITY else ARITIES[node.name]
+    if not fewest <= len(node.args) <= (len(node.args) if most is None else most):
+        if most is None:
+            expected = f"at least {fewest}"
+        else:
+            expected = str(fewest) if fewest == most else f"{fewest} or {most}"
+        plural = "" if expected in ("1", "at least 1") else "s"
         message = f"{node.name}() takes {expected} argument{plural}, got {len(node.args)}"
         raise ExpressionError(message, name.pos)
     if node.name == "regex":
         _check_pattern(node.args[1], name.pos)
+    if node.name == "jr:choice-name":
+        _check_choice(node.args[1], name.pos)
+
+
+def _check_choice(question: Node, pos: int) -> None:
+    if not (isinstance(question, Literal) and isinstance(question.value, str)) or not (
+        CHOICE_KEY.fullmatch(question.value)
+    ):
+        raise ExpressionError(
+            "the second argument of jr:choice-name() names the question in quotes: '${key}'",
+            pos,
+        )
 
 
 def _check_pattern(pattern: Node, pos: int) -> None:

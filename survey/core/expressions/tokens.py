@@ -35,7 +35,7 @@ class ExpressionError(ValueError):
 
 _SPACE = re.compile(r"\s+")
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*")
+_NAME = re.compile(r"(?:jr:)?[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*")
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Habits from other languages, caught before the operators they start with.
 _HINTS = {
