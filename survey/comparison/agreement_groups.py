@@ -8,6 +8,9 @@
 - `language`: by the two respondents' languages (en–zh-Hans, …);
 - `kind`: by the pair's kind (city, state, cross-strait, …).
 
+`mode`, `language` and `kind` read the original values by default and the final ones with
+`values="final"` (`--values final`).
+
 Each group has a row per compared question (the statistics of `core.agreement`, with
 the same seeded bootstrap intervals) and an `overall` row: the share of compared
 question-pairs that agree, its interval from resampling pairs. A cell compared on fewer
@@ -36,6 +39,7 @@ from survey.studies.models import Pair, Respondent
 
 MIN_PAIRS = 5
 GROUPINGS = ("followup", "mode", "language", "kind")
+VALUES = ("original", "final")
 TOO_FEW = "fewer than 5 pairs compared: no statistic shown"
 COUNTED = ("agree", "disagree")  # what the overall share counts (review is a person's call)
 
@@ -109,14 +113,24 @@ def grouped(
     *,
     n_boot: int = 1000,
     seed: int = DEFAULT_SEED,
+    values: str = "original",
 ) -> list[dict[str, Any]]:
-    """Rows of group, question (or `overall`), pairs compared, statistics and intervals."""
+    """Rows of group, question (or `overall`), pairs compared, statistics and intervals.
+
+    `values` (mode, language and kind only): `original`, the answers first given, or
+    `final`, each pair compared again on the newest answer of each side. `followup`
+    always shows both.
+    """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
+    if values not in VALUES:
+        raise ValueError(f"values must be one of {', '.join(VALUES)}")
     pairs = _pairs(session, round_)
     if by == "followup":
         groups = {"original": pairs, "final": _final(session, round_, pairs)}
     else:
+        if values == "final":
+            pairs = _final(session, round_, pairs)
         groups = defaultdict(list)
         for pair in pairs:
             groups[_group_name(pair, by)].append(pair)

@@ -168,6 +168,14 @@ STATISTIC_HEADERS = {
     help="By group: before and after follow-up, mode pair, language pair or pair kind "
     "(a cell of fewer than 5 pairs shows no statistic).",
 )
+@click.option(
+    "--values",
+    type=click.Choice(["original", "final"]),
+    default=None,
+    help="With --by mode|language|kind: the answers first given (original, the default) or "
+    "each pair compared again on the newest answer of each side (final: a follow-up's "
+    "answer where given). --by followup shows both.",
+)
 @transactional
 def agreement_command(  # noqa: PLR0913
     slug: str,
@@ -177,13 +185,20 @@ def agreement_command(  # noqa: PLR0913
     seed: int | None,
     lang: str,
     by: str | None,
+    values: str | None,
 ) -> None:
     """Agreement per question: percent, kappa, weighted kappa, alpha, AC1 with 95 % intervals."""
     from survey.comparison import reports
 
+    if values is not None and by in (None, "followup"):
+        raise click.UsageError(
+            "--values goes with --by mode, language or kind; "
+            "--by followup shows the original and the final values side by side."
+        )
     round_ = resolve(slug, study_slug)
-    kwargs = {"seed": seed} if seed is not None else {}
+    kwargs: dict[str, Any] = {"seed": seed} if seed is not None else {}
     if by is not None:
+        kwargs["values"] = values or "original"
         _grouped(round_, by, fmt, boot, kwargs, lang)
         return
     rows = reports.agreement_rows(reports.agreement(db.session, round_, n_boot=boot, **kwargs))
@@ -249,7 +264,8 @@ def _grouped(round_, by: str, fmt: str | None, boot: int, kwargs: dict, lang: st
     else:
         keys = [k for n in reports.STATISTIC_COLUMNS for k in (n, f"{n}_low", f"{n}_high")]
         columns = [*first, *(Column(k, k, True) for k in keys), Column("note", "note")]
-    emit(rows, columns, fmt, title=f"{round_.name}: agreement by {by} (95 % intervals)")
+    held = "" if by == "followup" else f", {kwargs['values']} values"
+    emit(rows, columns, fmt, title=f"{round_.name}: agreement by {by}{held} (95 % intervals)")
 
 
 def _with_interval(row: dict[str, Any], name: str) -> str:

@@ -6,12 +6,15 @@ import json
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from survey.accounts.models import User
 from survey.commands import transactional
 from survey.commands.output import Column, chosen, emit, format_option
 from survey.comparison import followups
 from survey.db import db
-from survey.rounds.cli import resolve
+from survey.errors import NotFoundError
+from survey.rounds.cli import moment_in, resolve
 from survey.rounds.models import REVEALS
 
 
@@ -42,8 +45,20 @@ def _codes(value: str | None) -> list[str]:
     type=click.Choice(REVEALS),
     default="none",
     show_default=True,
-    help="counterpart: show each side the partner's earlier answer (audited).",
+    help="counterpart: show each side the partner's earlier answer (an owner's choice: "
+    "give --by; audited).",
 )
+@click.option(
+    "--by",
+    "by_email",
+    default=None,
+    metavar="EMAIL",
+    help="Who asks: a member of the study, named in the audit log; with --reveal "
+    "counterpart it must be an owner of the study.",
+)
+@click.option("--opens", default=None, help="Opening time, ISO 8601 (in --timezone).")
+@click.option("--closes", default=None, help="Closing time, ISO 8601 (in --timezone).")
+@click.option("--timezone", default=None, help="Time zone of the dates (default: ROUND's).")
 @click.option("--study", "study_slug", default=None)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -57,6 +72,10 @@ def create(  # noqa: PLR0913
     questions: str | None,
     kinds: tuple[str, ...],
     reveal: str,
+    by_email: str | None,
+    opens: str | None,
+    closes: str | None,
+    timezone: str | None,
     study_slug: str | None,
     fmt: str,
 ) -> None:
@@ -66,13 +85,30 @@ def create(  # noqa: PLR0913
     partner. Open it, send it and watch it with `survey round open|invite|remind|status`.
     """
     parent = resolve(slug, study_slug)
+    zone = timezone or parent.timezone
+    opens_at, closes_at = moment_in(opens, zone), moment_in(closes, zone)
+    user = _member(by_email, parent.study_id) if by_email else None
+    if reveal == "counterpart" and user is None:
+        raise click.UsageError(
+            "--reveal counterpart is an owner's choice: name the owner with --by EMAIL."
+        )
     selection = followups.Selection(
         states=_codes(states) or ["open"],
         pairs=_codes(pairs),
         questions=_codes(questions),
         kinds=[kind for value in kinds for kind in _codes(value)],
     )
-    round_, found = followups.create(db.session, parent, name, selection, reveal=reveal)
+    round_, found = followups.create(
+        db.session,
+        parent,
+        name,
+        selection,
+        reveal=reveal,
+        user=user,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        timezone=zone,
+    )
     if fmt == "json":
         click.echo(json.dumps({"round": round_.slug, "of": parent.slug, "pairs": found.to_list()}))
         return
@@ -81,6 +117,21 @@ def create(  # noqa: PLR0913
         f"{len(found.asked)} pairs, {found.questions} questions"
         f"{', partner answers shown' if reveal == 'counterpart' else ''}."
     )
+
+
+def _member(email: str, study_id: int) -> User:
+    """The user named by --by: they must exist and be a member of the study."""
+    from survey.studies.models import Membership
+
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFoundError("user", email=email)
+    member = db.session.scalar(
+        select(Membership.id).where(Membership.study_id == study_id, Membership.user_id == user.id)
+    )
+    if member is None and not user.is_admin:
+        raise click.UsageError(f"{email} is not a member of this study.")
+    return user
 
 
 @followup_group.command("list")

@@ -9,13 +9,15 @@ round page like any other.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import RadioField, SelectMultipleField, StringField
+from wtforms import DateTimeLocalField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -24,8 +26,9 @@ from survey.comparison.forms import STATUS_NAMES
 from survey.comparison.models import Discrepancy
 from survey.db import db
 from survey.errors import ServiceError
+from survey.i18n import TIME_ZONES
 from survey.inputs import no_control_characters
-from survey.rounds.views import study_round
+from survey.rounds.views import aware, study_round
 from survey.studies.access import study_role
 from survey.studies.models import Pair
 from survey.templating import text_in
@@ -63,6 +66,9 @@ class FollowupForm(FlaskForm):
             ),
         ],
     )
+    timezone = SelectField(_l("Time zone for the dates"), validators=[Optional()])
+    opens_at = DateTimeLocalField(_l("Opens"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    closes_at = DateTimeLocalField(_l("Closes"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
 
 
 def _choices(form: FollowupForm, round_) -> None:  # noqa: ANN001
@@ -82,6 +88,8 @@ def _choices(form: FollowupForm, round_) -> None:  # noqa: ANN001
         select(Pair.kind).where(Pair.study_id == g.study.id).distinct().order_by(Pair.kind)
     )
     form.kinds.choices = [SelectChoice(kind, kind) for kind in kinds if kind]
+    zones = TIME_ZONES if round_.timezone in TIME_ZONES else (round_.timezone, *TIME_ZONES)
+    form.timezone.choices = [SelectChoice(zone, zone) for zone in zones]
 
 
 @bp.route(BASE + "/followup", methods=["GET", "POST"])
@@ -92,6 +100,7 @@ def followup(slug: str, round_slug: str) -> Response | str | tuple[str, int]:
     form = FollowupForm()
     if request.method == "GET":
         form.states.data = ["open"]
+        form.timezone.data = round_.timezone
     _choices(form, round_)
     status = 200
     if form.validate_on_submit():
@@ -101,6 +110,7 @@ def followup(slug: str, round_slug: str) -> Response | str | tuple[str, int]:
             questions=form.questions.data or [],
             kinds=form.kinds.data or [],
         )
+        zone = ZoneInfo(form.timezone.data or round_.timezone)
         try:
             if form.reveal.data == "counterpart" and g.role != "owner":
                 raise ServiceError("reveal", "reveal_owner")
@@ -111,6 +121,9 @@ def followup(slug: str, round_slug: str) -> Response | str | tuple[str, int]:
                 selection,
                 reveal=form.reveal.data,
                 user=g.user,
+                opens_at=aware(form.opens_at.data, zone),
+                closes_at=aware(form.closes_at.data, zone),
+                timezone=str(zone),
             )
         except ServiceError as error:
             target = getattr(form, error.field or "", None)

@@ -10,6 +10,7 @@ are never changed (see `outcomes.py` for what the answers do to a discrepancy).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,7 @@ from survey.core.questionnaire import Questionnaire
 from survey.errors import ServiceError
 from survey.rounds import services as rounds
 from survey.rounds.models import REVEALS, FollowupPair, FollowupRound, Invitation, Round, RoundPair
-from survey.studies.models import Pair, Study
+from survey.studies.models import Membership, Pair, Study
 
 SELECTABLE_STATES = ("open", "explained", "corrected", "confirmed", "dismissed", "resolved")
 
@@ -114,10 +115,20 @@ def create(  # noqa: PLR0913
     reveal: str = "none",
     user: User | None = None,
     slug: str | None = None,
+    opens_at: dt.datetime | None = None,
+    closes_at: dt.datetime | None = None,
+    timezone: str | None = None,
 ) -> tuple[Round, Plan]:
-    """Create a draft follow-up round of `parent` for the selected discrepancies (audited)."""
+    """Create a draft follow-up round of `parent` for the selected discrepancies (audited).
+
+    Showing each side the partner's answers (`reveal="counterpart"`) is an owner's choice:
+    `user` must be an owner of the study (or an administrator), named in the audit row.
+    Dates are checked as for any round; the time zone is the original round's by default.
+    """
     if reveal not in REVEALS:
         raise ServiceError("reveal", "unknown_reveal", reveal=reveal)
+    if reveal == "counterpart" and not is_owner(session, parent.study_id, user):
+        raise ServiceError("reveal", "reveal_owner")
     if followup_of(session, parent) is not None:
         raise ServiceError("round", "followup_of_followup", slug=parent.slug)
     found = plan(session, parent, selection)
@@ -129,7 +140,9 @@ def create(  # noqa: PLR0913
         name,
         _spec(session, parent),
         pair_codes=list(found.asked),
-        timezone=parent.timezone,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        timezone=timezone or parent.timezone,
         user=user,
         slug=slug,
     )
@@ -166,6 +179,20 @@ def create(  # noqa: PLR0913
         },
     )
     return round_, found
+
+
+def is_owner(session: Session, study_id: int, user: User | None) -> bool:
+    """Whether `user` is an owner of the study (administrators count as owners)."""
+    if user is None:
+        return False
+    if user.is_admin:
+        return True
+    role = session.scalar(
+        select(Membership.role).where(
+            Membership.study_id == study_id, Membership.user_id == user.id
+        )
+    )
+    return role == "owner"
 
 
 def _spec(session: Session, parent: Round) -> str:

@@ -23,6 +23,12 @@ LAYOUT_LABELS = {
     "pairwise": _l("Pairwise: one row per side with the partner's answers"),
     "respondent": _l("Respondent: one row per respondent"),
 }
+VALUES_LABELS = {
+    "original": _l("Original: every answer as first given in this round"),
+    "final": _l(
+        "Final: a follow-up round's answer where a side gave one, marked in <question>_followup"
+    ),
+}
 SIDES_LABELS = {
     "all": _l("All pairs"),
     "any": _l("At least one side submitted"),
@@ -51,6 +57,11 @@ class ExportForm(FlaskForm):
     bom = BooleanField(_l("CSV for Excel on Windows (byte order mark)"))
     label_row = BooleanField(_l("CSV: a second row with the variable labels in that language"))
     include_partial = BooleanField(_l("Include saved answers not yet submitted"))
+    values = SelectField(
+        _l("Values (this round has follow-up rounds)"),
+        choices=_choices(VALUES_LABELS),
+        default="original",
+    )
 
     def offer_sides(self, sides: list[tuple[str, str]]) -> None:
         """Add "only pairs where <side> submitted" for each of the study's sides."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import flash, g, render_template, send_file
 from werkzeug.wrappers import Response
 
+from survey.comparison.followups import followups_of
 from survey.comparison.services import side_order
 from survey.db import db
 from survey.errors import ServiceError
@@ -37,8 +38,10 @@ def export(slug: str, round_slug: str) -> str | Response:
     round_ = study_round(round_slug)
     form = ExportForm()
     form.offer_sides([(side.code, text_in(side.label)) for side in side_order(db.session, round_)])
+    asked_again = bool(followups_of(db.session, round_))  # else no value came from a follow-up
+    page = {"study": g.study, "round": round_, "form": form, "asked_again": asked_again}
     if not form.validate_on_submit():
-        return render_template("exports/export.html", study=g.study, round=round_, form=form)
+        return render_template("exports/export.html", **page)
     request = services.ExportRequest(
         fmt=form.fmt.data,
         layout=form.layout.data,
@@ -48,6 +51,7 @@ def export(slug: str, round_slug: str) -> str | Response:
         kind=form.kind.data or None,
         include_partial=form.include_partial.data,
         label_row=form.fmt.data == "csv" and form.label_row.data,
+        values=form.values.data if asked_again else "original",
     )
     bundled = services.needs_codebook(request.fmt)  # data and codebook in one zip
     suffix = "zip" if bundled else request.fmt
@@ -58,7 +62,7 @@ def export(slug: str, round_slug: str) -> str | Response:
     except ServiceError as error:
         shutil.rmtree(folder, ignore_errors=True)
         flash(error.message, "error")
-        return render_template("exports/export.html", study=g.study, round=round_, form=form), 422
+        return render_template("exports/export.html", **page), 422
     services.record_export(db.session, round_, request, result, user=g.user)
     response = send_file(
         path,

@@ -24,7 +24,7 @@ def round_group() -> None:
     """Interview rounds: a pinned questionnaire version sent to a set of pairs."""
 
 
-def _when(value: str | None, zone: str) -> dt.datetime | None:
+def moment_in(value: str | None, zone: str) -> dt.datetime | None:
     if not value:
         return None
     try:
@@ -58,7 +58,7 @@ def create(
     """Create a draft round; prints its slug (ROUND in the other commands)."""
     from survey.questionnaires.cli import resolve_questionnaire
 
-    opens_at, closes_at = _when(opens, timezone), _when(closes, timezone)
+    opens_at, closes_at = moment_in(opens, timezone), moment_in(closes, timezone)
     study = resolve_study(study_slug)
     resolve_questionnaire(questionnaire, study.slug)  # unknown: the nearest name
     codes = [c.strip() for c in pairs.split(",") if c.strip()] if pairs else None

@@ -87,8 +87,8 @@ def create(slug: str) -> str | Response:
                 form.questionnaire.data,
                 pair_codes=codes or None,
                 kinds=form.kinds.data or None,
-                opens_at=_aware(form.opens_at.data, zone),
-                closes_at=_aware(form.closes_at.data, zone),
+                opens_at=aware(form.opens_at.data, zone),
+                closes_at=aware(form.closes_at.data, zone),
                 timezone=str(zone),
                 user=g.user,
             )
@@ -105,7 +105,7 @@ def create(slug: str) -> str | Response:
     ), 422
 
 
-def _aware(moment: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
+def aware(moment: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
     return moment.replace(tzinfo=zone).astimezone(dt.UTC) if moment else None
 
 

@@ -113,3 +113,51 @@ def test_before_and_after_followup(runner, session, grouped_round):
     assert shown.exit_code == 0, shown.output
     groups = {r["group"] for r in json.loads(shown.output)}
     assert groups == {"original", "final"}
+
+
+def test_groups_on_final_values(runner, session, grouped_round):
+    """--values final: the mode, language and kind groups compare each pair again on the
+    newest answer of each side; original (the default) on the answers first given."""
+    followup, found = followups.create(session, grouped_round, "Again", followups.Selection())
+    rounds.set_state(session, followup, "open")
+    rounds.ensure_invitations(session, followup)
+    q = comparison.questionnaire_of(session, grouped_round)
+    changed = []
+    for row in rounds.invitation_rows(session, followup):
+        if row.side.code != "cn":
+            continue
+        keys = found.asked[row.pair.code]
+        us_said = next(
+            answers.answers_of(session, o.invitation)
+            for o in rounds.invitation_rows(session, grouped_round)
+            if o.pair.id == row.pair.id and o.side.code == "us"
+        )
+        answers.record_answers(session, row.invitation, q, {k: us_said[k] for k in keys})
+        answers.submit(session, row.invitation, one_page(q, asked_part(q, keys)))
+        changed.append(row.pair.id)
+    assert changed
+    kind = "city"
+    final = agreement_groups.grouped(session, grouped_round, "kind", n_boot=0, values="final")
+    original = agreement_groups.grouped(session, grouped_round, "kind", n_boot=0)
+    assert _cell(final, kind, "training")["percent_agreement"] == pytest.approx(1.0)
+    percent, kappa = _reference(range(4, PAIRS))
+    assert _cell(original, kind, "training")["percent_agreement"] == pytest.approx(percent)
+    assert _cell(original, kind, "training")["cohen_kappa"] == pytest.approx(kappa)
+    by_mode = agreement_groups.grouped(session, grouped_round, "mode", n_boot=0, values="final")
+    assert _cell(by_mode, "phone–web", "training")["percent_agreement"] == pytest.approx(1.0)
+    shown = runner.invoke(
+        args=[
+            "agreement", grouped_round.slug, "--by", "kind", "--values", "final",
+            "--format", "json", "--boot", "0",
+        ]
+    )  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output) == json.loads(json.dumps(final))
+    default = runner.invoke(
+        args=["agreement", grouped_round.slug, "--by", "kind", "--format", "json", "--boot", "0"]
+    )
+    assert json.loads(default.output) == json.loads(json.dumps(original))
+    for wrong in (["--by", "followup", "--values", "final"], ["--values", "original"]):
+        refused = runner.invoke(args=["agreement", grouped_round.slug, *wrong])
+        assert refused.exit_code != 0
+        assert "--values goes with --by mode, language or kind" in refused.output

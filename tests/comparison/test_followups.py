@@ -16,6 +16,7 @@ from survey.errors import ServiceError
 from survey.responding import services as answers
 from survey.rounds import services as rounds
 from survey.rounds.models import FollowupPair, FollowupRound, Invitation, OutboxMessage, Round
+from tests.fixtures.followups import owner_of
 
 
 def test_a_followup_asks_exactly_the_disputed_questions_and_their_mirrors(session, answered):
@@ -71,6 +72,7 @@ def test_cli_create_json_and_text_then_list_and_round_commands(runner, session, 
         args=[
             "followup", "create", round_.slug, "--name", "Training only",
             "--questions", "training", "--reveal", "counterpart",
+            "--by", owner_of(session, round_).email,
         ]
     )  # fmt: skip
     assert text.exit_code == 0, text.output
@@ -112,8 +114,9 @@ def test_cli_create_json_and_text_then_list_and_round_commands(runner, session, 
 
 def test_the_invitation_says_when_partner_answers_are_shown(session, answered):
     round_, _ = answered
+    owner = owner_of(session, round_)
     shown, _ = followups.create(
-        session, round_, "Shown", followups.Selection(), reveal="counterpart"
+        session, round_, "Shown", followups.Selection(), reveal="counterpart", user=owner
     )
     blind, _ = followups.create(session, round_, "Blind", followups.Selection())
     assert "likewise see yours" in shown.invitation_texts["en"]["body"]

@@ -20,8 +20,9 @@ from survey.rounds import services as rounds
 from survey.rounds.models import Round
 from survey.studies import services as studies
 from survey.studies.models import Study
-from tests.e2e.live import MINI, Live, scratch_database, seed_into, serve
+from tests.e2e.live import BACKENDS, MINI, Live, scratch_database, seed_into, serve
 from tests.e2e.test_respondent_browser import capture, fits_the_screen, press, switch_language
+from tests.fixtures.followups import owner_of
 
 pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery staple"
@@ -31,12 +32,19 @@ ORIGINAL = {
 }
 
 
-@pytest.fixture(scope="module")
-def followup_site(browser, app, tmp_path_factory) -> Iterator[tuple[Live, dict[str, Any]]]:  # noqa: ANN001
-    """One pair of the mini questionnaire answered by both sides, a follow-up round open."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def followup_site(  # noqa: ANN201
+    request,  # noqa: ANN001
+    browser,  # noqa: ANN001
+    app,  # noqa: ANN001
+    tmp_path_factory,  # noqa: ANN001
+) -> Iterator[tuple[Live, dict[str, Any]]]:
+    """One pair of the mini questionnaire answered by both sides, a follow-up round open:
+    on a scratch SQLite file, and on a scratch PostgreSQL database when
+    SURVEY_TEST_DATABASE_URL is set (skipped, saying so, otherwise)."""
     folder = tmp_path_factory.mktemp("e2e-followup")
     with (
-        scratch_database("sqlite", folder) as url,
+        scratch_database(request.param, folder) as url,
         serve(url, restore_url=app.config["DATABASE_URL"]) as live,
     ):
         seed_into(live, MINI, pairs=1)
@@ -143,6 +151,7 @@ def test_with_reveal_the_partner_answer_is_shown(followup_site, new_page, artifa
             "Shown",
             followups.Selection(states=["open", "resolved"]),
             reveal="counterpart",
+            user=owner_of(db.session, round_),
         )
         rounds.set_state(db.session, shown, "open")
         rounds.ensure_invitations(db.session, shown)

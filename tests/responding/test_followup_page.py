@@ -10,6 +10,7 @@ from survey.responding import services as answers
 from survey.responding.models import Explanation
 from survey.rounds import services as rounds
 from survey.rounds.models import Invitation
+from tests.fixtures.followups import owner_of
 from tests.fixtures.web import text_of
 from tests.responding.test_flow import browser_fields, link_path, location
 
@@ -18,7 +19,12 @@ def followup_sides(session, answered, reveal="none"):
     """The follow-up of the first pair: (round, {side code: invitation}) — opened."""
     round_, codes = answered
     followup, _ = followups.create(
-        session, round_, "Again", followups.Selection(pairs=[codes[0]]), reveal=reveal
+        session,
+        round_,
+        "Again",
+        followups.Selection(pairs=[codes[0]]),
+        reveal=reveal,
+        user=owner_of(session, round_),
     )
     rounds.set_state(session, followup, "open")
     rounds.ensure_invitations(session, followup)
