@@ -33,6 +33,8 @@ MATRIX = {
     "comparison.next_open": "viewer",
     "comparison.report": "viewer",
     "comparison.report_csv": "viewer",
+    "comparison.report_groups": "viewer",
+    "comparison.report_groups_file": "viewer",
     "entry.enter": "interviewer",
     "studies.audit_log": "researcher",
     "studies.member_add": "researcher",

@@ -218,4 +218,4 @@ def decide(slug: str, round_slug: str, pair_code: str, question: str) -> Respons
     return redirect(_item_url(slug, round_slug, pair_code, question))
 
 
-from survey.comparison import followup_views, report_views  # noqa: E402, F401  (their routes)
+from survey.comparison import followup_views, group_views, report_views  # noqa: E402, F401  (their routes)

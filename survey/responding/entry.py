@@ -5,6 +5,8 @@ blueprint of its own beside the respondent's. It reads each section's answers as
 the respondent's pages do (`forms.read_page`) and stores them through the same
 service, as the interviewer (or, once submitted, as a correction with a reason),
 with the answers' versions as shown guarding against a save in between (ACL-05).
+A follow-up round's interview asks only the questions the round asks the pair, with
+what each answer is based on (`followup_entry.py`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from survey.db import db
 from survey.errors import ServiceError
 from survey.questionnaires import services as questionnaires
 from survey.questionnaires.models import QuestionnaireVersion
+from survey.responding import followup_entry
 from survey.responding import services as answers
+from survey.responding.followup_answers import save_explanations
 from survey.responding.forms import read_page
 from survey.responding.messages import answer_message
 from survey.rounds import entry, services
@@ -60,14 +64,25 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
     q = questionnaires.model_of(
         db.session.get(QuestionnaireVersion, round_.questionnaire_version_id)
     )
+    again = followup_entry.asked_again(db.session, round_, q, invitation, lang_tag())
+    if again is not None:
+        q = again.page  # only the questions the follow-up asks this pair
     form = EntryForm(mode=invitation.mode if invitation.mode != "web" else "phone")
     errors: dict[str, str] = {}
     conflicts: dict = {}
     if form.validate_on_submit():
-        outcome = _save_entry(invitation, q, form)
+        outcome = _save_entry(invitation, q, form, again)
         if isinstance(outcome, Response):
             return outcome
         errors, conflicts = outcome
+    values = (
+        request.form if request.method == "POST" else answers.answers_of(db.session, invitation)
+    )
+    why = {}
+    if again is not None:
+        if request.method != "POST":
+            values = followup_entry.prefilled(again, values)
+        why = {**again.explanations, **followup_entry.typed_explanations(again, request.form)}
     return render_template(
         "responding/entry.html",
         study=g.study,
@@ -80,16 +95,21 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
         pair=db.session.get(Pair, invitation.pair_id),
         errors=errors,
         conflicts=conflicts,
-        values=request.form
-        if request.method == "POST"
-        else answers.answers_of(db.session, invitation),
+        values=values,
+        again=again,
+        why=why,
+        why_max=followup_entry.WHY_MAX,
+        shown=followup_entry.shown,
         versions={k: r.version for k, r in answers.answer_rows(db.session, invitation).items()},
         language=lang_tag(),
     ), (422 if errors or conflicts else 200)
 
 
 def _save_entry(
-    invitation: Invitation, q: Questionnaire, form: EntryForm
+    invitation: Invitation,
+    q: Questionnaire,
+    form: EntryForm,
+    again: followup_entry.AskedAgain | None,
 ) -> Response | tuple[dict[str, str], dict[str, Any]]:
     submitted = invitation.state == "submitted"
     actor = answers.Actor(
@@ -110,6 +130,9 @@ def _save_entry(
             expected={k: v for p in pages for k, v in p.versions.items()},
         )
         result.errors.update({k: e for p in pages for k, e in p.errors.items()})
+        if again is not None:  # what each answer is based on, kept whatever else failed
+            typed = followup_entry.typed_explanations(again, request.form)
+            save_explanations(db.session, invitation, typed, actor_user_id=g.user.id)
         if not result.errors and not result.conflicts and form.action.data == "submit":
             answers.submit(db.session, invitation, q, actor=actor)
     except ServiceError as error:

@@ -35,14 +35,14 @@ from survey.responding.followup_answers import (
     asked_part,
     explanations_of,
     one_page,
+    original_answers,
+    partner_label,
     save_explanations,
 )
-from survey.responding.models import Answer
 from survey.responding.respondent import gate, go, message_page, respondent_page, set_language
 from survey.responding.visit import State, Visit, state_of
-from survey.rounds.models import FollowupPair, FollowupRound, Invitation
-from survey.studies.models import Pair, PairSide, StudySide
-from survey.templating import text_in
+from survey.rounds.models import FollowupPair, FollowupRound
+from survey.studies.models import PairSide
 
 WHY = "_why."  # explanation fields: `_why.<question key>` (a leading _ is no answer)
 SUBMIT_NOTE = _l("Some answers are missing or need attention. Please see below.")
@@ -66,7 +66,7 @@ def _load(visit: Visit) -> Followup | None:
     invitation = visit.invitation
     asked = db.session.get(FollowupPair, (visit.round.id, invitation.pair_id))
     part = asked_part(visit.q, list(asked.questions if asked else []))
-    earlier = _original_answers(link.parent_id, invitation.pair_id)
+    earlier = original_answers(db.session, link.parent_id, invitation.pair_id)
     own = earlier.get(invitation.side_id, {})
     partner, label = None, ""
     if link.reveal == "counterpart":
@@ -76,35 +76,8 @@ def _load(visit: Visit) -> Followup | None:
     return Followup(part, own, partner, label, explanations_of(db.session, invitation.id))
 
 
-def _original_answers(round_id: int, pair_id: int) -> dict[int, dict[str, Any]]:
-    """Side id -> the answers given in the original round by that side of the pair."""
-    found: dict[int, dict[str, Any]] = {}
-    invitations = select(Invitation.id, Invitation.side_id).where(
-        Invitation.round_id == round_id, Invitation.pair_id == pair_id
-    )
-    sides = dict(db.session.execute(invitations).all())
-    for side_id in sides.values():
-        found[side_id] = {}
-    if sides:
-        rows = db.session.execute(
-            select(Answer.invitation_id, Answer.question_key, Answer.value).where(
-                Answer.invitation_id.in_(list(sides))
-            )
-        )
-        for invitation_id, key, value in rows:
-            if value is not None:
-                found[sides[invitation_id]][key] = value
-    return found
-
-
 def _partner_label(visit: Visit) -> str:
-    kind = db.session.scalar(select(Pair.kind).where(Pair.id == visit.invitation.pair_id))
-    side = db.session.scalar(
-        select(StudySide)
-        .join(PairSide, PairSide.side_id == StudySide.id)
-        .where(PairSide.pair_id == visit.invitation.pair_id, StudySide.id != visit.side.id)
-    )
-    return text_in(side.label_for(kind or ""), visit.language) if side else ""
+    return partner_label(db.session, visit.invitation.pair_id, visit.side.id, visit.language)
 
 
 def _partner_place(visit: Visit) -> str:

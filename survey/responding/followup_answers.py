@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,8 +18,10 @@ from sqlalchemy.orm import Session
 from survey import audit
 from survey.core.questionnaire import Questionnaire, Section
 from survey.db import utcnow
-from survey.responding.models import Explanation
+from survey.responding.models import Answer, Explanation
 from survey.rounds.models import FollowupPair, FollowupRound, Invitation, Round
+from survey.studies.models import Pair, PairSide, StudySide
+from survey.templating import text_in
 
 PART = "followup"  # the one page's key, remembered as the respondent's place
 WHY_MAX = 2000
@@ -45,6 +48,38 @@ def asked_keys(session: Session, round_id: int, pair_id: int) -> list[str] | Non
         return None
     asked = session.get(FollowupPair, (round_id, pair_id))
     return list(asked.questions) if asked else []
+
+
+def original_answers(session: Session, round_id: int, pair_id: int) -> dict[int, dict[str, Any]]:
+    """Side id -> the answers given in the original round by that side of the pair."""
+    found: dict[int, dict[str, Any]] = {}
+    invitations = select(Invitation.id, Invitation.side_id).where(
+        Invitation.round_id == round_id, Invitation.pair_id == pair_id
+    )
+    sides = dict(session.execute(invitations).all())
+    for side_id in sides.values():
+        found[side_id] = {}
+    if sides:
+        rows = session.execute(
+            select(Answer.invitation_id, Answer.question_key, Answer.value).where(
+                Answer.invitation_id.in_(list(sides))
+            )
+        )
+        for invitation_id, key, value in rows:
+            if value is not None:
+                found[sides[invitation_id]][key] = value
+    return found
+
+
+def partner_label(session: Session, pair_id: int, side_id: int, language: str | None) -> str:
+    """The other side's label for this pair's kind, in `language`."""
+    kind = session.scalar(select(Pair.kind).where(Pair.id == pair_id))
+    side = session.scalar(
+        select(StudySide)
+        .join(PairSide, PairSide.side_id == StudySide.id)
+        .where(PairSide.pair_id == pair_id, StudySide.id != side_id)
+    )
+    return text_in(side.label_for(kind or ""), language) if side else ""
 
 
 def explanations_of(session: Session, invitation_id: int) -> dict[str, str]:

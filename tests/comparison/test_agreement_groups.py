@@ -26,6 +26,11 @@ def training(number: int) -> tuple[str, str]:
 
 @pytest.fixture
 def grouped_round(session, make_round):
+    return make_grouped_round(session, make_round)
+
+
+def make_grouped_round(session, make_round):
+    """12 pairs: the first 4 of kind state, the first 6 with a phone side, training varied."""
     round_ = make_round(pairs=PAIRS, questionnaire=MINI)
     q = comparison.questionnaire_of(session, round_)
     for number, rows in enumerate(rounds.by_pair(rounds.invitation_rows(session, round_)).values()):

@@ -189,8 +189,11 @@ def demo_pages() -> dict[str, str]:
         "comparison-pair": f"{r}/comparison/{pair.code}",
         "comparison-decided": f"{r}/comparison/{decided}",  # a decision, its form and history
         "report": f"{r}/comparison/report",
+        "report-groups": f"{r}/comparison/report/groups",  # before and after follow-up
+        "report-groups-mode": f"{r}/comparison/report/groups?by=mode&values=final",
         "ask-again": f"{r}/comparison/followup",
         "followup-round": f"{s}/rounds/{followup}/",
+        "followup-entry": f"{s}/rounds/{followup}/entry/{asked}/{side}",  # the asked questions
         "comparison-followup": f"{r}/comparison/{asked}",  # both rounds' answers, explanations
         "questionnaires": "/questionnaires/",
         "questionnaire": f"/questionnaires/{version}/",
