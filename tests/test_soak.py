@@ -238,11 +238,16 @@ def soak(served: Served, url: str, sink: Sink) -> tuple[Tally, list[Saver], dict
     config = {key: str(value) for key, value in config.items()}
     worker = subprocess.Popen(  # noqa: S603
         survey_command("mail", "send", "--watch", "--interval", "1"),
-        env=survey_environment(config),
+        env=survey_environment(config, PYTHONUNBUFFERED="1"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    # The load starts once the worker has said it is watching: its SIGTERM handler is in
+    # place from then on. (On a loaded machine, starting Python and the app can outlast
+    # the short shape, and a SIGTERM before the handler ends the worker with -15.)
+    ready = worker.stdout.readline()
+    assert ready.startswith("Sending mail every"), (ready, worker.poll())
     try:
         stop = time.monotonic() + SHAPE.seconds
         threads = [*savers, *exporters, reminders]
@@ -257,7 +262,7 @@ def soak(served: Served, url: str, sink: Sink) -> tuple[Tally, list[Saver], dict
     finally:
         worker.send_signal(signal.SIGTERM)  # finishes the message in hand, then stops
         out, err = worker.communicate(timeout=120)
-    return tally, savers, {"returncode": worker.returncode, "stdout": out, "stderr": err}
+    return tally, savers, {"returncode": worker.returncode, "stdout": ready + out, "stderr": err}
 
 
 def acknowledged_saves_are_stored(served: Served, savers: list[Saver]) -> None:
