@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_listeners() -> None:
     """Re-compare a pair whenever a submitted side's answers change, and let the questionnaire
     pages count stored answers (once per process): lower layers call these, never import them."""
+    from survey.accounts.two_factor import NOTIFIERS, REQUIREMENTS
     from survey.comparison.audit_pairs import discrepancy_pairs
     from survey.comparison.decisions import audit_words
     from survey.comparison.followup_outcomes import listen as followup_listener
@@ -135,9 +136,11 @@ def _register_listeners() -> None:
     from survey.questionnaires.services import ANSWER_COUNTERS
     from survey.responding.counts import answer_counts
     from survey.responding.services import ANSWER_LISTENERS
+    from survey.rounds.mail.account_notices import notify
     from survey.rounds.services import rounds_per_study
     from survey.studies.cli import ROUND_COUNTERS
     from survey.studies.listing import AUDIT_LABELS, AUDIT_PAIRS
+    from survey.studies.two_factor import required_by_a_study
 
     if rerun_for_invitation not in ANSWER_LISTENERS:
         ANSWER_LISTENERS.append(rerun_for_invitation)
@@ -153,6 +156,10 @@ def _register_listeners() -> None:
         ROUND_COUNTERS.append(rounds_per_study)  # `survey study list` counts rounds
     if discrepancy_pairs not in AUDIT_PAIRS:
         AUDIT_PAIRS.append(discrepancy_pairs)  # and sides as a discrepancy's pair names them
+    if notify not in NOTIFIERS:
+        NOTIFIERS.append(notify)  # two-factor changes are e-mailed through the outbox
+    if required_by_a_study not in REQUIREMENTS:
+        REQUIREMENTS.append(required_by_a_study)  # an owner may require it of a study's members
 
 
 def _register_cli(app: Flask) -> None:

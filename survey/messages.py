@@ -58,6 +58,12 @@ MESSAGES = {
     "bad_choice": _l("%(value)s is not one of: %(allowed)s."),
     "unknown_kind": _l("No pair of this round is of the kind %(kind)s; its kinds are: %(kinds)s."),
     "export_failed": _l("The export could not be written: %(reason)s"),
+    "wrong_code": _l("The code is wrong or already used, or the account is locked."),
+    "two_factor_already_on": _l("Two-factor sign-in is already on."),
+    "two_factor_not_started": _l("Start setting up two-factor sign-in first."),
+    "two_factor_required": _l(
+        "Two-factor sign-in is required for your account, so it cannot be turned off."
+    ),
     "header_line_break": _l("Line breaks are not allowed here."),
     "version_conflict": _l(
         "Version %(version)s of %(key)s already exists with different content; "

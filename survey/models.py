@@ -1,6 +1,12 @@
 """Import every model so that the metadata is complete (Alembic, tests, scripts)."""
 
-from survey.accounts.models import User
+from survey.accounts.models import (
+    RecoveryCode,
+    RememberedDevice,
+    TwoFactor,
+    TwoFactorRequirement,
+    User,
+)
 from survey.audit import AuditEntry
 from survey.comparison.models import Comparison, Discrepancy
 from survey.db import Base
@@ -40,10 +46,14 @@ __all__ = [
     "Pair",
     "PairSide",
     "QuestionnaireVersion",
+    "RecoveryCode",
+    "RememberedDevice",
     "Respondent",
     "Round",
     "RoundPair",
     "Study",
     "StudySide",
+    "TwoFactor",
+    "TwoFactorRequirement",
     "User",
 ]

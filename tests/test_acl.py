@@ -8,6 +8,9 @@ from survey.accounts.authz import ROLE_RANK
 from tests.fixtures.web import login
 
 PUBLIC = {"accounts.login", "web.switch_language", "web.health", "static"}
+# The second step of a sign-in: each serves only a session whose password was right
+# (`accounts.signin.held`), else sends the visitor back to the login page or 404s.
+PUBLIC |= {"accounts.login_code", "accounts.login_enrol", "accounts.two_factor_qr"}
 
 
 def test_every_route_declares_a_policy(app):

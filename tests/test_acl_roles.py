@@ -57,6 +57,7 @@ MATRIX = {
     "comparison.decide": "researcher",
     "comparison.followup": "researcher",
     "exports.export": "researcher",
+    "studies.members_two_factor": "owner",
 }
 
 

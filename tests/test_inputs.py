@@ -39,6 +39,7 @@ def world(session, make_user, make_study, make_round):
         "key": "basics",
         "token": "not-a-link",
         "filename": "researcher.css",
+        "device_id": "1",
     }
     return {"owner": owner, "values": values}
 

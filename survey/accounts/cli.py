@@ -6,8 +6,10 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
-from survey.accounts import services
+from survey.accounts import services, two_factor
+from survey.accounts.models import User
 from survey.commands import transactional
 from survey.db import db
 
@@ -38,3 +40,26 @@ def create(email: str, role: str, name: str, password_stdin: bool, generate_pass
     click.echo(f"Created {role} {user.email}.")
     if generate_password:
         click.echo(f"Password (shown once): {password}")
+
+
+@user_group.command("require-2fa")
+@click.argument("setting", type=click.Choice(["on", "off"]))
+@transactional
+def require_two_factor(setting: str) -> None:
+    """Require two-factor sign-in of every account (each sets it up at the next sign-in)."""
+    changed = two_factor.set_required_for_all(db.session, setting == "on")
+    state = "required of every account" if setting == "on" else "no longer required of all"
+    click.echo(f"Two-factor sign-in is {state}." if changed else "Nothing changed.")
+
+
+@user_group.command("reset-2fa")
+@click.argument("email")
+@transactional
+def reset_two_factor(email: str) -> None:
+    """Turn off a user's two-factor sign-in (a lost phone and lost codes); they are e-mailed."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No account {email}.")
+    two_factor.remove(db.session, user, "user.two_factor_reset")
+    user.session_version += 1  # and every session of theirs ends
+    click.echo(f"Two-factor sign-in is off for {user.email}; their sessions are ended.")

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -21,3 +21,13 @@ class SettingsForm(FlaskForm):
 
     language = SelectField(_l("Language"), validators=[DataRequired()])
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
+
+
+class CodeForm(FlaskForm):
+    """The six digits of the authenticator app, or a recovery code."""
+
+    code = StringField(_l("Verification code"), validators=[DataRequired(), Length(max=32)])
+
+
+class SigninCodeForm(CodeForm):
+    remember = BooleanField(_l("Remember this browser for 30 days"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.db import Base, UTCDateTime, utcnow
@@ -34,3 +34,59 @@ class User(Base):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+class TwoFactor(Base):
+    """A user's TOTP secret (RFC 6238): pending until a code confirms it, then enabled."""
+
+    __tablename__ = "two_factor"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64), comment="base32 TOTP secret")
+    enabled_at: Mapped[dt.datetime | None] = mapped_column(
+        UTCDateTime, comment="null while the enrolment waits for its confirmation code"
+    )
+    last_step: Mapped[int | None] = mapped_column(
+        BigInteger, comment="the newest 30-second step a code was accepted for (no replay)"
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecoveryCode(Base):
+    """One single-use recovery code, stored as its SHA-256 only."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RememberedDevice(Base):
+    """A browser that may skip the code for a while: its cookie's token, stored hashed."""
+
+    __tablename__ = "remembered_devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device: Mapped[str] = mapped_column(String(200), default="", comment="from the User-Agent")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class TwoFactorRequirement(Base):
+    """Two-factor sign-in required: for every account (no study) or a study's members."""
+
+    __tablename__ = "two_factor_requirements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int | None] = mapped_column(
+        ForeignKey("studies.id"), unique=True, comment="null: every account"
+    )
+    required_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -85,6 +85,22 @@ def authenticate(
 
     Unknown e-mail and wrong password cost the same and look the same (AUTH-02).
     """
+    user = check_password(
+        session, email, password, max_attempts=max_attempts, lockout_minutes=lockout_minutes
+    )
+    if user is not None:
+        login_succeeded(session, user)
+    return user
+
+
+def check_password(
+    session: Session, email: str, password: str, *, max_attempts: int, lockout_minutes: int
+) -> User | None:
+    """`authenticate`'s first step: the password alone, before any second factor.
+
+    A right password does not clear the count of failures: codes count on after it,
+    so a known password buys no fresh guesses at the code.
+    """
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.is_active:
         _verify(_DUMMY_HASH, password)
@@ -94,7 +110,8 @@ def authenticate(
     if not _verify(user.password_hash, password) or locked:
         _count_failure(session, user, max_attempts, lockout_minutes, locked)
         return None
-    _login_succeeded(session, user, password)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
     return user
 
 
@@ -123,12 +140,16 @@ def _count_failure(
     )
 
 
-def _login_succeeded(session: Session, user: User, password: str) -> None:
+def login_succeeded(session: Session, user: User, second_factor: str | None = None) -> None:
+    """The sign-in is complete: failures forgotten, the login audited (with its second factor)."""
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, utcnow()
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
     audit.record(
-        session, "user.login", actor_user_id=user.id, object_type="user", object_id=str(user.id)
+        session,
+        "user.login",
+        actor_user_id=user.id,
+        object_type="user",
+        object_id=str(user.id),
+        details={"second_factor": second_factor} if second_factor else {},
     )
 
 

@@ -2,54 +2,48 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from survey import throttle
-from survey.accounts import bp, services
+from survey.accounts import bp, services, signin, two_factor
 from survey.accounts.authz import login_required, public
 from survey.accounts.forms import LoginForm, LogoutForm, SettingsForm
-from survey.db import db, utcnow
+from survey.db import db
 from survey.i18n import COOKIE, LANGUAGE_NAMES, TIME_ZONES
-from survey.security import is_safe_next
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login() -> str | Response | tuple[str, int, dict[str, str]]:
-    """Sign a researcher in; throttled per client address and locked per account (AUTH-02)."""
+    """Sign a researcher in; throttled per client address and locked per account (AUTH-02).
+
+    With two-factor sign-in on, a right password leads to the code (unless this browser
+    is remembered); where it is required but not set up, to setting it up first.
+    """
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return render_template("accounts/login.html", form=form)
-    wait = _throttle()
+    wait = signin.throttle_wait()
     if wait:
         return _too_many(form, wait)
-    user = services.authenticate(
-        db.session,
-        form.email.data or "",
-        form.password.data or "",
-        max_attempts=current_app.config["LOGIN_MAX_ATTEMPTS"],
-        lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+    user = services.check_password(
+        db.session, form.email.data or "", form.password.data or "", **signin.limits()
     )
     if user is None:  # the failed attempt counts: the form comes back with 200, committed
         form.password.errors.append(_("The e-mail or password is wrong, or the account is locked."))
         return render_template("accounts/login.html", form=form)
-    _start_session(user.id, user.session_version)
-    target = form.next.data
-    return redirect(target if is_safe_next(target) else url_for("studies.index"))
-
-
-def _throttle() -> int | None:
-    """Seconds to wait when this client address used up its login attempts (AUTH-02)."""
-    config = current_app.config
-    return throttle.of(current_app).hit(
-        "login",
-        request.remote_addr or "unknown",
-        config["LOGIN_IP_LIMIT"],
-        config["LOGIN_IP_WINDOW_SECONDS"],
-    )
+    target = form.next.data or ""
+    if two_factor.is_enabled(db.session, user):
+        if two_factor.remembered(db.session, user, request.cookies.get(two_factor.DEVICE_COOKIE)):
+            return signin.finish(user, target, "device")
+        signin.hold(user, "code", target)
+        return redirect(url_for("accounts.login_code"))
+    if two_factor.is_required(db.session, user):
+        signin.hold(user, "enrol", target)
+        return redirect(url_for("accounts.login_enrol"))
+    return signin.finish(user, target, None)
 
 
 def _too_many(form: LoginForm, wait: int) -> tuple[str, int, dict[str, str]]:
@@ -57,15 +51,6 @@ def _too_many(form: LoginForm, wait: int) -> tuple[str, int, dict[str, str]]:
         _("Too many attempts. Try again in %(seconds)s seconds.", seconds=wait)
     )
     return render_template("accounts/login.html", form=form), 429, {"Retry-After": str(wait)}
-
-
-def _start_session(user_id: int, version: int) -> None:
-    """A fresh session on login: nothing from before survives (AUTH-03)."""
-    keep_lang = session.get("lang")
-    session.clear()
-    session.update(uid=user_id, sv=version, seen=int(utcnow().timestamp()))
-    if keep_lang:
-        session["lang"] = keep_lang
 
 
 @bp.route("/logout", methods=["POST"])
@@ -97,3 +82,6 @@ def settings() -> str | Response:
         )
         return response
     return render_template("accounts/settings.html", form=form)
+
+
+from survey.accounts import two_factor_views  # noqa: E402, F401  (registers its routes)

@@ -30,6 +30,7 @@ from survey.accounts.authz import ROLE_RANK
 from survey.db import db
 from survey.errors import NotFoundError, ServiceError
 from survey.studies import bp, listing, pairs
+from survey.studies import two_factor as study_two_factor
 from survey.studies.access import study_role
 from survey.studies.forms import (
     ROLE_CHOICES,
@@ -333,6 +334,8 @@ def _members_page(add: MemberAddForm) -> str:
         add=add,
         can_manage=_can_edit(),
         role_labels=ROLE_LABELS,
+        two_factor=study_two_factor.is_required(db.session, g.study),
+        is_owner=g.role == "owner",
     )
 
 

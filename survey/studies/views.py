@@ -13,13 +13,14 @@ from flask import Response, g, render_template, request
 from survey import paging
 from survey.accounts.authz import login_required
 from survey.db import db
-from survey.studies import (  # noqa: F401  (pair_views, side_views: routes)
+from survey.studies import (  # noqa: F401  (pair_views, side_views, two_factor_views: routes)
     audit_words,
     bp,
     listing,
     pair_views,
     services,
     side_views,
+    two_factor_views,
 )
 from survey.studies.access import study_role
 from survey.templating import side_name, text_in
