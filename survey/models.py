@@ -6,6 +6,7 @@ from survey.accounts.models import (
     TwoFactor,
     TwoFactorRequirement,
     User,
+    UserSession,
 )
 from survey.audit import AuditEntry
 from survey.comparison.models import Comparison, Discrepancy
@@ -56,4 +57,5 @@ __all__ = [
     "TwoFactor",
     "TwoFactorRequirement",
     "User",
+    "UserSession",
 ]

@@ -40,6 +40,7 @@ def world(session, make_user, make_study, make_round):
         "token": "not-a-link",
         "filename": "researcher.css",
         "device_id": "1",
+        "session_id": "1",
     }
     return {"owner": owner, "values": values}
 

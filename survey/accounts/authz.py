@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
+from survey.accounts import sessions
 from survey.accounts.models import User
-from survey.db import db, utcnow
+from survey.db import db, set_writing, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROLE_RANK = {"viewer": 1, "interviewer": 2, "researcher": 3, "owner": 4}
-RESEARCHER_KEYS = ("uid", "sv", "seen")
+RESEARCHER_KEYS = ("uid", "sv", "sid", "seen", "touched")
 
 
 def declare(policy: str) -> Callable[[F], F]:
@@ -64,25 +65,39 @@ def admin_required(view: F) -> F:
 
 
 def load_user() -> None:
-    """Before each request: the signed-in user, if the session is still valid."""
-    g.user = None
-    user_id, version = session.get("uid"), session.get("sv")
+    """Before each request: the signed-in user, if the session is still valid.
+
+    Valid: the account active, its session version unchanged (AUTH-04), not idle too
+    long, and the session's row not ended (the Sessions page, an administrator). The
+    row's last-seen time moves on every few minutes; such a request begins as a writer.
+    """
+    g.user = g.user_session = None
+    user_id, version, sid = session.get("uid"), session.get("sv"), session.get("sid")
     if user_id is None:
         return
+    now = utcnow()
+    touch = now.timestamp() - session.get("touched", 0) > sessions.TOUCH_SECONDS
+    if touch:
+        set_writing(True)  # before the request's first statement: it begins as a writer
     user = db.session.get(User, user_id)
     idle = dt.timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     seen = dt.datetime.fromtimestamp(session.get("seen", 0), dt.UTC)
+    row = sessions.find(db.session, user_id, sid) if isinstance(sid, str) else None
     if (
         user is None
+        or row is None
         or not user.is_active
         or user.session_version != version
-        or utcnow() - seen > idle
+        or now - seen > idle
     ):
         for key in RESEARCHER_KEYS:  # a respondent session in the same browser stays
             session.pop(key, None)
         return
-    session["seen"] = int(utcnow().timestamp())
-    g.user = user
+    session["seen"] = int(now.timestamp())
+    if touch:
+        row.last_seen_at = now
+        session["touched"] = int(now.timestamp())
+    g.user, g.user_session = user, row
 
 
 def enforce_declared_policy() -> None:

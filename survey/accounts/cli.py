@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from survey.accounts import services, two_factor
+from survey.accounts import services, sessions, two_factor
 from survey.accounts.models import User
 from survey.commands import transactional
 from survey.db import db
@@ -61,5 +61,17 @@ def reset_two_factor(email: str) -> None:
     if user is None:
         raise click.ClickException(f"No account {email}.")
     two_factor.remove(db.session, user, "user.two_factor_reset")
-    user.session_version += 1  # and every session of theirs ends
+    sessions.end_all(db.session, user, action="user.sessions_ended_by_admin")
     click.echo(f"Two-factor sign-in is off for {user.email}; their sessions are ended.")
+
+
+@user_group.command("end-sessions")
+@click.argument("email")
+@transactional
+def end_sessions(email: str) -> None:
+    """End every session of a user (a lost laptop, a departure); audited."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No account {email}.")
+    count = sessions.end_all(db.session, user, action="user.sessions_ended_by_admin")
+    click.echo(f"Ended {count} sessions of {user.email}; older cookies are refused too.")

@@ -90,3 +90,19 @@ class TwoFactorRequirement(Base):
     )
     required_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserSession(Base):
+    """A signed-in browser: the cookie names it (`sid`, stored hashed), a user can end it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True, comment="SHA-256 of the sid")
+    device: Mapped[str] = mapped_column(String(200), default="", comment="from the User-Agent")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime, default=utcnow, comment="updated at most every few minutes"
+    )
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -11,11 +11,11 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from survey import audit
-from survey.accounts.models import GLOBAL_ROLES, User
+from survey.accounts.models import GLOBAL_ROLES, User, UserSession
 from survey.db import utcnow
 from survey.errors import ServiceError
 
@@ -156,8 +156,18 @@ def login_succeeded(session: Session, user: User, second_factor: str | None = No
 def logout(session: Session, user: User) -> None:
     """End every session of the user: a replayed cookie no longer works (AUTH-04)."""
     user.session_version += 1
+    _end_rows(session, user)
     audit.record(
         session, "user.logout", actor_user_id=user.id, object_type="user", object_id=str(user.id)
+    )
+
+
+def _end_rows(session: Session, user: User) -> None:
+    """The Sessions page lists none of them any more (`session_version` has ended them)."""
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
     )
 
 
@@ -171,6 +181,7 @@ def set_password(session: Session, user: User, password: str) -> None:
     check_password_policy(password)
     user.password_hash = _hasher.hash(password)
     user.session_version += 1
+    _end_rows(session, user)
     user.failed_logins, user.locked_until = 0, None
     audit.record(session, "user.password_set", object_type="user", object_id=str(user.id))
 

@@ -8,7 +8,7 @@ from flask import current_app, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from survey import throttle
-from survey.accounts import services
+from survey.accounts import services, sessions
 from survey.accounts.models import User
 from survey.db import db, utcnow
 from survey.security import is_safe_next
@@ -39,11 +39,16 @@ def limits() -> dict[str, int]:
     }
 
 
-def start_session(user_id: int, version: int) -> None:
-    """A fresh session on login: nothing from before survives (AUTH-03)."""
+def start_session(user: User) -> None:
+    """A fresh session on login: nothing from before survives (AUTH-03); a row names it."""
+    from survey.accounts import two_factor  # the device's name
+
+    device = two_factor.device_name(request.headers.get("User-Agent", ""))
+    sid = sessions.start(db.session, user, device)
     keep_lang = session.get("lang")
     session.clear()
-    session.update(uid=user_id, sv=version, seen=int(utcnow().timestamp()))
+    now = int(utcnow().timestamp())
+    session.update(uid=user.id, sv=user.session_version, sid=sid, seen=now, touched=now)
     if keep_lang:
         session["lang"] = keep_lang
 
@@ -81,5 +86,5 @@ def held(step: str) -> tuple[User, dict[str, Any]] | None:
 def finish(user: User, target: str, second_factor: str | None) -> Response:
     """Both steps done: audit the login, start a fresh session, go where the user was going."""
     services.login_succeeded(db.session, user, second_factor)
-    start_session(user.id, user.session_version)
+    start_session(user)
     return redirect(target if is_safe_next(target) else url_for("studies.index"))

@@ -84,4 +84,4 @@ def settings() -> str | Response:
     return render_template("accounts/settings.html", form=form)
 
 
-from survey.accounts import two_factor_views  # noqa: E402, F401  (registers its routes)
+from survey.accounts import session_views, two_factor_views  # noqa: E402, F401  (routes)

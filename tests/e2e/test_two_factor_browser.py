@@ -46,6 +46,7 @@ def live(browser, app, tmp_path_factory) -> Iterator[Live]:  # noqa: ANN001
             owner = accounts.create_user(db.session, EMAIL, PASSWORD, name="Two Factor")
             sides = [("us", "en"), ("cn", "zh-Hans")]
             studies.create_study(db.session, "tf-study", sides, owner=owner)
+            accounts.create_user(db.session, "sessions@example.org", PASSWORD)
             for locale in LANGUAGES:
                 for width in WIDTHS:
                     accounts.create_user(
@@ -172,3 +173,23 @@ def test_the_recovery_codes_page_reads_well(browser, live, shots, locale):  # no
         assert problems_of(page, width) == {}
         assert page.errors == []
         page.context.close()
+
+
+def test_the_sessions_page_lists_and_ends_sessions(browser, live, shots):  # noqa: ANN001
+    """Signed in on two browsers: the page shows both; ending the other signs it out."""
+    failures: dict[str, Any] = {}
+    email = "sessions@example.org"
+    page, other = open_page(browser), open_page(browser, 390)
+    sign_in(page, live.url, email)
+    sign_in(other, live.url, email)
+    page.goto(live.url + "/account/sessions/")
+    assert page.locator("#sessions .session").count() == 2
+    look(page, shots, "sessions", failures)
+    page.locator("#sessions .session", has_not_text="This browser").locator("button").click()
+    page.wait_for_load_state()
+    assert page.locator("#sessions .session").count() == 1
+    other.goto(live.url + "/account/sessions/")
+    assert other.url.startswith(live.url + "/login")
+    assert failures == {}, failures
+    page.context.close()
+    other.context.close()
