@@ -1,6 +1,7 @@
 """Import every model so that the metadata is complete (Alembic, tests, scripts)."""
 
 from survey.accounts.models import (
+    PasswordReset,
     RecoveryCode,
     RememberedDevice,
     TwoFactor,
@@ -46,6 +47,7 @@ __all__ = [
     "OutboxMessage",
     "Pair",
     "PairSide",
+    "PasswordReset",
     "QuestionnaireVersion",
     "RecoveryCode",
     "RememberedDevice",

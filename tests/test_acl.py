@@ -11,6 +11,8 @@ PUBLIC = {"accounts.login", "web.switch_language", "web.health", "static"}
 # The second step of a sign-in: each serves only a session whose password was right
 # (`accounts.signin.held`), else sends the visitor back to the login page or 404s.
 PUBLIC |= {"accounts.login_code", "accounts.login_enrol", "accounts.two_factor_qr"}
+# A forgotten password: asking answers the same for every address; the link is hashed.
+PUBLIC |= {"accounts.forgot", "accounts.reset_link", "accounts.reset_password"}
 
 
 def test_every_route_declares_a_policy(app):

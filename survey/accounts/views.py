@@ -84,4 +84,8 @@ def settings() -> str | Response:
     return render_template("accounts/settings.html", form=form)
 
 
-from survey.accounts import session_views, two_factor_views  # noqa: E402, F401  (routes)
+from survey.accounts import (  # noqa: E402, F401  (their routes)
+    reset_views,
+    session_views,
+    two_factor_views,
+)

@@ -47,6 +47,7 @@ def live(browser, app, tmp_path_factory) -> Iterator[Live]:  # noqa: ANN001
             sides = [("us", "en"), ("cn", "zh-Hans")]
             studies.create_study(db.session, "tf-study", sides, owner=owner)
             accounts.create_user(db.session, "sessions@example.org", PASSWORD)
+            accounts.create_user(db.session, "reset@example.org", PASSWORD)
             for locale in LANGUAGES:
                 for width in WIDTHS:
                     accounts.create_user(
@@ -193,3 +194,48 @@ def test_the_sessions_page_lists_and_ends_sessions(browser, live, shots):  # noq
     assert failures == {}, failures
     page.context.close()
     other.context.close()
+
+
+def test_a_forgotten_password_is_reset_through_the_link(browser, live, shots):  # noqa: ANN001
+    """Ask, open the link from the outbox, choose a new password, sign in with it."""
+    from sqlalchemy import select
+
+    from survey.db import db
+    from survey.rounds.models import OutboxMessage
+
+    failures: dict[str, Any] = {}
+    page = open_page(browser)
+    page.goto(live.url + "/login")
+    page.click("text=Forgotten password")
+    look(page, shots, "forgot", failures)
+    page.fill('input[name="email"]', "reset@example.org")
+    with page.expect_navigation():
+        page.click('main button[type="submit"]')
+    assert page.locator("#sent").is_visible()
+    screenshot(page, shots / "forgot-sent-en-1280.png")
+    with live.app.app_context():
+        body = db.session.scalar(
+            select(OutboxMessage.body_text)
+            .where(OutboxMessage.recipient == "reset@example.org")
+            .order_by(OutboxMessage.id.desc())
+        )
+        db.session.remove()
+    link = next(word for word in body.split() if "/login/reset/" in word)
+    page.goto(link)
+    assert page.url == live.url + "/login/reset"  # the token left the address bar
+    look(page, shots, "reset", failures)
+    page.fill('input[name="password"]', "a fresh pass phrase here")
+    page.fill('input[name="again"]', "a fresh pass phrase here")
+    with page.expect_navigation():
+        page.click('main button[type="submit"]')
+    assert page.url.endswith("/login")
+    page.goto(link)
+    look(page, shots, "reset-dead-link", failures)
+    page.goto(live.url + "/login")
+    page.fill('input[name="email"]', "reset@example.org")
+    page.fill('input[name="password"]', "a fresh pass phrase here")
+    with page.expect_navigation():
+        page.click('main button[type="submit"]')
+    assert page.url == live.url + "/"
+    assert failures == {}, failures
+    page.context.close()
