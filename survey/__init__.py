@@ -22,6 +22,7 @@ FEATURES = (
     "responding",
     "comparison",
     "exports",
+    "api",
 )
 
 
@@ -128,6 +129,9 @@ def _register_listeners() -> None:
     """Re-compare a pair whenever a submitted side's answers change, and let the questionnaire
     pages count stored answers (once per process): lower layers call these, never import them."""
     from survey.accounts.two_factor import NOTIFIERS, REQUIREMENTS
+    from survey import errors_web
+    from survey.accounts.authz import SESSIONLESS
+    from survey.api import problems
     from survey.comparison.audit_pairs import discrepancy_pairs
     from survey.comparison.decisions import audit_words
     from survey.comparison.followup_outcomes import listen as followup_listener
@@ -154,6 +158,10 @@ def _register_listeners() -> None:
         AUDIT_LABELS.append(question_labels)  # the audit log names questions and options
     if rounds_per_study not in ROUND_COUNTERS:
         ROUND_COUNTERS.append(rounds_per_study)  # `survey study list` counts rounds
+    SESSIONLESS.add("api")  # the JSON API takes a bearer token, never the session cookie
+    if not any(prefix == problems.PREFIX for prefix, *_ in errors_web.PATH_HANDLERS):
+        handlers = (problems.PREFIX, problems.from_http, problems.from_exception)
+        errors_web.PATH_HANDLERS.append(handlers)  # its errors as problem documents
     if discrepancy_pairs not in AUDIT_PAIRS:
         AUDIT_PAIRS.append(discrepancy_pairs)  # and sides as a discrepancy's pair names them
     if notify not in NOTIFIERS:

@@ -189,10 +189,10 @@ def append(connection: Connection, values: dict[str, Any]) -> Recorded:
 
 def entry(session: Session, action: str, *, reason: str | None = None, **fields: Any) -> dict:
     """An audit row's values, all but its place in the chain (see `chain`)."""
-    from survey.security import request_context  # local: keep audit importable without Flask
+    from survey.security import request_context, request_details  # local: without Flask too
 
     context = {**request_context(), **fields}
-    details = _scrub(context.pop("details", {}) or {})
+    details = _scrub({**(context.pop("details", {}) or {}), **request_details()})
     unknown = set(context) - set(_COLUMNS)
     if unknown:
         raise TypeError(f"not audit columns: {', '.join(sorted(unknown))}")

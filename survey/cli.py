@@ -28,6 +28,7 @@ from survey.commands import (
 def register(app: Flask) -> None:
     """Add every command group to the app's CLI."""
     from survey.accounts.cli import user_group
+    from survey.api.cli import token_group
     from survey.comparison.cli import (
         agreement_command,
         compare_command,
@@ -62,6 +63,7 @@ def register(app: Flask) -> None:
         export_command,
         codebook_command,
         demo_command,
+        token_group,
     )
     for group in groups:
         guard_all(group)  # one clear line and exit 1 on any failure, never a traceback

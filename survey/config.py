@@ -61,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_IDLE_MINUTES": 60,
     "TOKEN_IP_LIMIT": 20,  # unknown respondent links per client address per window (TOK-02)
     "TOKEN_IP_WINDOW_SECONDS": 900,
+    "API_RATE_LIMIT": 600,  # API requests per token per window (the web's limiter)
+    "API_RATE_WINDOW_SECONDS": 60,
     "AUTOSAVE_LIMIT": 120,  # autosaves per respondent session per minute
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

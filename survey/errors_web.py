@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from typing import Any
+
+from flask import Flask, render_template, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -22,6 +24,9 @@ TITLES = {
     500: _l("Something went wrong on our side. Nothing you saved is lost; please try again."),
     503: _l("The service is temporarily unavailable. Please try again shortly."),
 }
+# (path prefix, HTTP error -> answer, failure -> answer): paths that answer errors in a
+# form of their own (the JSON API's problem documents), filled by the app factory.
+PATH_HANDLERS: list[tuple[str, Any, Any]] = []
 CSRF_MESSAGE = _l("This form has expired. Please go back, reload the page and send it again.")
 
 
@@ -74,11 +79,23 @@ def _untrusted_host(_error: SecurityError):  # noqa: ANN202
     return text, 400, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
 
 
-def _csrf_error(_error: CSRFError):  # noqa: ANN202
-    return _render(400, CSRF_MESSAGE)
+def _csrf_error(error: CSRFError):  # noqa: ANN202
+    own = _own_handler(1)
+    return own(error) if own else _render(400, CSRF_MESSAGE)
+
+
+def _own_handler(index: int) -> Any:
+    """The handler of the path's own error form (index 1: HTTP errors, 2: failures), if any."""
+    for prefix, *handlers in PATH_HANDLERS:
+        if request.path.startswith(prefix):
+            return handlers[index - 1]
+    return None
 
 
 def _http_error(error: HTTPException):  # noqa: ANN202
+    own = _own_handler(1)
+    if own is not None:
+        return own(error)
     status = error.code or 500
     page = _render(status, getattr(error, "message", None))
     if status == 429 and error.response is None and getattr(error, "retry_after", None):
@@ -89,8 +106,9 @@ def _http_error(error: HTTPException):  # noqa: ANN202
 def _unexpected(error: Exception):  # noqa: ANN202
     from flask import current_app
 
+    own = _own_handler(2)
     if database_unavailable(error):
         current_app.logger.error("database unavailable: %s", unavailable_reason(error))
-        return _render(503)
+        return own(error, 503) if own else _render(503)
     current_app.logger.exception("unhandled error", exc_info=error)
-    return _render(InternalServerError.code)
+    return own(error, 500) if own else _render(InternalServerError.code)

@@ -65,6 +65,8 @@ MESSAGES = {
         "Two-factor sign-in is required for your account, so it cannot be turned off."
     ),
     "header_line_break": _l("Line breaks are not allowed here."),
+    "token_scope": _l("Choose a scope: %(scopes)s."),
+    "token_days": _l("A token lasts from 1 to %(most)s days."),
     "version_conflict": _l(
         "Version %(version)s of %(key)s already exists with different content; "
         "give the changed questionnaire a new version."

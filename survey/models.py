@@ -9,6 +9,8 @@ from survey.accounts.models import (
     User,
     UserSession,
 )
+from survey.accounts.models import User
+from survey.api.models import ApiToken, IdempotentRequest
 from survey.audit import AuditEntry
 from survey.comparison.models import Comparison, Discrepancy
 from survey.db import Base
@@ -34,11 +36,13 @@ from survey.studies.models import (
 
 __all__ = [
     "Answer",
+    "ApiToken",
     "AuditEntry",
     "Base",
     "Comparison",
     "Discrepancy",
     "Explanation",
+    "IdempotentRequest",
     "FollowupPair",
     "FollowupRound",
     "InterviewerAssignment",

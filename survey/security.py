@@ -95,6 +95,14 @@ def request_context() -> dict[str, Any]:
     return context
 
 
+def request_details() -> dict[str, Any]:
+    """What every audit row of this request adds to its details: the API token it came
+    with, by name (`g.audit_via`, set by the API's gate), so a token's use is traceable."""
+    if not has_request_context():
+        return {}
+    return dict(getattr(g, "audit_via", None) or {})
+
+
 def is_safe_next(target: str | None) -> bool:
     """Only same-site relative paths are followed after login (AUTH-06)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):

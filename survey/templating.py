@@ -243,6 +243,9 @@ STATE_NAMES = {
 
 # The colour of each state's tag (GOV.UK tag modifiers); states not named here are grey.
 TAG_COLOURS = {
+    "active": "green",
+    "expired": "grey",
+    "revoked": "red",
     "draft": "grey",
     "open": "green",
     "closed": "blue",

@@ -13,6 +13,7 @@ PUBLIC = {"accounts.login", "web.switch_language", "web.health", "static"}
 PUBLIC |= {"accounts.login_code", "accounts.login_enrol", "accounts.two_factor_qr"}
 # A forgotten password: asking answers the same for every address; the link is hashed.
 PUBLIC |= {"accounts.forgot", "accounts.reset_link", "accounts.reset_password"}
+PUBLIC |= {"api.openapi", "api.docs"}  # the API's description and its reference page
 
 
 def test_every_route_declares_a_policy(app):

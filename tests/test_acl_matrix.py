@@ -21,6 +21,7 @@ SAMPLE = {
     "user_id": "1",
     "respondent_id": "1",
     "action": "open",
+    "token_id": "1",
 }
 
 

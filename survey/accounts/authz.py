@@ -22,6 +22,9 @@ from survey.db import db, set_writing, utcnow
 F = TypeVar("F", bound=Callable[..., Any])
 ROLE_RANK = {"viewer": 1, "interviewer": 2, "researcher": 3, "owner": 4}
 RESEARCHER_KEYS = ("uid", "sv", "sid", "seen", "touched")
+# Blueprints that never read the session: their callers show a bearer token instead (the
+# JSON API), so a session cookie sent along is not accepted there. Filled by the app factory.
+SESSIONLESS: set[str] = set()
 
 
 def declare(policy: str) -> Callable[[F], F]:
@@ -72,6 +75,8 @@ def load_user() -> None:
     row's last-seen time moves on every few minutes; such a request begins as a writer.
     """
     g.user = g.user_session = None
+    if request.blueprint in SESSIONLESS:
+        return
     user_id, version, sid = session.get("uid"), session.get("sv"), session.get("sid")
     if user_id is None:
         return

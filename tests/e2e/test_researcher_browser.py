@@ -179,6 +179,7 @@ def demo_pages() -> dict[str, str]:
         "respondent-edit": f"{s}/pairs/{pair.code}/respondents/{person.id}/edit",
         "members": f"{s}/members/",
         "sides": f"{s}/sides/",
+        "tokens": f"{s}/tokens/",
         "audit": f"{s}/audit/",
         "rounds": f"{s}/rounds/",
         "round": f"{r}/",
