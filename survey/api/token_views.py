@@ -38,7 +38,9 @@ STATE_LABELS = {"active": _l("Active"), "expired": _l("Expired"), "revoked": _l(
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
-    scope = SelectField(_l("Scope"), choices=[SelectChoice(k, v) for k, v in SCOPE_LABELS.items()], default="read")
+    scope = SelectField(
+        _l("Scope"), choices=[SelectChoice(k, v) for k, v in SCOPE_LABELS.items()], default="read"
+    )
     expires = IntegerField(
         _l("Expires after (days)"),
         validators=[Optional(), NumberRange(min=1, max=tokens.MAX_DAYS)],

@@ -21,11 +21,13 @@ def test_make_use_and_revoke_a_token_on_the_page(client, session, world):
             "expires": "30",
         },
     )
-    assert made.status_code == 200 and made.headers["Cache-Control"] == "no-store"
+    assert made.status_code == 200
+    assert made.headers["Cache-Control"] == "no-store"
     secret = re.search(r'id="token-secret">(svy_[^<]+)<', text_of(made)).group(1)
     assert secret not in text_of(client.get(page))  # shown once only
     api = client.get(f"/api/v1/studies/{world.slug}", headers={"Authorization": f"Bearer {secret}"})
-    assert api.status_code == 200 and api.get_json()["role"] == "researcher"
+    assert api.status_code == 200
+    assert api.get_json()["role"] == "researcher"
     row = next(r for r in tokens.listed(session, study=world.study) if r.name == "dashboard")
     revoked = client.post(f"{page}{row.id}/revoke", data={"csrf_token": csrf_token(client, page)})
     assert revoked.status_code == 302
@@ -37,7 +39,8 @@ def test_a_viewer_sees_only_their_tokens_and_makes_none(client, world):
     login(client, world.users["viewer"].email)
     page = f"/studies/{world.slug}/tokens/"
     shown = text_of(client.get(page))
-    assert "viewer read" in shown and "owner read" not in shown
+    assert "viewer read" in shown
+    assert "owner read" not in shown
     assert 'name="scope"' not in shown
     refused = client.post(page, data={"csrf_token": csrf_token(client, page), "scope": "read"})
     assert refused.status_code == 403
@@ -47,4 +50,5 @@ def test_a_token_page_in_chinese(client, world):
     login(client, world.users["owner"].email)
     client.get("/lang/zh_Hant?next=/")
     shown = text_of(client.get(f"/studies/{world.slug}/tokens/"))
-    assert "API 權杖" in shown and "researcher read" in shown  # owners see everyone's
+    assert "API 權杖" in shown
+    assert "researcher read" in shown
