@@ -58,12 +58,15 @@ MATRIX = {
     "comparison.followup": "researcher",
     "exports.export": "researcher",
     "studies.members_two_factor": "owner",
+    "api_tokens.index": "viewer",
+    "api_tokens.create": "researcher",
+    "api_tokens.revoke": "researcher",
 }
 
 
 # What the world below does not hold (no side has submitted, so there is no comparison to
 # decide): an allowed role gets 404 there, a refused one still 403 before any lookup.
-ABSENT = {"comparison.decide"}
+ABSENT = {"comparison.decide", "api_tokens.revoke"}  # and no API token to revoke
 
 
 def study_rules(app):  # noqa: ANN001, ANN201
@@ -108,6 +111,7 @@ def world(session, make_user, make_study, make_round):
         "action": "open",
         "unassigned": unassigned.code,
         "interviewer_id": str(users["interviewer"].id),
+        "token_id": "1",
     }
     return users, values
 

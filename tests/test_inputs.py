@@ -41,6 +41,8 @@ def world(session, make_user, make_study, make_round):
         "filename": "researcher.css",
         "device_id": "1",
         "session_id": "1",
+        "discrepancy_id": "1",
+        "token_id": "1",
     }
     return {"owner": owner, "values": values}
 

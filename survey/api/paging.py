@@ -24,30 +24,40 @@ def _filters() -> str:
     return hashlib.sha256(json.dumps([request.path, kept]).encode()).hexdigest()[:12]
 
 
-def offset_of(cursor: str | None) -> int:
-    """Where the page starts; 400 for a cursor that is not ours or was made for other filters."""
+def state_of(cursor: str | None) -> dict[str, Any] | None:
+    """What a cursor carries (None: the first page); 400 for a cursor that is not ours or
+    was made for other filters."""
     if not cursor:
-        return 0
+        return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         found = json.loads(raw)
         offset, filters = int(found["o"]), str(found["f"])
+        if not isinstance(found, dict) or offset < 0 or filters != _filters():
+            raise ValueError(cursor)
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise Problem(400, "bad_cursor", _("This cursor is not valid.")) from None
-    if offset < 0 or filters != _filters():
-        raise Problem(400, "bad_cursor", _("This cursor is not valid.")) from None
-    return offset
+    return found
 
 
-def cursor_at(offset: int) -> str:
-    raw = json.dumps({"o": offset, "f": _filters()}, separators=(",", ":")).encode()
+def offset_of(cursor: str | None) -> int:
+    """Where the page starts."""
+    found = state_of(cursor)
+    return int(found["o"]) if found else 0
+
+
+def cursor_at(offset: int, **more: Any) -> str:
+    """A cursor for the position `offset` (and what else the list needs to go on there)."""
+    raw = json.dumps({"o": offset, "f": _filters(), **more}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def page(items: Sequence[Any], total: int, offset: int, limit: int) -> tuple[dict, dict]:
+def page(
+    items: Sequence[Any], total: int, offset: int, limit: int, **more: Any
+) -> tuple[dict, dict]:
     """The page's body fields (`items`, `total`, `next_cursor`) and its `Link` header."""
     after = offset + len(items)
-    next_cursor = cursor_at(after) if after < total else None
+    next_cursor = cursor_at(after, **more) if after < total else None
     headers = {"X-Total-Count": str(total)}
     if next_cursor is not None:
         args = {k: v for k, v in request.args.items() if k != "cursor"}

@@ -116,7 +116,8 @@ def from_http(error: HTTPException) -> Response:
         headers["Retry-After"] = str(error.retry_after)  # type: ignore[attr-defined]
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="survey"'
-    return response(status, CODES.get(status, "error"), headers=headers)
+    detail = getattr(error, "message", None)  # what the kernel said, e.g. inputs' refusal
+    return response(status, CODES.get(status, "error"), detail, headers=headers)
 
 
 def from_exception(_error: BaseException, status: int) -> Response:

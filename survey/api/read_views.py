@@ -3,7 +3,6 @@ comparisons and discrepancies, agreement and tabulation, and the audit log."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from flask import g
@@ -32,8 +31,8 @@ from survey.transaction import writes
 ROUND = "/studies/<slug>/rounds/<round_slug>"
 
 
-def listed(model: type, items: list, total: int, offset: int, limit: int):  # noqa: ANN201
-    body, headers = page(items, total, offset, limit)
+def listed(model: type, items: list, total: int, offset: int, limit: int, **more):  # noqa: ANN003, ANN201
+    body, headers = page(items, total, offset, limit, **more)
     return json_response(model(**body).model_dump_json().encode(), headers=headers)
 
 
@@ -315,56 +314,6 @@ def answers_get(  # noqa: ANN201
     return etagged(body)
 
 
-def comparison_items(round_: Round, query: Any, outcome: str) -> list[dict[str, Any]]:
-    """The comparisons as `survey discrepancies --format json` gives them, and more."""
-    from survey.comparison.followup_outcomes import pair_code_blocks
-
-    found = comparing.items(
-        db.session,
-        round_,
-        outcome=outcome,
-        status=query.status,
-        kind=query.kind,
-        question=query.question,
-        pair=query.pair,
-    )
-    followups = pair_code_blocks(db.session, round_)
-    words = labels_of(round_, query.labels)
-    rows = []
-    for item in found:
-        row = item.to_dict()
-        block = followups.get((item.pair, item.question))
-        row["followup"] = {k: v for k, v in block.items() if k != "answered"} if block else None
-        row["discrepancy"], row["version"] = item.discrepancy_id, item.version
-        if words is not None:
-            row["values"] = {s: words.value(item.question, v) for s, v in row["values"].items()}
-        rows.append(row)
-    return rows
-
-
-def _comparisons(round_slug: str, query: Any, outcome: str):  # noqa: ANN202
-    rows = comparison_items(study_round(round_slug), query, outcome)
-    offset = offset_of(query.cursor)
-    chunk = rows[offset : offset + query.limit]
-    return listed(schemas.Comparisons, chunk, len(rows), offset, query.limit)
-
-
-@bp.route(ROUND + "/comparisons")
-@api_view("read")
-@spec.validate(resp=answers(schemas.Comparisons), tags=["comparisons"])
-def comparisons(slug: str, round_slug: str, query: schemas.ComparisonsQuery):  # noqa: ANN201
-    """Every comparison of the round with its outcome and review state, by pair."""
-    return _comparisons(round_slug, query, query.outcome)
-
-
-@bp.route(ROUND + "/discrepancies")
-@api_view("read")
-@spec.validate(resp=answers(schemas.Comparisons), tags=["comparisons"])
-def discrepancies(slug: str, round_slug: str, query: schemas.ComparisonsQuery):  # noqa: ANN201
-    """The disagreements, as `survey discrepancies ROUND --format json` lists them."""
-    return _comparisons(round_slug, query, "disagree")
-
-
 def discrepancy_of(discrepancy_id: int):  # noqa: ANN201
     from survey.comparison.models import Discrepancy
 
@@ -410,35 +359,6 @@ def discrepancy(slug: str, discrepancy_id: int):  # noqa: ANN201
     found, round_ = discrepancy_of(discrepancy_id)
     body = discrepancy_body(found, round_)
     return json_response(body, headers={"ETag": discrepancy_etag(found)})
-
-
-def _finite(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in row.items()}
-
-
-@bp.route(ROUND + "/agreement")
-@api_view("read")
-@spec.validate(resp=answers(schemas.Agreement), tags=["reports"])
-def agreement(slug: str, round_slug: str, query: schemas.AgreementQuery):  # noqa: ANN201
-    """Agreement per question, as `survey agreement ROUND --format json` gives it."""
-    from survey.comparison import reports
-
-    kwargs = {"seed": query.seed} if query.seed is not None else {}
-    results = reports.agreement(db.session, study_round(round_slug), n_boot=query.boot, **kwargs)
-    rows = [_finite(r) for r in reports.agreement_rows(results)]
-    return etagged(schemas.Agreement(items=rows).model_dump_json().encode())
-
-
-@bp.route(ROUND + "/tabulation")
-@api_view("read")
-@spec.validate(resp=answers(schemas.Tabulation), tags=["reports"])
-def tabulation(slug: str, round_slug: str, query: schemas.TabulationQuery):  # noqa: ANN201
-    """Pairs where both sides, one or neither report each option, as `survey tabulate`."""
-    from survey.comparison import reports
-
-    found = reports.tabulate(db.session, study_round(round_slug), query.question or None)
-    rows = reports.tabulation_rows(found)
-    return etagged(schemas.Tabulation(items=rows).model_dump_json().encode())
 
 
 @bp.route("/studies/<slug>/audit")

@@ -222,7 +222,9 @@ class Saved(BaseModel):
 
 class ComparisonsQuery(PageQuery, LabelsQuery):
     outcome: Literal["disagree", "all", "agree", "missing", "skipped", "review"] = "disagree"
-    status: Literal["open", "explained", "corrected", "confirmed", "dismissed"] | None = None
+    status: (
+        Literal["open", "explained", "corrected", "confirmed", "dismissed", "resolved"] | None
+    ) = None
     kind: str | None = Field(None, max_length=50)
     question: str | None = Field(None, max_length=100)
     pair: str | None = Field(None, max_length=100)

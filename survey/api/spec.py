@@ -58,6 +58,10 @@ def answers(ok: Any = None, *more: int, status: int = 200) -> Answers:
     return Answers(**codes)
 
 
+# Operations spectree does not write (a streamed file): path -> a function giving the
+# operation of its GET, filled by `views`.
+EXTRA_OPERATIONS: dict[str, Any] = {}
+
 # Request headers the views read themselves, documented per operation.
 HEADERS = {
     "If-Match": "the discrepancy's ETag as read (required: a stale one gets 412)",
@@ -100,6 +104,8 @@ def _document(views: tuple[tuple[str, str, tuple[str, ...]], ...]) -> dict[str, 
             }
             for name in names
         )
+    for path, operation in EXTRA_OPERATIONS.items():
+        made["paths"][path] = {"get": operation()}
     made["info"]["version"] = "1"
     return made
 

@@ -402,8 +402,14 @@ def items(
     kind: str | None = None,
     question: str | None = None,
     pair: str | None = None,
+    pairs_from: str | None = None,
+    pair_limit: int | None = None,
 ) -> list[Item]:
-    """Comparisons of a round with their review state, by pair then questionnaire order."""
+    """Comparisons of a round with their review state, by pair then questionnaire order.
+
+    `pairs_from` and `pair_limit`: only the pairs from that code on, so many (a page of the
+    API reads a few pairs, not the round; codes in code point order, as Python sorts them).
+    """
     from survey.studies.models import Pair
 
     q = questionnaire_of(session, round_)
@@ -416,6 +422,10 @@ def items(
     decisions = select(Discrepancy).where(Discrepancy.round_id == round_.id)
     if kind:
         query = query.where(Pair.kind == kind)
+    if pairs_from is not None or pair_limit is not None:
+        ids = _pairs_from(session, round_, kind, pairs_from, pair_limit)
+        query = query.where(Pair.id.in_(ids))
+        decisions = decisions.where(Discrepancy.pair_id.in_(ids))
     if pair:  # one pair's page: read only its row and its discrepancies
         query = query.where(Pair.code == pair)
         decisions = decisions.join(Pair, Pair.id == Discrepancy.pair_id).where(Pair.code == pair)
@@ -447,6 +457,25 @@ def items(
                 )
             )
     return sorted(found, key=lambda i: (i.pair, order.get(i.question, 1 << 30)))
+
+
+def _pairs_from(
+    session: Session, round_: Round, kind: str | None, first: str | None, limit: int | None
+) -> list[int]:
+    """The ids of the round's compared pairs from code `first` on, `limit` of them."""
+    from survey.studies.models import Pair
+
+    code = Pair.code.collate("C") if session.get_bind().dialect.name == "postgresql" else Pair.code
+    chosen = (
+        select(Pair.id)
+        .join(Comparison, Comparison.pair_id == Pair.id)
+        .where(Comparison.round_id == round_.id)
+    )
+    if kind:
+        chosen = chosen.where(Pair.kind == kind)
+    if first is not None:
+        chosen = chosen.where(code >= first)
+    return list(session.scalars(chosen.order_by(code).limit(limit)))
 
 
 def _rule(q: Questionnaire, key: str) -> Any:

@@ -26,6 +26,7 @@ EXPECTED = {
     "api.round_close": ("write", "researcher"),
     "api.answers_post": ("write", "interviewer"),
     "api.answers_get": ("read", "interviewer"),
+    "api.export": ("read", "researcher"),  # as the export page
 }
 
 
@@ -51,7 +52,12 @@ def api_routes(app, world, session):
 
 
 def _send(client, method, path, headers):
-    return client.open(path, method=method, json={} if method != "GET" else None, headers=headers)
+    response = client.open(
+        path, method=method, json={} if method != "GET" else None, headers=headers
+    )
+    response.get_data()  # read, then closed: a download's file is closed with its response
+    response.close()
+    return response
 
 
 def test_every_route_refuses_a_missing_revoked_expired_or_foreign_token(

@@ -106,7 +106,9 @@ def small_disk(folder: Path, megabytes: int) -> Iterator[Path]:
 def fill(folder: Path) -> Path:
     """Write until the filesystem is full: ENOSPC. Return the filler, to free the space."""
     filler = folder / "filler"
-    with filler.open("wb") as handle, pytest.raises(OSError) as full:
+    # Unbuffered: a write cut short by the full disk leaves nothing behind for close() to
+    # flush (and fail on again, outside pytest.raises), whatever space was left before.
+    with filler.open("wb", buffering=0) as handle, pytest.raises(OSError) as full:
         _write_forever(handle)
     assert full.value.errno == errno.ENOSPC
     return filler
