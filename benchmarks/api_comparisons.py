@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from compare_round_db import _fresh, compare_all, populate  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from survey import create_app  # noqa: E402
 from survey.db import db, writing  # noqa: E402
@@ -42,7 +43,7 @@ def _token() -> str:
     from survey.api import tokens
     from survey.studies.models import Study
 
-    study = db.session.scalar(db.select(Study).where(Study.slug == "bench"))
+    study = db.session.scalar(select(Study).where(Study.slug == "bench"))
     user = accounts.create_user(
         db.session, "bench@example.org", "correct horse battery", role="admin"
     )
