@@ -128,9 +128,9 @@ def _register_blueprints(app: Flask) -> None:
 def _register_listeners() -> None:
     """Re-compare a pair whenever a submitted side's answers change, and let the questionnaire
     pages count stored answers (once per process): lower layers call these, never import them."""
-    from survey.accounts.two_factor import NOTIFIERS, REQUIREMENTS
     from survey import errors_web
     from survey.accounts.authz import SESSIONLESS
+    from survey.accounts.two_factor import NOTIFIERS, REQUIREMENTS
     from survey.api import problems
     from survey.comparison.audit_pairs import discrepancy_pairs
     from survey.comparison.decisions import audit_words

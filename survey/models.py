@@ -9,7 +9,6 @@ from survey.accounts.models import (
     User,
     UserSession,
 )
-from survey.accounts.models import User
 from survey.api.models import ApiToken, IdempotentRequest
 from survey.audit import AuditEntry
 from survey.comparison.models import Comparison, Discrepancy

@@ -7,8 +7,8 @@ keeps, per token and `Idempotency-Key`, the first write's answer so that a retry
 with it instead of saving again. Two new tables, nothing altered; a downgrade keeps them
 aside as `<table>_kept`, which the next upgrade renames back.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-05 22:40:00
 """
 
@@ -20,8 +20,8 @@ from sqlalchemy.dialects import postgresql
 
 import survey.db
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
