@@ -86,7 +86,8 @@ def _section_slots(path: str, section: Section) -> Iterator[TextSlot]:
 
 def _question_slots(path: str, question: Question) -> Iterator[TextSlot]:
     owner = f"question '{question.key}'"
-    yield _slot(f"{path}.text", owner, question.text, question.line, required=True)
+    asked = question.type != "calculate"  # a calculation needs no text (XLSForm gives none)
+    yield _slot(f"{path}.text", owner, question.text, question.line, required=asked)
     yield _slot(f"{path}.help", owner, question.help, question.line)
     yield _slot(f"{path}.constraint_message", owner, question.constraint_message, question.line)
     for o_index, option in enumerate(question.options):

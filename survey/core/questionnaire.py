@@ -26,6 +26,7 @@ TYPES = (
     "text",
     "longtext",
     "note",
+    "calculate",
 )
 CHOICE_TYPES = frozenset({"single", "multi", "scale"})
 NUMERIC_TYPES = frozenset({"integer", "number", "year", "scale"})
@@ -120,11 +121,17 @@ class Question:
     dont_know: bool = True
     refused: bool = True
     offer_special: bool = True
+    calculation: str | None = None  # calculate: the expression whose value is stored
     line: int | None = field(default=None, compare=False)
 
     @property
     def is_answerable(self) -> bool:
         return self.type != "note"
+
+    @property
+    def is_asked(self) -> bool:
+        """Whether a person gives the answer: not a note, not a calculation."""
+        return self.type not in ("note", "calculate")
 
     @property
     def is_compared(self) -> bool:
@@ -163,6 +170,7 @@ class Question:
             "dont_know": None if self.dont_know else False,
             "refused": None if self.refused else False,
             "offer_special": None if self.offer_special else False,
+            "calculation": self.calculation,
         }
         data.update({k: v for k, v in optional.items() if v is not None})
         return data
@@ -189,6 +197,7 @@ class Question:
             dont_know=d.get("dont_know", True),
             refused=d.get("refused", True),
             offer_special=d.get("offer_special", True),
+            calculation=d.get("calculation"),
         )
 
 

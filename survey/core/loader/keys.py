@@ -12,7 +12,7 @@ SECTION_KEYS = ("key", "title", "description", "relevant", "questions")
 QUESTION_KEYS = (
     "key", "type", "text", "help", "required", "options", "min", "max", "pattern",
     "min_length", "max_length", "relevant", "constraint", "constraint_message", "compare",
-    "mirror", "dont_know", "refused", "offer_special",
+    "mirror", "dont_know", "refused", "offer_special", "calculation",
 )  # fmt: skip
 OPTION_KEYS = ("code", "label")
 PLAIN_RULES = ("exact", "set", "review", "none")

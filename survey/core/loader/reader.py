@@ -104,6 +104,7 @@ class _Reader(_Texts):
             dont_know=self.boolean(fields, "dont_know", where, default=True),
             refused=self.boolean(fields, "refused", where, default=True),
             offer_special=self.boolean(fields, "offer_special", where, default=True),
+            calculation=self.string(fields, "calculation", where),
             line=fields.line,
         )
 

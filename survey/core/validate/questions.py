@@ -26,7 +26,7 @@ def _question(q: Questionnaire, question: Question) -> Found:
     if question.type not in TYPES:
         yield question.line, _unknown_type(question.type, where)
         return  # the other checks all depend on the type
-    for check in (_options, _bounds, _lengths, _compare, _note, _mirror):
+    for check in (_options, _bounds, _lengths, _compare, _note, _calculation, _mirror):
         yield from ((question.line, message) for message in check(q, question, where))
 
 
@@ -210,3 +210,19 @@ def _note(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
             f"{where} has a constraint_message but no constraint "
             "(add constraint: or remove constraint_message)"
         )
+
+
+def _calculation(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
+    if question.type != "calculate":
+        if question.calculation is not None:
+            yield (
+                f"{question.type} {where} cannot have a calculation"
+                " (remove calculation, or make it type: calculate)"
+            )
+        return
+    if question.calculation is None:
+        yield f'calculate {where} has no calculation (add calculation: e.g. "${{a}} + ${{b}}")'
+    if question.required:
+        yield f"calculate {where} cannot be required (remove required; nobody answers it)"
+    if question.constraint is not None:
+        yield f"calculate {where} cannot have a constraint (remove constraint; nobody answers it)"

@@ -102,6 +102,7 @@ def _question_expressions(
     yield from _expression(
         question.constraint, "constraint", where, line, known, types, question.type
     )
+    yield from _expression(question.calculation, "calculation", where, line, earlier, types)
 
 
 def _expression(

@@ -15,6 +15,7 @@ _OUR_TYPES = {
     **dict.fromkeys(("decimal", "q decimal", "add decimal prompt"), "number"),
     **dict.fromkeys(("date", "q date", "add date prompt"), "date"),
     **dict.fromkeys(("note", "q note", "add note prompt"), "note"),
+    "calculate": "calculate",
 }
 # Rows that record the device or the session (start, deviceid, audit …), never an answer:
 # type → what pyxform preloads into it (start, end, today, deviceid, username …).

@@ -63,9 +63,11 @@ class QuestionRows:
             help=hint,
             options=options,
             relevant=relevant,
-            constraint=cells.get(("bind", "constraint")),
+            constraint=cells.get(("bind", "constraint")) if qtype != "calculate" else None,
             constraint_message=message,
             mirror=cells.get(("mirror",)),
+            # ODK's calculation on an asked question (a computed default) is not read
+            calculation=cells.get(("bind", "calculate")) if qtype == "calculate" else None,
             line=line,
             **self._columns(line, name, qtype, cells),
         )
@@ -106,8 +108,9 @@ class QuestionRows:
             return None if text is None else self._parse(line, name, text, parse)
 
         dont_know, refused, offer = parsed("special", _special) or (True, True, True)
+        asked = qtype != "calculate"  # required means nothing for a calculation
         return {
-            "required": bool(parsed(("bind", "required"), _required)),
+            "required": asked and bool(parsed(("bind", "required"), _required)),
             "compare": self._compare(line, name, qtype, parsed("compare", compare_from_text)),
             "min": parsed("min", lambda text: _bound(qtype, text)),
             "max": parsed("max", lambda text: _bound(qtype, text)),

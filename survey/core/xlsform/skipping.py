@@ -25,7 +25,7 @@ from survey.core.xlsform.book import Book, Cells
 from survey.core.xlsform.kinds import DEVICE_DATA, PARADATA
 
 _REFERENCE = re.compile(r"\$\{\s*([^}\s]+)\s*\}")
-_EXPRESSIONS = (("bind", "relevant"), ("bind", "constraint"))
+_EXPRESSIONS = (("bind", "relevant"), ("bind", "constraint"), ("bind", "calculate"))
 
 
 class _Draft(Protocol):
@@ -144,6 +144,9 @@ class Skips:
         if question.mirror in self.gone:
             self._drop(question, f"it mirrors {self._named(question.mirror)}")
             return None
+        if why := self._used(question.calculation) or _unevaluable(question.calculation):
+            self._drop(question, f"its calculation uses {why}")
+            return None
         if why := self._used(question.constraint) or _unevaluable(question.constraint):
             message = f"the constraint of '{question.key}' is left out: it uses {why}"
             self.notices.append(Notice(question.line, message))
@@ -176,6 +179,8 @@ def _unevaluable(expression: str | None) -> str | None:
     try:
         parse(expression)
     except ExpressionError as error:
-        if str(error.args[0]).startswith(("unknown function", "invalid regular expression")):
+        if str(error.args[0]).startswith(
+            ("unknown function", "invalid regular expression", "unexpected '/'")
+        ):
             return f"what survey cannot evaluate yet ({error.args[0]})"
     return None

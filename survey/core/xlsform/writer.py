@@ -18,6 +18,7 @@ _XLS_TYPES = {
     "single": "select_one", "scale": "select_one", "yesno": "select_one",
     "multi": "select_multiple", "integer": "integer", "number": "decimal", "year": "date",
     "date": "date", "text": "text", "longtext": "text", "note": "note",
+    "calculate": "calculate",
 }  # fmt: skip
 _YES_NO_LABELS = {
     "en": ("Yes", "No"), "zh-Hans": ("是", "否"), "zh-Hant": ("是", "否"), "fr": ("Oui", "Non"),
@@ -40,6 +41,7 @@ def dump_xlsform(q: Questionnaire, path: str | Path) -> None:
         "required",
         "relevant",
         "constraint",
+        "calculation",
         "appearance",
         *EXTENSION_COLUMNS,
     ]
@@ -79,6 +81,7 @@ def _question_row(question: Question, lists: Mapping[str, str], languages: Itera
         "required": "yes" if question.required else None,
         "relevant": question.relevant,
         "constraint": question.constraint,
+        "calculation": question.calculation,
         "mirror": question.mirror,
         "pattern": question.pattern,
         "compare": compare_to_text(question.compare) if question.compare else None,

@@ -1,0 +1,55 @@
+"""Calculated values: each `calculate` question's expression over the answers before it.
+
+`calculated(q, answers)` gives every calculation's value in form order, each seeing the
+answers and the calculations before it; a calculation that is not relevant (its own or
+its section's `relevant` does not hold) has no value (None). Values are stored as XPath's
+string of the result, so they read back the same in expressions, exports and comparison.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from survey.core.expressions import parse, to_string
+from survey.core.questionnaire import Questionnaire
+from survey.core.relevance import question_relevant
+
+Labels = Callable[[str, str], str]
+
+
+def calculated(
+    q: Questionnaire,
+    answers: Mapping[str, Any],
+    today: dt.date | None = None,
+    labels: Labels | None = None,
+) -> dict[str, str | None]:
+    """Every calculation's value (None when not relevant), in form order."""
+    seen = dict(answers)
+    values: dict[str, str | None] = {}
+    for section in q.sections:
+        for question in section.questions:
+            if question.type != "calculate" or question.calculation is None:
+                continue
+            value = None
+            if question_relevant(section, question, seen, today):
+                result = parse(question.calculation).evaluate(seen, today=today, labels=labels)
+                value = to_string(result)
+            values[question.key] = seen[question.key] = value
+    return values
+
+
+def changed(
+    q: Questionnaire,
+    stored: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    today: dt.date | None = None,
+) -> dict[str, str | None]:
+    """The calculations whose value over `answers` differs from the `stored` one: what a
+    save stores with the answers it changed (inputs changed, so the value is recomputed)."""
+    return {
+        key: value
+        for key, value in calculated(q, answers, today).items()
+        if stored.get(key) != value
+    }
