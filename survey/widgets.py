@@ -28,8 +28,9 @@ Arguments of `question_html(q, lang, ...)`:
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask_babel import get_locale
@@ -44,6 +45,7 @@ from survey.templating import SPECIAL_LABELS, YES_NO_LABELS, text_in
 
 CHOICE_WIDGETS = frozenset({"radio", "checkbox", "yesno"})  # the widgets (core.types) with choices
 CHOICES = frozenset(name for name, t in TYPES.items() if t.widget in CHOICE_WIDGETS)  # types
+PIPED = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}")  # `${key}` in a text: piping
 CACHE_SIZE = 8192
 DRAWN_SIZE = 4096  # drawn unanswered widgets (a couple of KB each)
 
@@ -77,6 +79,7 @@ def question_html(
     tree: Any = None,
     conflict: tuple[str, str] | None = None,
     locale: str | None = None,
+    piped: Mapping[str, str] | None = None,
 ) -> Markup:
     """One question's widget (see the module's docstring for the arguments).
 
@@ -88,12 +91,21 @@ def question_html(
     that no respondent's answer stays in the process after the request.
     """
     locale = locale or str(get_locale() or "en")
-    if errors or conflict is not None or special is not None or not _is_unanswered(value):
+    if piped or errors or conflict or special is not None or not _is_unanswered(value):
         return _draw(
-            q, lang, value, disabled, errors, special, version, hidden, tree, conflict, locale
-        )
+            q, lang, value, disabled, errors, special, version, hidden, tree, conflict, locale,
+            piped,
+        )  # fmt: skip
     blank = tuple(value) if isinstance(value, list) else value  # hashable, shown alike
     return _unanswered(Same(q), lang, locale, blank, disabled, version, hidden, Same(tree))
+
+
+def pipe(text: str, piped: Mapping[str, str]) -> str:
+    """`text` (escaped already) with each `${key}` replaced by that answer's shown text,
+    escaped; an answer not given (yet) shows as nothing, as in ODK."""
+    if "${" not in text:
+        return text
+    return PIPED.sub(lambda m: str(escape(piped.get(m.group(1), ""))), text)
 
 
 def _is_unanswered(value: Any) -> bool:
@@ -127,11 +139,16 @@ def _draw(  # noqa: PLR0913  (question_html's arguments)
     tree: Any,
     conflict: tuple[str, str] | None,
     locale: str,
+    piped: Mapping[str, str] | None = None,
 ) -> Markup:
     """Built from strings for speed: each fixed part was escaped when compiled, and every
     value of this call goes through `escape` below before it is joined in.
     """
+    if q.type == "calculate":
+        return Markup("")  # computed on save: nobody is asked for it
     c = _compiled_for(q, lang, locale)
+    if piped:
+        c = replace(c, title=pipe(c.title, piped), help=pipe(c.help, piped))
     if (
         special is None
         and isinstance(value, str)

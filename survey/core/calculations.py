@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from survey.core.expressions import parse, to_string
+from survey.core.expressions import ExpressionError, parse, to_string
 from survey.core.questionnaire import Questionnaire
 from survey.core.relevance import question_relevant
 
@@ -34,8 +34,12 @@ def calculated(
                 continue
             value = None
             if question_relevant(section, question, seen, today):
-                result = parse(question.calculation).evaluate(seen, today=today, labels=labels)
-                value = to_string(result)
+                try:
+                    result = parse(question.calculation).evaluate(seen, today=today, labels=labels)
+                except ExpressionError:
+                    result = None  # e.g. a number that is not one yet: no value, as in ODK
+                value = None if result is None else to_string(result)
+                value = value or None  # XPath's empty string is no value: nothing stored
             values[question.key] = seen[question.key] = value
     return values
 

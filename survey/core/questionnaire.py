@@ -152,7 +152,9 @@ class Question:
         return tuple(s for s, ok in allowed if ok and self.is_answerable)
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"key": self.key, "type": self.type, "text": dict(self.text)}
+        data: dict[str, Any] = {"key": self.key, "type": self.type}
+        if self.text or self.type != "calculate":  # a calculation needs no text
+            data["text"] = dict(self.text)
         optional = {
             "help": dict(self.help) or None,
             "required": self.required or None,
@@ -180,7 +182,7 @@ class Question:
         return cls(
             key=d["key"],
             type=d["type"],
-            text=dict(d["text"]),
+            text=dict(d.get("text", {})),
             help=dict(d.get("help", {})),
             required=d.get("required", False),
             options=tuple(Option(o["code"], dict(o["label"])) for o in d.get("options", ())),
@@ -247,12 +249,15 @@ class Questionnaire:
     # Look-ups built once: a version's model serves every request that answers it.
     _by_key: Mapping[str, Question] = field(init=False, repr=False, compare=False)
     answerable_keys: frozenset[str] = field(init=False, repr=False, compare=False)
+    calculation_keys: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_key = {q.key: q for section in self.sections for q in section.questions}
         object.__setattr__(self, "_by_key", by_key)
         answerable = frozenset(key for key, q in by_key.items() if q.is_answerable)
         object.__setattr__(self, "answerable_keys", answerable)
+        computed = tuple(key for key, q in by_key.items() if q.type == "calculate")
+        object.__setattr__(self, "calculation_keys", computed)
 
     @property
     def base_language(self) -> str:

@@ -24,7 +24,7 @@ from survey.responding import flow, forms
 from survey.responding.messages import answer_message
 from survey.responding.visit import State, Visit
 from survey.templating import SPECIAL_LABELS, framed, text_in
-from survey.widgets import question_html
+from survey.widgets import PIPED, question_html
 
 # What a page may say above its questions (`render_page(..., notes=[key])`).
 NOTES = {
@@ -87,6 +87,20 @@ def typed_display(visit: Visit, question: Question, shown: tuple[Any, str | None
     return display(visit, question, parsed)
 
 
+def piped_values(visit: Visit, part: Section, values: Mapping[str, Any]) -> dict[str, str]:
+    """The shown text of every answer or calculated value that a text of `part` pipes in
+    with `${key}` (empty when none does, so that the page's widgets stay cached)."""
+    texts = (
+        text_in(text, visit.language)
+        for question in part.questions
+        for text in (question.text, question.help)
+        if text
+    )
+    keys = {match.group(1) for text in texts if "${" in text for match in PIPED.finditer(text)}
+    known = (key for key in keys if key in visit.q.answerable_keys)
+    return {key: display(visit, visit.q.question(key), values.get(key)) for key in known}
+
+
 def candidate_values(visit: Visit, state: State, page_in: forms.PageInput | None) -> dict[str, Any]:
     """The saved answers with what the page typed on top, for deciding what is shown."""
     values = dict(state.values)
@@ -112,9 +126,21 @@ def render_page(
     candidate = candidate_values(visit, state, page_in)
     shown = flow.shown_questions(part, candidate)
     locale = str(get_locale())
+    piped = piped_values(visit, part, candidate)
     items = [
-        item(visit, question, state, page_in, errors, conflicts, not shown[question.key], locale)
+        item(
+            visit,
+            question,
+            state,
+            page_in,
+            errors,
+            conflicts,
+            not shown[question.key],
+            locale,
+            piped,
+        )  # fmt: skip
         for question in part.questions
+        if question.type != "calculate"  # computed on save, never asked
     ]
     summary = [item for item in items if item.errors and not item.hidden]
     outside = {
@@ -169,6 +195,7 @@ def item(
     conflicts: Mapping[str, tuple[Any, int]],
     hidden: bool,
     locale: str | None = None,
+    piped: Mapping[str, str] | None = None,
 ) -> Item:
     key = question.key
     typed = page_in.shown.get(key) if page_in else None
@@ -194,5 +221,6 @@ def item(
         tree=flow.relevance_tree(question),
         conflict=conflict,
         locale=locale,
+        piped=piped,
     )
     return Item(question, text_in(question.text, visit.language), messages, hidden, html)

@@ -70,7 +70,7 @@ def _answer_list(visit: Visit, state: State) -> list[dict[str, Any]]:
                 else None,
             }
             for question in part.questions
-            if question.is_answerable and shown[question.key]
+            if question.is_asked and shown[question.key]
         ]
         listing.append({"part": part, "title": text_in(part.title, visit.language), "items": items})
     return listing

@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from survey import audit
 from survey.accounts.models import User
-from survey.core import relevance
+from survey.core import calculations, relevance
 from survey.core.questionnaire import Questionnaire
 from survey.core.types import AnswerError, check_answer, type_of
 from survey.db import utcnow
@@ -117,7 +117,8 @@ def plan(
     found = Plan(
         result, dict(rows), invitation_id=invitation.id, source=actor.source, at=now, by=by
     )
-    parsed = _parse_all(q, raw, result)
+    asked = {k: v for k, v in raw.items() if q.question(k).type != "calculate"}
+    parsed = _parse_all(q, asked, result)  # a calculation is computed here, never taken
     merged = {k: r.value for k, r in rows.items() if r.value is not None} | {
         k: v for k, v in parsed.items() if v is not None
     }
@@ -134,15 +135,29 @@ def plan(
         if row is not None and seen is not None and row.version != seen:
             result.conflicts[key] = (row.value, row.version)  # someone saved in between (DATA-06)
             continue
-        version = row.version + 1 if row is not None else 1
-        found.rows[key] = Stored(row.id if row is not None else None, value, version)
-        if row is not None and row.id is not None:
-            found.updates.append(Stored(row.id, value, version))
-        else:
-            found.inserts.append(Fresh(key, value, version))
-        result.saved[key] = value
-        found.changes[key] = [old, value]
+        _put(found, key, row, value)
+    _recalculate(q, found, today)
     return found
+
+
+def _put(found: Plan, key: str, row: Stored | None, value: Any) -> None:
+    version = row.version + 1 if row is not None else 1
+    found.rows[key] = Stored(row.id if row is not None else None, value, version)
+    if row is not None and row.id is not None:
+        found.updates.append(Stored(row.id, value, version))
+    else:
+        found.inserts.append(Fresh(key, value, version))
+    found.result.saved[key] = value
+    found.changes[key] = [row.value if row is not None else None, value]
+
+
+def _recalculate(q: Questionnaire, found: Plan, today: dt.date | None) -> None:
+    """Store with the save every calculation whose inputs changed it (and only those)."""
+    if not q.calculation_keys:
+        return
+    stored = {k: r.value for k, r in found.rows.items() if r.value is not None}
+    for key, value in calculations.changed(q, stored, stored, today).items():
+        _put(found, key, found.rows.get(key), value)
 
 
 def write(

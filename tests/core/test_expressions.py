@@ -336,6 +336,7 @@ TYPES = {
     "name": "text",
     "notes": "longtext",
     "intro": "note",
+    "total": "calculate",
 }
 
 
@@ -343,6 +344,8 @@ TYPES = {
     ("source", "current_type", "problems"),
     [
         ("${training} = 'yes' and selected(${areas}, 'waste')", None, []),
+        ("selected(${total}, 'a') and count-selected(${total}) > 1", None, []),
+        ("${total} * 2 + 1", None, []),
         ("${sent} + ${ratio} * ${year} - ${level} > 0", None, []),
         ("today() - ${started} > 30", None, []),
         ("string-length(${name}) > 3 and ${city} = 'x'", None, []),
@@ -369,7 +372,10 @@ TYPES = {
         (
             "selected(${sent}, '1')",
             None,
-            ["selected() needs a single, multi, yesno or scale question, but ${sent} is integer"],
+            [
+                "selected() needs a single, multi, yesno or scale question or a calculation,"
+                " but ${sent} is integer"
+            ],
         ),
         (
             "selected('a b', 'a')",
@@ -379,12 +385,12 @@ TYPES = {
         (
             "count-selected(${city}) > 1",
             None,
-            ["count-selected() needs a multi question, but ${city} is single"],
+            ["count-selected() needs a multi question or a calculation, but ${city} is single"],
         ),
         (
             "count-selected(.) <= 3",
             "text",
-            ["count-selected() needs a multi question, but '.' is text"],
+            ["count-selected() needs a multi question or a calculation, but '.' is text"],
         ),
         ("${name} + 1", None, ["${name} is a text question: it cannot be used with '+'"]),
         ("-${city}", None, ["${city} is a single question: it cannot be used with '-'"]),

@@ -95,6 +95,7 @@ def test_valid_fixture_loads_with_every_type_and_the_format_defaults():
     assert q.question("first_visit").min == "1979-01-01"
     assert q.question("kind").option("gov").label["zh-Hant"] == "市政府"
     assert q.introduction["en"].endswith("about 20 minutes.\n")
+    assert q.question("delegations_total").calculation.startswith("coalesce(")
     assert q.derived == frozenset()
 
 

@@ -75,7 +75,7 @@ def as_number(type_: str, value: Any, **overrides: Any) -> float | None:
     return type_of(q).as_number(q, value)
 
 
-ANSWERABLE = [t for t in questionnaire.TYPES if t != "note"]
+ANSWERABLE = [t for t in questionnaire.TYPES if t not in ("note", "calculate")]  # asked
 
 
 # ---------------------------------------------------------------------------- registry
@@ -132,6 +132,13 @@ def test_special_answers_refused_when_the_question_turns_them_off(type_):
     assert error.params == {"special": "dk"}
     assert parse(type_, "rf", dont_know=False) is Special.REFUSED
     assert parse_error(type_, "rf", refused=False).code == "special_not_allowed"
+
+
+def test_a_calculation_takes_no_answer_and_stores_its_value_as_text():
+    assert parse("calculate", "") is None
+    assert parse_error("calculate", "12").code == "not_answerable"
+    assert parse_error("calculate", "dk").code == "not_answerable"
+    assert validate_error("calculate", 12).code == "not_text"
 
 
 def test_note_takes_no_answer_not_even_a_special_one():
@@ -649,7 +656,8 @@ def test_each_type_carries_its_rules_widget_and_export_encoding():
         assert set(compared) <= set(question_type.comparators), name  # the engine applies them
         if question_type.default_rule is not None:
             assert question_type.default_rule in question_type.rules, name
-        assert question_type.widget in {"radio", "checkbox", "yesno", "input", "textarea", "note"}
+        widgets = {"radio", "checkbox", "yesno", "input", "textarea", "note", "calculate"}
+        assert question_type.widget in widgets, name
         kinds = {"code", "codes", "integer", "number", "date", "string", None}
         assert question_type.export_kind in kinds, name
         if name != "note":

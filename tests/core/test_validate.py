@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from survey.core.completeness import completeness, text_slots
-from survey.core.loader import load_file
+from survey.core.loader import load_file, load_yaml
 from survey.core.questionnaire import (
     CHOICE_TYPES,
     CompareRule,
     Option,
     Question,
     Questionnaire,
+    QuestionnaireError,
     Section,
 )
 from survey.core.validate import canonical_tag, suggest, validate
@@ -165,7 +166,7 @@ def test_unknown_type_skips_the_checks_that_depend_on_the_type():
     q = make_questionnaire(make_question(kind="", options=(Option("a", texts("A")),)))
     assert messages(q) == [
         "x.yaml:10: question 'q1' has no type (add type: one of single, multi, yesno, scale, "
-        "integer, number, year, date, text, longtext, note)"
+        "integer, number, year, date, text, longtext, note, calculate)"
     ]
 
 
@@ -439,3 +440,64 @@ def test_control_characters_in_texts_are_named_with_their_place():
     ]
     tabs = make_questionnaire(make_question(text={"en": "Line one\nline\ttwo\r\n"}))
     assert messages(tabs) == []
+
+
+def test_a_calculation_may_add_numeric_choice_codes_and_be_selected_from():
+    q = load_yaml(
+        """\
+key: demo
+version: "1"
+languages: [en]
+title: Demo
+sections:
+  - key: main
+    title: Main
+    questions:
+      - key: a
+        type: single
+        text: A
+        options: [{code: "1", label: Yes}, {code: "0", label: No}]
+      - key: b
+        type: single
+        text: B
+        options: [{code: "1", label: Yes}, {code: "0", label: No}]
+      - key: both
+        type: calculate
+        calculation: "${a} + ${b}"
+      - key: flags
+        type: calculate
+        calculation: "concat(${a}, ' ', ${b})"
+      - key: note
+        type: text
+        text: Note
+        relevant: "selected(${flags}, '1')"
+""",
+        "x.yaml",
+    )
+    assert q.question("both").calculation == "${a} + ${b}"  # loaded: validated, no problem
+
+
+def test_arithmetic_on_codes_that_are_not_numbers_is_still_refused():
+    text = """\
+key: demo
+version: "1"
+languages: [en]
+title: Demo
+sections:
+  - key: main
+    title: Main
+    questions:
+      - key: a
+        type: single
+        text: A
+        options: [{code: "yes", label: Yes}, {code: "0", label: No}]
+      - key: twice
+        type: calculate
+        calculation: "${a} * 2"
+"""
+    with pytest.raises(QuestionnaireError) as caught:
+        load_yaml(text, "x.yaml")
+    assert [str(p) for p in caught.value.problems] == [
+        "x.yaml:13: calculation of question 'twice':"
+        " ${a} is a single question: it cannot be used with '*'"
+    ]

@@ -33,6 +33,7 @@ _KINDS = (
     (r"is renamed", "renamed key"),
     (r"texts have no (\S+) version", "texts filled from another language"),
     (r"constraint of .* is left out", "constraint left out"),
+    (r"required of note .* is left out", "required on a note left out"),
     (r"uses what survey cannot evaluate", "unsupported function"),
     (r"uses \$\{.*which comes after it", "forward reference"),
     (r"(uses|mirrors) \$\{", "depended on a dropped row"),

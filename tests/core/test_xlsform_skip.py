@@ -88,7 +88,7 @@ def test_without_the_flag_an_unsupported_row_still_refuses_the_import(form):
     path = form([SURVEY, ("geopoint", "where", "Where?"), ("text", "q", "Q")])
     assert refusal(path) == [
         "form.xlsx:2: question 'where' has type 'geopoint', which survey cannot store"
-        " (supported: text, integer, decimal, date, note, select_one, select_multiple,"
+        " (supported: text, integer, decimal, date, note, calculate, select_one, select_multiple,"
         " begin group/end group)"
     ]
 
@@ -107,7 +107,7 @@ def test_with_the_flag_an_unsupported_row_and_what_depended_on_it_are_dropped(fo
     assert read.questionnaire.question("n").constraint is None
     assert [str(w) for w in read.warnings] == [
         "form.xlsx:2: dropped: question 'photo' has type 'image', which survey cannot store"
-        " (supported: text, integer, decimal, date, note, select_one, select_multiple,"
+        " (supported: text, integer, decimal, date, note, calculate, select_one, select_multiple,"
         " begin group/end group)",
         "form.xlsx:3: dropped 'caption': its relevant uses ${photo} (row 2, left out)",
         "form.xlsx:4: the constraint of 'n' is left out: it uses ${photo} (row 2, left out)",
@@ -118,7 +118,7 @@ def test_with_the_flag_an_unsupported_row_and_what_depended_on_it_are_dropped(fo
 def test_with_the_flag_a_group_whose_relevant_uses_a_dropped_row_loses_its_questions(form):
     survey = [
         (*SURVEY, "relevant"),
-        ("calculate", "total", None, None),
+        ("geopoint", "total", "Where", None),
         ("begin group", "g", "G", "${total} > 1"),
         ("text", "a", "A", None),
         ("end group", None, None, None),

@@ -56,11 +56,15 @@ def _selection_problems(node: Node, types: Mapping[str, str], current: str | Non
     if not isinstance(target, Ref | Current):
         return [f"the first argument of {node.name}() must be a question such as ${{key}}"]
     name, kind = _operand_type(target, types, current)
-    allowed = ("multi",) if node.name == "count-selected" else ("single", "multi", "yesno", "scale")
+    # A calculation's value may be a space-separated list of codes, as XPath's selected() reads it
+    allowed = ("multi", "calculate")
+    if node.name != "count-selected":
+        allowed += ("single", "yesno", "scale")
     if not kind or kind in allowed:
         return []  # unknown references are reported on their own
-    wanted = "a multi" if node.name == "count-selected" else "a single, multi, yesno or scale"
-    return [f"{node.name}() needs {wanted} question, but {name} is {kind}"]
+    choices = "a multi" if node.name == "count-selected" else "a single, multi, yesno or scale"
+    wanted = f"{choices} question or a calculation"
+    return [f"{node.name}() needs {wanted}, but {name} is {kind}"]
 
 
 def _choice_name_problems(node: Node, types: Mapping[str, str], current: str | None) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 
 from survey.core import expressions
@@ -80,16 +81,26 @@ def _codes(question: Question) -> tuple[str, ...] | frozenset[str]:
 
 # ---------------------------------------------------------------------------- expressions
 
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _checked_as(question: Question) -> str:
+    """The type the expression checks see: a single question whose codes are all numbers
+    counts as a scale, so arithmetic on its codes is allowed (real XLSForms add up
+    1/0 or 1-5 codes: `${a} + ${b}`); XPath reads each code as its number."""
+    numeric = question.options and all(_NUMBER.fullmatch(o.code) for o in question.options)
+    return "scale" if question.type == "single" and numeric else question.type
+
 
 def _expressions(q: Questionnaire) -> Found:
-    types = {x.key: x.type for x in q.questions()}
+    types = {x.key: _checked_as(x) for x in q.questions()}
     earlier: dict[str, str] = {}
     for section in q.sections:
         where = f"section '{section.key}'"
         yield from _expression(section.relevant, "relevant", where, section.line, earlier, types)
         for question in section.questions:
             yield from _question_expressions(question, earlier, types)
-            earlier[question.key] = question.type
+            earlier[question.key] = types[question.key]
 
 
 def _question_expressions(

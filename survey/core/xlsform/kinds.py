@@ -56,7 +56,10 @@ _BY_APPEARANCE = {
     ("text", "multiline"): "longtext", ("date", "year"): "year", ("single", "likert"): "scale",
 }  # fmt: skip
 _APPEARANCES = {ours: look for (_, look), ours in _BY_APPEARANCE.items()}
-SUPPORTED = "text, integer, decimal, date, note, select_one, select_multiple, begin group/end group"
+SUPPORTED = (
+    "text, integer, decimal, date, note, calculate, select_one, select_multiple,"
+    " begin group/end group"
+)
 _REFUSALS = {
     "refused": "question '{name}' has type '{type}', which survey cannot store"
                f" (supported: {SUPPORTED})",

@@ -147,6 +147,10 @@ class Skips:
         if why := self._used(question.calculation) or _unevaluable(question.calculation):
             self._drop(question, f"its calculation uses {why}")
             return None
+        if question.type == "note" and question.required:  # ODK: a note that blocks the form
+            message = f"required of note '{question.key}' is left out: nobody answers a note"
+            self.notices.append(Notice(question.line, message))
+            question = dataclasses.replace(question, required=False)
         if why := self._used(question.constraint) or _unevaluable(question.constraint):
             message = f"the constraint of '{question.key}' is left out: it uses {why}"
             self.notices.append(Notice(question.line, message))
@@ -180,7 +184,7 @@ def _unevaluable(expression: str | None) -> str | None:
         parse(expression)
     except ExpressionError as error:
         if str(error.args[0]).startswith(
-            ("unknown function", "invalid regular expression", "unexpected '/'")
+            ("unknown function", "unknown name", "invalid regular expression", "unexpected '/'")
         ):
             return f"what survey cannot evaluate yet ({error.args[0]})"
     return None

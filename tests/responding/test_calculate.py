@@ -1,0 +1,99 @@
+"""calculate end to end: computed on every save, never asked, exported and compared."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from survey.comparison import services as comparison
+from survey.exports import services as exports
+from survey.questionnaires.models import QuestionnaireVersion
+from survey.questionnaires.services import model_of
+from survey.responding import services as answers
+from survey.responding.services import Actor
+from survey.rounds import services as rounds
+from tests.fixtures.web import text_of
+from tests.responding.test_flow import start, submit_page
+
+CALC = Path(__file__).resolve().parents[1] / "fixtures" / "questionnaires" / "calc.yaml"
+
+
+@pytest.fixture
+def calc(session, make_round):
+    round_ = make_round(pairs=1, questionnaire=CALC)
+    by_side = {r.side.code: r.invitation for r in rounds.invitation_rows(session, round_)}
+    q = model_of(session.get(QuestionnaireVersion, round_.questionnaire_version_id))
+    return round_, by_side["us"], by_side["cn"], q
+
+
+def test_a_calculation_is_stored_with_the_answers_and_recomputed_when_they_change(session, calc):
+    _, us, _, q = calc
+    result = answers.record_answers(session, us, q, {"sent": "3", "received": "4"})
+    assert result.saved == {"sent": 3, "received": 4, "total": "7"}
+    assert "busy" not in answers.answers_of(session, us)  # not relevant: no value
+    answers.record_answers(session, us, q, {"received": "9"})
+    stored = answers.answers_of(session, us)
+    assert stored["total"] == "12"
+    assert stored["busy"] == "busy"
+    answers.record_answers(session, us, q, {"sent": ""})  # cleared: recomputed, and not busy
+    stored = answers.answers_of(session, us)
+    assert stored["total"] == "9"
+    assert "busy" not in stored
+
+
+def test_a_value_given_for_a_calculation_is_never_taken(session, calc):
+    _, us, _, q = calc
+    for actor in (Actor(), Actor(source="import")):
+        answers.record_answers(session, us, q, {"sent": "1", "total": "500"}, actor=actor)
+        assert answers.answers_of(session, us)["total"] == "1"
+
+
+def test_the_respondent_is_never_asked_and_their_save_stores_it(client, session, calc):
+    _, us, _, q = calc
+    path = start(client, us)
+    page = text_of(client.get(path))
+    assert 'name="sent"' in page
+    assert 'name="total"' not in page
+    assert "_v.total" not in page
+    submit_page(client, path, {"sent": "2", "received": "5"}, nav="save")
+    assert answers.answers_of(session, us)["total"] == "7"
+
+
+def test_a_calculation_is_compared_and_exported_like_any_question(session, calc, tmp_path):
+    round_, us, cn, q = calc
+    answers.record_answers(session, us, q, {"sent": "3", "received": "4"})
+    answers.record_answers(session, cn, q, {"sent": "4", "received": "8"})
+    for invitation in (us, cn):
+        answers.submit(session, invitation, q)
+    comparison.compare_round(session, round_)
+    out = tmp_path / "wide.csv"
+    exports.write(session, round_, exports.ExportRequest(), out)
+    with out.open(encoding="utf-8", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["total_us"], row["total_cn"]) == ("7", "12")
+    assert row["total_agree"] == "0"  # 5 apart, tolerance 2
+
+
+def test_piping_shows_the_current_answers_and_calculations_escaped(client, session, calc):
+    _, us, _, q = calc
+    path = start(client, us)
+    response = submit_page(
+        client, path, {"sent": "2", "received": "5", "partner": "<b>Lyon</b> & Co"}
+    )
+    summary = response.headers["Location"]
+    page = text_of(client.get(summary))
+    assert "With &lt;b&gt;Lyon&lt;/b&gt; &amp; Co: 7 delegations in total, 2 of them sent." in page
+    assert "Anything to add about the 7 delegations?" in page
+    assert "For example what &lt;b&gt;Lyon&lt;/b&gt; &amp; Co asked for." in page
+    assert "${" not in page
+    assert "<b>Lyon" not in page
+
+
+def test_a_text_answer_that_looks_like_piping_is_shown_as_typed(client, session, calc):
+    _, us, _, q = calc
+    answers.record_answers(session, us, q, {"sent": "1", "partner": "${sent}"})
+    path = start(client, us)
+    page = text_of(client.get(path))
+    assert 'value="${sent}"' in page  # the answer itself is never piped into
