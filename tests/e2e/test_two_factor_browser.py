@@ -106,7 +106,12 @@ def test_set_up_and_sign_in_with_codes_computed_here(browser, live, shots):  # n
     page.goto(live.url + "/account/two-factor/")
     look(page, shots, "two-factor-off", failures)
     page.click("text=Set up two-factor sign-in")
-    assert page.locator("img.totp-qr").evaluate("img => img.naturalWidth") > 100  # QR drawn
+    # The click starts the navigation but does not wait for the page's images: wait until
+    # the QR code has come and been drawn (a code that never comes fails here, by timeout).
+    page.wait_for_function(
+        "() => { const img = document.querySelector('img.totp-qr');"
+        " return img !== null && img.complete && img.naturalWidth > 100; }"
+    )
     look(page, shots, "enrol", failures)  # each look draws a new key: read it after
     secret = page.inner_text("#totp-key").replace(" ", "")
     page.fill('input[name="code"]', pyotp.TOTP(secret).now())
