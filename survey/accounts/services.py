@@ -108,7 +108,7 @@ def check_password(
         return None
     locked = user.locked_until is not None and user.locked_until > utcnow()
     if not _verify(user.password_hash, password) or locked:
-        _count_failure(session, user, max_attempts, lockout_minutes, locked)
+        count_failure(session, user, max_attempts, lockout_minutes, locked)
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
@@ -122,9 +122,15 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _count_failure(
-    session: Session, user: User, max_attempts: int, minutes: int, locked: bool
+def count_failure(
+    session: Session,
+    user: User,
+    max_attempts: int,
+    minutes: int,
+    locked: bool,
+    action: str = "user.login_failed",
 ) -> None:
+    """A wrong password or code: counted towards the account's lockout, and audited."""
     if not locked:
         user.failed_logins += 1
         if user.failed_logins >= max_attempts:
@@ -132,11 +138,11 @@ def _count_failure(
             user.failed_logins = 0
     audit.record(
         session,
-        "user.login_failed",
+        action,
         actor_user_id=user.id,
         object_type="user",
         object_id=str(user.id),
-        details={"locked": user.locked_until is not None},
+        details={"locked": user.locked_until is not None and user.locked_until > utcnow()},
     )
 
 

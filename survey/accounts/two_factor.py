@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from survey import audit
+from survey.accounts import services
 from survey.accounts.models import (
     RecoveryCode,
     RememberedDevice,
@@ -228,7 +229,9 @@ def check_code(
     if found is not None and found.enabled_at is not None and not locked:
         method = _accept(session, user, found, code)
     if method is None:
-        _count_failure(session, user, max_attempts, lockout_minutes, locked)
+        services.count_failure(
+            session, user, max_attempts, lockout_minutes, locked, action="user.code_failed"
+        )
     return method
 
 
@@ -264,24 +267,6 @@ def _accept(session: Session, user: User, found: TwoFactor, code: str) -> str | 
     )
     _notify(session, user, "recovery_used", {"left": left})
     return "recovery"
-
-
-def _count_failure(
-    session: Session, user: User, max_attempts: int, minutes: int, locked: bool
-) -> None:
-    if not locked:
-        user.failed_logins += 1
-        if user.failed_logins >= max_attempts:
-            user.locked_until = utcnow() + dt.timedelta(minutes=minutes)
-            user.failed_logins = 0
-    audit.record(
-        session,
-        "user.code_failed",
-        actor_user_id=user.id,
-        object_type="user",
-        object_id=str(user.id),
-        details={"locked": user.locked_until is not None and user.locked_until > utcnow()},
-    )
 
 
 # -- remembered devices ----------------------------------------------------------------------
