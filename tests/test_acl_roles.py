@@ -59,8 +59,8 @@ MATRIX = {
     "exports.export": "researcher",
     "studies.members_two_factor": "owner",
     "api_tokens.index": "viewer",
-    "api_tokens.create": "researcher",
-    "api_tokens.revoke": "researcher",
+    "api_tokens.create": "viewer",
+    "api_tokens.revoke": "viewer",
 }
 
 

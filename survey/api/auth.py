@@ -23,7 +23,7 @@ from survey.accounts.authz import F, declare
 from survey.accounts.models import User
 from survey.api import tokens
 from survey.api.problems import Problem
-from survey.db import db
+from survey.db import db, set_writing, utcnow
 from survey.studies.access import role_in
 from survey.studies.models import Study
 
@@ -39,6 +39,10 @@ def bearer() -> str | None:
 def authenticate() -> tokens.ApiToken:
     """The request's active token and its user (g.api_token, g.user), or a 401/429."""
     secret = bearer()
+    now = utcnow()
+    touch = bool(secret) and tokens.due_touch(secret, now) and not db.session().in_transaction()
+    if touch:
+        set_writing(True)  # before the request's first statement: it begins as a writer
     token = tokens.find(db.session, secret) if secret else None
     user = db.session.get(User, token.user_id) if token is not None else None
     if token is None or user is None or not user.is_active:
@@ -49,6 +53,8 @@ def authenticate() -> tokens.ApiToken:
     )
     if wait is not None:
         raise Problem(429, "too_many_requests", retry_after=wait)
+    if touch:
+        tokens.touch(token, now)
     g.api_token, g.user = token, user
     g.audit_via = {"api_token": token.name, "api_token_id": token.id}
     return token

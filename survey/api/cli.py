@@ -92,6 +92,7 @@ def list_command(study_slug: str | None, email: str | None, fmt: str | None) -> 
             "hint": row.hint + "…",
             "created_at": row.created_at.isoformat(),
             "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+            "last_used_at": row.last_used_at.isoformat() if row.last_used_at else None,
         }
         for row, owner, slug in db.session.execute(query)
     ]
@@ -103,6 +104,7 @@ def list_command(study_slug: str | None, email: str | None, fmt: str | None) -> 
         Column("scope", "Scope"),
         Column("state", "State"),
         Column("hint", "Starts with"),
+        Column("last_used_at", "Last used", show=lambda r: r["last_used_at"] or "never"),
         Column("expires_at", "Expires", show=lambda r: r["expires_at"] or "never"),
     ]
     emit(rows, columns, chosen(fmt), title="API tokens")

@@ -1,12 +1,13 @@
 """The API's comparison lists and reports: comparisons and discrepancies a page at a time
-(equal to `survey discrepancies --format json`), agreement and tabulation (equal to
-`survey agreement` and `survey tabulate`)."""
+(equal to `survey discrepancies --format json`), agreement, agreement by group and
+tabulation (equal to `survey agreement [--by]` and `survey tabulate`)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from survey.api import schemas
@@ -118,6 +119,28 @@ def agreement(slug: str, round_slug: str, query: schemas.AgreementQuery):  # noq
     results = reports.agreement(db.session, study_round(round_slug), n_boot=query.boot, **kwargs)
     rows = [_finite(r) for r in reports.agreement_rows(results)]
     return etagged(schemas.Agreement(items=rows).model_dump_json().encode())
+
+
+@bp.route(ROUND + "/agreement/groups")
+@api_view("read")
+@spec.validate(resp=answers(schemas.AgreementGroups), tags=["reports"])
+def agreement_groups(slug: str, round_slug: str, query: schemas.AgreementGroupsQuery):  # noqa: ANN201
+    """Agreement by group (before and after follow-up, mode pair, language pair or pair
+    kind), as `survey agreement ROUND --by … --format json` gives it."""
+    from survey.comparison.agreement_groups import grouped
+
+    if query.values is not None and query.by == "followup":
+        raise Problem(
+            400,
+            "values_with_followup",
+            _("by=followup shows the original and the final values side by side: leave out values."),
+        )
+    kwargs = {"seed": query.seed} if query.seed is not None else {}
+    if query.by != "followup":
+        kwargs["values"] = query.values or "original"
+    found = grouped(db.session, study_round(round_slug), query.by, n_boot=query.boot, **kwargs)
+    rows = [_finite(r) for r in found]
+    return etagged(schemas.AgreementGroups(items=rows).model_dump_json().encode())
 
 
 @bp.route(ROUND + "/tabulation")

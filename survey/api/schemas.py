@@ -296,6 +296,29 @@ class Agreement(BaseModel):
     items: list[AgreementRow]
 
 
+class AgreementGroupsQuery(Strict):
+    by: Literal["followup", "mode", "language", "kind"] = Field(
+        description="before and after follow-up, mode pair, language pair or pair kind"
+    )
+    values: Literal["original", "final"] | None = Field(
+        None,
+        description="with by=mode|language|kind: the answers first given (original, the "
+        "default) or each pair compared again on the newest answers (final)",
+    )
+    boot: int = Field(1000, ge=0, le=5000, description="bootstrap replicates")
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+
+
+class AgreementGroupRow(AgreementRow):
+    group: str
+    shown: bool = Field(description="false for a cell of fewer than 5 pairs: no statistic")
+    note: str | None
+
+
+class AgreementGroups(BaseModel):
+    items: list[AgreementGroupRow]
+
+
 class TabulationQuery(Strict):
     question: list[str] | None = Field(None, description="question keys; all tabulable if none")
 

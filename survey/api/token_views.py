@@ -1,10 +1,11 @@
 """The study's API tokens page: make a token (shown once), see and revoke them.
 
-Researchers and owners make and revoke their own tokens here (never more than their role
-allows), and owners see and revoke everyone's tokens of the study. Viewers and interviewers,
-whose pages never write, see their own tokens; an administrator makes theirs with
-`survey token create --user EMAIL`. The page is a researcher page, with
-the session, CSRF and the study's policy, on a blueprint of its own beside the API's.
+Every member makes and revokes their own tokens here, offered only the scopes their role
+can use (a viewer: read; an interviewer: read and write; researchers and owners: also
+links), and owners see and revoke everyone's tokens of the study. A token is its member's
+own credential, not a change to the study, so a viewer (an analyst reading the data from
+R) makes one too. The page is a researcher page, with the session, CSRF and the study's
+policy, on a blueprint of its own beside the API's.
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ class RevokeForm(FlaskForm):
     pass
 
 
+def _form(**kwargs: object) -> TokenForm:
+    """The form, offering the scopes the member's role can use."""
+    form = TokenForm(**kwargs)
+    form.scope.choices = [SelectChoice(k, SCOPE_LABELS[k]) for k in tokens.USEFUL[g.role]]
+    return form
+
+
 def _page(form: TokenForm, secret: str | None = None, status: int = 200):  # noqa: ANN202
     query = (
         select(ApiToken, User.email)
@@ -74,7 +82,6 @@ def _page(form: TokenForm, secret: str | None = None, status: int = 200):  # noq
         scope_labels=SCOPE_LABELS,
         state_labels=STATE_LABELS,
         revoke=RevokeForm(),
-        can_make=g.role in ("researcher", "owner"),
     )
     return page, status, {"Cache-Control": "no-store"}
 
@@ -83,14 +90,14 @@ def _page(form: TokenForm, secret: str | None = None, status: int = 200):  # noq
 @study_role("viewer")
 def index(slug: str):  # noqa: ANN201
     """The study's API tokens (owners: everyone's; others: their own)."""
-    return _page(TokenForm())
+    return _page(_form())
 
 
 @bp.route("/studies/<slug>/tokens/", methods=["POST"])
-@study_role("researcher")
+@study_role("viewer")
 def create(slug: str):  # noqa: ANN201
-    """Make a token; its secret is shown on this answer only."""
-    form = TokenForm()
+    """Make a token of your own; its secret is shown on this answer only."""
+    form = _form()
     if not form.validate_on_submit():
         return _page(form, status=400)
     try:
@@ -105,11 +112,11 @@ def create(slug: str):  # noqa: ANN201
     except ServiceError as error:
         form.scope.errors = [error.message]
         return _page(form, status=400)
-    return _page(TokenForm(formdata=None), secret=made.secret)
+    return _page(_form(formdata=None), secret=made.secret)
 
 
 @bp.route("/studies/<slug>/tokens/<int:token_id>/revoke", methods=["POST"])
-@study_role("researcher")
+@study_role("viewer")
 def revoke(slug: str, token_id: int) -> Response:
     """Revoke a token: your own, or as an owner anyone's of the study."""
     if not RevokeForm().validate_on_submit():

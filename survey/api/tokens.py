@@ -27,11 +27,22 @@ from survey.studies.access import role_in
 from survey.studies.models import Study
 
 PREFIX = "svy_"
+TOUCH_SECONDS = 300  # how often a token's last use moves on, at most
+_touched: dict[str, float] = {}  # this process: token hash -> when it last moved last_used_at
 MAX_LENGTH = 100  # checked before any lookup
 MAX_DAYS = 3650
 # What each scope may do besides reading.
 GRANTS = {"read": frozenset({"read"}), "write": frozenset({"read", "write"})}
 GRANTS["links"] = frozenset({"read", "links"})
+# The scopes worth offering a role: what the role can use (a viewer writes nothing, and only
+# researchers and owners read links), so that nobody is handed a token that looks stronger
+# than it is. A token of another scope still never does more than the role.
+USEFUL = {
+    "viewer": ("read",),
+    "interviewer": ("read", "write"),
+    "researcher": SCOPES,
+    "owner": SCOPES,
+}
 
 
 def token_hash(token: str) -> str:
@@ -124,6 +135,21 @@ def find(session: Session, secret: str) -> ApiToken | None:
     if row is None or state(row) != "active":
         return None
     return row
+
+
+def due_touch(secret: str, now: dt.datetime) -> bool:
+    """Whether this process has not moved the token's last use on lately: the request
+    then begins as a writer (before its first statement) to move it."""
+    return now.timestamp() - _touched.get(token_hash(secret), 0.0) > TOUCH_SECONDS
+
+
+def touch(row: ApiToken, now: dt.datetime) -> None:
+    """Move the token's last use on, if the stored one is older than `TOUCH_SECONDS`."""
+    if len(_touched) > 10_000:
+        _touched.clear()
+    _touched[row.token_hash] = now.timestamp()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > TOUCH_SECONDS:
+        row.last_used_at = now
 
 
 def allows(scope: str, need: str) -> bool:

@@ -5,7 +5,8 @@ window.addEventListener("DOMContentLoaded", function () {
   window.SwaggerUIBundle({
     url: root.getAttribute("data-spec-url"),
     dom_id: "#swagger-ui",
-    deepLinking: true,
+    // No deep links: they put a link inside each operation's toggle button (axe: nested-interactive).
+    deepLinking: false,
     tryItOutEnabled: false,
     withCredentials: false,
   });

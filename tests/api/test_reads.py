@@ -149,9 +149,35 @@ def test_discrepancies_and_agreement_equal_the_command_line(client, runner, worl
     api = client.get(world.round_base + "/agreement?boot=50&seed=7", headers=headers).get_json()
     assert expected
     assert _same(api["items"], expected)
+    for by, values in (("mode", "final"), ("kind", None), ("followup", None)):
+        more = ["--values", values] if values else []
+        args = ["agreement", slug, "--study", study, "--format", "json", "--by", by, *more]
+        cli = runner.invoke(args=[*args, "--boot", "50", "--seed", "7"])
+        assert cli.exit_code == 0, cli.output
+        expected = json.loads(cli.output, parse_constant=lambda _c: float("nan"))
+        url = f"{world.round_base}/agreement/groups?by={by}&boot=50&seed=7"
+        api = client.get(url + (f"&values={values}" if values else ""), headers=headers)
+        assert api.status_code == 200, api.get_json()
+        assert expected
+        assert _same(api.get_json()["items"], expected), by
     cli = runner.invoke(args=["tabulate", slug, "--study", study, "--format", "json"])
     api = client.get(world.round_base + "/tabulation", headers=headers).get_json()
     assert api["items"] == json.loads(cli.output)
+
+
+def test_agreement_by_group_refuses_values_with_followup_in_the_callers_language(client, world):
+    headers = world.headers("viewer:read", **{"Accept-Language": "zh-Hans"})
+    url = world.round_base + "/agreement/groups?by=followup&values=final"
+    refused = client.get(url, headers=headers)
+    assert refused.status_code == 400
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    assert refused.get_json()["code"] == "values_with_followup"
+    assert "values" in refused.get_json()["detail"]
+    assert refused.get_json()["detail"] != (
+        "by=followup shows the original and the final values side by side: leave out values."
+    )
+    unknown = client.get(world.round_base + "/agreement/groups?by=city", headers=headers)
+    assert unknown.status_code in (400, 422)
 
 
 def test_labels_give_option_labels_instead_of_codes(client, world):

@@ -169,6 +169,7 @@ def test_token_commands(runner, client, world):
     assert secret not in listed.output
     assert mine["state"] == "active"
     assert mine["expires_at"]
+    assert mine["last_used_at"]  # the read above
     revoked = runner.invoke(args=["token", "revoke", str(mine["id"])])
     assert revoked.exit_code == 0, revoked.output
     assert client.get(world.base, headers=headers).status_code == 401

@@ -309,3 +309,32 @@ def test_the_sign_in_page_reads_well_signed_out(browser, demo, shots):  # noqa: 
             assert problems_of(page, 390) == {}
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_api_reference_draws_every_operation_and_reads_well(browser, demo, shots, width):  # noqa: ANN001
+    """/api/v1/docs: the vendored Swagger UI (no CDN: every request stays on the site) draws
+    one block per operation of the OpenAPI document, and passes the same checks."""
+    live, _, _ = demo
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.add_init_script(path=str(Path(__file__).resolve().parent / "vendor" / "axe.min.js"))
+    page = context.new_page()
+    elsewhere: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(live.url) else elsewhere.append(r.url))
+    try:
+        document = page.request.get(f"{live.url}/api/v1/openapi.json").json()
+        operations = sum(
+            1
+            for item in document["paths"].values()
+            for method in item
+            if method in ("get", "post", "put", "patch", "delete")
+        )
+        page.goto(f"{live.url}/api/v1/docs")
+        page.wait_for_selector(".opblock")
+        assert page.locator(".opblock").count() == operations
+        screenshot(page, shots / f"api-docs-en-{width}.png")
+        found = problems_of(page, width)
+        assert found == {}, json.dumps(found, indent=1)
+        assert elsewhere == []
+    finally:
+        context.close()
