@@ -133,7 +133,10 @@ def agreement_groups(slug: str, round_slug: str, query: schemas.AgreementGroupsQ
         raise Problem(
             400,
             "values_with_followup",
-            _("by=followup shows the original and the final values side by side: leave out values."),
+            _(
+                "by=followup shows the original and the final values side by side: "
+                "leave out values."
+            ),
         )
     kwargs = {"seed": query.seed} if query.seed is not None else {}
     if query.by != "followup":

@@ -92,9 +92,7 @@ def test_a_viewer_revokes_their_own_token_but_not_anothers(client, session, worl
     )
 
 
-def test_a_tokens_last_use_is_shown_and_moves_on_at_most_every_few_minutes(
-    client, session, world
-):
+def test_a_tokens_last_use_is_shown_and_moves_on_at_most_every_few_minutes(client, session, world):
     page = f"/studies/{world.slug}/tokens/"
     login(client, world.users["owner"].email)
     assert last_used(client.get(page), "researcher read") == "never"
