@@ -38,6 +38,7 @@ def register(app: Flask) -> None:
     from survey.comparison.followup_cli import followup_group
     from survey.demo import demo_command
     from survey.exports.cli import codebook_command, export_command
+    from survey.fieldwork.cli import contact_group
     from survey.questionnaires.cli import questionnaire_group
     from survey.responding.cli import responses_group
     from survey.rounds.cli import round_group
@@ -54,6 +55,7 @@ def register(app: Flask) -> None:
         questionnaire_group,
         round_group,
         mail_group,
+        contact_group,
         responses_group,
         compare_command,
         discrepancies_command,

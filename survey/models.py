@@ -13,6 +13,7 @@ from survey.api.models import ApiToken, IdempotentRequest
 from survey.audit import AuditEntry
 from survey.comparison.models import Comparison, Discrepancy
 from survey.db import Base
+from survey.fieldwork.models import ContactAttempt
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding.models import Answer, Explanation
 from survey.rounds.models import (
@@ -39,6 +40,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Comparison",
+    "ContactAttempt",
     "Discrepancy",
     "Explanation",
     "IdempotentRequest",
