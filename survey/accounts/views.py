@@ -85,6 +85,7 @@ def settings() -> str | Response:
 
 
 from survey.accounts import (  # noqa: E402, F401  (their routes)
+    admin_views,
     reset_views,
     session_views,
     two_factor_views,

@@ -338,3 +338,38 @@ def test_the_api_reference_draws_every_operation_and_reads_well(browser, demo, s
         assert elsewhere == []
     finally:
         context.close()
+
+
+def test_the_administrators_accounts_page_reads_well(browser, demo, shots):  # noqa: ANN001
+    """/admin/users/ as an administrator of the demo site, in each language and width."""
+    from survey.accounts.services import create_user
+    from survey.db import db, writing
+
+    live, _, _ = demo
+    with live.app.app_context(), writing():
+        create_user(db.session, "admin@example.org", "an admin's long passphrase", role="admin")
+        db.session.commit()
+        db.session.remove()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(path=str(Path(__file__).resolve().parent / "vendor" / "axe.min.js"))
+    page = context.new_page()
+    try:
+        page.goto(live.url + "/login")
+        page.fill('input[name="email"]', "admin@example.org")
+        page.fill('input[name="password"]', "an admin's long passphrase")
+        with page.expect_navigation():
+            page.click('main button[type="submit"]')
+        failures = {}
+        for locale in LANGUAGES:
+            page.goto(f"{live.url}/lang/{locale}?next=/")
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                assert page.goto(f"{live.url}/admin/users/").status == 200
+                assert page.locator("#accounts tbody tr").count() >= 2
+                screenshot(page, shots / f"admin-users-{locale}-{width}.png")
+                found = problems_of(page, width)
+                if found:
+                    failures[f"{locale} {width}"] = found
+        assert failures == {}, json.dumps(failures, ensure_ascii=False, indent=1)
+    finally:
+        context.close()
