@@ -1,7 +1,8 @@
 """Pure helpers for the respondent's path through a questionnaire (no Flask, no database).
 
 The order of pages is the questionnaire's sections, less those whose `relevant`
-does not hold for the answers so far. A respondent may go back to any page, and
+does not hold for the answers so far and those that hold only calculations (nothing to
+ask: their values are computed with every save). A respondent may go back to any page, and
 forward up to the first page that still has something to fix (required answers
 missing, a value out of range): that is "step order enforced" (DATA-08).
 """
@@ -37,8 +38,16 @@ class Progress:
 def pages(
     q: Questionnaire, answers: Mapping[str, Any], today: dt.date | None = None
 ) -> list[Section]:
-    """The sections that apply, in order."""
-    return [s for s in q.sections if relevance.section_relevant(s, answers, today)]
+    """The sections that apply and show something, in order."""
+    return [
+        s
+        for s in q.sections
+        if not _only_calculations(s) and relevance.section_relevant(s, answers, today)
+    ]
+
+
+def _only_calculations(part: Section) -> bool:
+    return all(question.type == "calculate" for question in part.questions)
 
 
 def section(q: Questionnaire, key: str) -> Section | None:

@@ -97,3 +97,20 @@ def test_a_text_answer_that_looks_like_piping_is_shown_as_typed(client, session,
     path = start(client, us)
     page = text_of(client.get(path))
     assert 'value="${sent}"' in page  # the answer itself is never piped into
+
+
+CALC_SECTION = CALC.parent / "calc_section.yaml"
+
+
+def test_a_section_of_only_calculations_is_no_page_and_still_computed(client, session, make_round):
+    round_ = make_round(pairs=1, questionnaire=CALC_SECTION)
+    us = next(r.invitation for r in rounds.invitation_rows(session, round_) if r.side.code == "us")
+    path = start(client, us)
+    assert path.endswith("/counts")
+    assert "Part 1 of 2" in text_of(client.get(path))
+    moved = submit_page(client, path, {"sent": "3"})
+    assert moved.headers["Location"].endswith("/closing")  # straight past "derived"
+    page = text_of(client.get(moved.headers["Location"]))
+    assert "Part 2 of 2" in page
+    assert "Anything to add about the 6?" in page
+    assert answers.answers_of(session, us)["doubled"] == "6"
