@@ -83,7 +83,7 @@ def _row(
         question=v.question,
         side=v.side,
         label={lang: text_for(v.label, lang) for lang in languages},
-        text={lang: text_for(question.text, lang) for lang in languages} if question else {},
+        text=_text(question, languages) if question else {},
         type=question.type if question else None,
         options=options,
         compare=rule_text(question) if question and question.compare else None,
@@ -91,6 +91,17 @@ def _row(
         specials=tuple(str(s) for s in v.specials),
         coding={lang: _coding(v, lang) for lang in languages},
     )
+
+
+CALCULATED: Text = {"en": "Calculated: ", "zh-Hans": "计算值：", "zh-Hant": "計算值："}
+
+
+def _text(question: Question, languages: Sequence[str]) -> Text:
+    """The question's text per language; for a calculation (no text: nobody is asked), the
+    expression it is computed with, so a reader knows where the values come from."""
+    if question.type == "calculate" and question.calculation:
+        return {lang: text_for(CALCULATED, lang) + question.calculation for lang in languages}
+    return {lang: text_for(question.text, lang) for lang in languages}
 
 
 def _relevance(q: Questionnaire, question: Question) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from survey.questionnaires.services import model_of
 from survey.responding import services as answers
 from survey.responding.services import Actor
 from survey.rounds import services as rounds
-from tests.fixtures.web import text_of
+from survey.studies import services as studies
+from survey.studies.models import Study
+from tests.fixtures.web import login, text_of
 from tests.responding.test_flow import start, submit_page
 
 CALC = Path(__file__).resolve().parents[1] / "fixtures" / "questionnaires" / "calc.yaml"
@@ -74,6 +77,42 @@ def test_a_calculation_is_compared_and_exported_like_any_question(session, calc,
         (row,) = list(csv.DictReader(handle))
     assert (row["total_us"], row["total_cn"]) == ("7", "12")
     assert row["total_agree"] == "0"  # 5 apart, tolerance 2
+
+
+def test_a_calculation_in_the_long_export_the_codebook_and_the_pair_page(
+    client, session, calc, tmp_path, make_user
+):
+    round_, us, cn, q = calc
+    answers.record_answers(session, us, q, {"sent": "3", "received": "4"})
+    answers.record_answers(session, cn, q, {"sent": "4", "received": "8"})
+    for invitation in (us, cn):
+        answers.submit(session, invitation, q)
+    comparison.compare_round(session, round_)
+    out = tmp_path / "long.csv"
+    exports.write(session, round_, exports.ExportRequest(layout="long"), out)
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["question"] == "total"]
+    assert [(r["value_us"], r["value_cn"], r["outcome"]) for r in rows] == [("7", "12", "disagree")]
+    book = tmp_path / "codebook.csv"
+    exports.write_codebook(session, round_, "csv", book)
+    described = book.read_text(encoding="utf-8")
+    assert "Calculated: coalesce(${sent}, 0) + coalesce(${received}, 0)" in described
+    assert "计算值：coalesce(${sent}, 0)" in described
+    assert "計算值：coalesce(${sent}, 0)" in described
+    viewer = make_user()
+    study = session.get(Study, round_.study_id)
+    studies.add_member(session, study, viewer.email, "viewer")
+    session.commit()
+    login(client, viewer.email)
+    pair = rows[0]["pair"]
+    page = text_of(client.get(f"/studies/{study.slug}/rounds/{round_.slug}/comparison/{pair}"))
+    row = next(r for r in re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S) if "total" in r)
+    cells = [
+        re.sub(r"<[^>]+>|\s+", " ", c).strip()
+        for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    ]
+    assert "7" in cells
+    assert "12" in cells
 
 
 def test_piping_shows_the_current_answers_and_calculations_escaped(client, session, calc):
