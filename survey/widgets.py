@@ -40,7 +40,9 @@ from markupsafe import Markup, escape
 
 from survey.caching import Same
 from survey.core.questionnaire import Question
-from survey.core.types import TYPES, type_of
+from survey.core.types import TYPES, format_number, type_of
+from survey.core.types.base import ACKNOWLEDGE_LABELS
+from survey.core.types.ranged import points
 from survey.templating import SPECIAL_LABELS, YES_NO_LABELS, text_in
 
 CHOICE_WIDGETS = frozenset({"radio", "checkbox", "yesno"})  # the widgets (core.types) with choices
@@ -48,6 +50,7 @@ CHOICES = frozenset(name for name, t in TYPES.items() if t.widget in CHOICE_WIDG
 PIPED = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}")  # `${key}` in a text: piping
 CACHE_SIZE = 8192
 DRAWN_SIZE = 4096  # drawn unanswered widgets (a couple of KB each)
+SCALE_POINTS = 11  # a range of at most this many values is drawn as one row
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class _Compiled:
     choices: tuple[tuple[Any, str], ...]  # (code, the option's <input ...> up to its state)
     labels: tuple[str, ...]  # "> label</label>" of each choice
     specials: tuple[tuple[str, str], ...]  # (code, label)
+    rank_places: tuple[str, ...]  # rank: "Place 1", "Place 2" … escaped
     input_attributes: str  # type, inputmode, class, maxlength of a typed answer
     error_prefix: str
     conflict_texts: tuple[str, str, str, str]  # intro, theirs, mine, no answer
@@ -149,6 +153,8 @@ def _draw(  # noqa: PLR0913  (question_html's arguments)
     c = _compiled_for(q, lang, locale)
     if piped:
         c = replace(c, title=pipe(c.title, piped), help=pipe(c.help, piped))
+    if q.type == "range" and isinstance(value, int | float) and not isinstance(value, bool):
+        value = format_number(value)  # as its choice is sent
     if (
         special is None
         and isinstance(value, str)
@@ -183,8 +189,12 @@ def _draw(  # noqa: PLR0913  (question_html's arguments)
     widget = type_of(q).widget
     if widget == "note":
         html = f'<div class="question note" {attributes}><p>{c.title}</p>{c.help}</div>'
+    elif q.dropdown:
+        html = _dropdown(c, value, attributes, described, errors, details, off)
     elif widget in CHOICE_WIDGETS:
         html = _choice(q, c, value, attributes, described, errors, details, off)
+    elif widget == "rank":
+        html = _rank(c, value, special, attributes, described, errors, details, off)
     else:
         html = _typed(q, c, value, special, attributes, described, errors, details, off)
     return Markup(html)  # noqa: S704  every piece escaped: compiled parts in _compile, values here
@@ -201,9 +211,10 @@ def _choice(
     off: str,
 ) -> str:
     chosen = value if _is_many(value) else (value,)
-    classes = (
-        "question" + (" has-error" if errors else "") + (" scale" if q.type == "scale" else "")
-    )
+    shape = " scale" if q.type in ("scale", "range") else ""
+    if q.type == "range" and len(c.choices) <= SCALE_POINTS:
+        shape += " points"  # a short run of numbers: one row
+    classes = "question" + (" has-error" if errors else "") + shape
     aria = f' aria-describedby="{described}"' if described else ""
     parts = [
         f'<fieldset class="{classes}" {attributes}{aria}>\n<legend>{c.title}</legend>\n{details}',
@@ -268,6 +279,76 @@ def _typed(
     return "".join(parts)
 
 
+def _dropdown(
+    c: _Compiled,
+    value: Any,
+    attributes: str,
+    described: str,
+    errors: Sequence[str],
+    details: str,
+    off: str,
+) -> str:
+    """A single question's options in one drop-down (XLSForm's appearance `minimal`); the
+    special answers come last in it."""
+    classes = "question has-error" if errors else "question"
+    extra = f' aria-describedby="{described}"' if described else ""
+    extra += (' aria-invalid="true"' if errors else "") + off
+    offered = [(code, label) for (code, _start), label in zip(c.choices, c.labels, strict=True)]
+    options = "".join(
+        f'<option value="{escape(code)}"{" selected" if code == value else ""}>{label}</option>'
+        for code, label in [*offered, *c.specials]
+    )
+    return (
+        f'<div class="{classes}" role="group" aria-labelledby="label-{c.key}" {attributes}>\n'
+        f'<label class="label" id="label-{c.key}" for="f-{c.key}">{c.title}</label>\n{details}'
+        f'\n<select id="f-{c.key}" name="{c.key}"{extra}><option value="">—</option>'
+        f"{options}</select>\n</div>"
+    )
+
+
+def _rank(
+    c: _Compiled,
+    value: Any,
+    special: str | None,
+    attributes: str,
+    described: str,
+    errors: Sequence[str],
+    details: str,
+    off: str,
+) -> str:
+    """One drop-down per place, each offering every option: works without JavaScript."""
+    order = list(value) if _is_many(value) else []
+    classes = "question rank" + (" has-error" if errors else "")
+    aria = f' aria-describedby="{described}"' if described else ""
+    parts = [
+        f'<fieldset class="{classes}" {attributes}{aria}>\n<legend>{c.title}</legend>\n{details}',
+        '\n<ol class="ranking">',
+    ]
+    for place in range(1, len(c.choices) + 1):
+        given = order[place - 1] if place <= len(order) else ""
+        options = "".join(
+            f'<option value="{escape(code)}"{" selected" if code == given else ""}>{label}</option>'
+            for (code, _start), label in zip(c.choices, c.labels, strict=True)
+        )
+        parts.append(
+            f'\n<li><label for="f-{c.key}-{place}">{c.rank_places[place - 1]}</label> '
+            f'<select id="f-{c.key}-{place}" name="{c.key}"{off}><option value="">—</option>'
+            f"{options}</select></li>"
+        )
+    parts.append("\n</ol>")
+    if c.specials:
+        parts.append('\n<div class="special">')
+        for code, label in c.specials:
+            ticked = " checked" if special == code else ""
+            parts.append(
+                f'\n<label><input type="checkbox" name="{c.key}__special" value="{code}"'
+                f"{ticked}{off}> {label}</label>"
+            )
+        parts.append("\n</div>")
+    parts.append("\n</fieldset>")
+    return "".join(parts)
+
+
 def _conflict(c: _Compiled, conflict: tuple[str, str]) -> str:
     intro, theirs, mine, nothing = c.conflict_texts
     saved = escape(conflict[0]) if conflict[0] else nothing
@@ -311,6 +392,10 @@ def _compile(q: Question, lang: str) -> _Compiled:
     widget = type_of(q).widget
     if widget == "yesno":
         choices = [("yes", str(YES_NO_LABELS["yes"])), ("no", str(YES_NO_LABELS["no"]))]
+    elif q.type == "acknowledge":
+        choices = [(code, text_in(label, lang)) for code, label in ACKNOWLEDGE_LABELS.items()]
+    elif q.type == "range":
+        choices = [(point, point) for point in points(q)]
     else:
         choices = [(option.code, text_in(option.label, lang)) for option in q.options]
     kind = "checkbox" if widget == "checkbox" else "radio"
@@ -337,7 +422,15 @@ def _compile(q: Question, lang: str) -> _Compiled:
             )
             for number, (code, _label) in enumerate(choices, start=1)
         ),
-        labels=tuple(f"> {escape(label)}</label>" for _code, label in choices),
+        labels=tuple(
+            (str(escape(label)) if widget == "rank" or q.dropdown else f"> {escape(label)}</label>")
+            for _code, label in choices
+        ),
+        rank_places=tuple(
+            str(escape(_("Place %(number)s", number=number)))
+            for number in range(1, len(choices) + 1)
+            if widget == "rank"
+        ),
         specials=tuple((str(s.value), str(escape(str(SPECIAL_LABELS[s.value])))) for s in specials),
         input_attributes=typed,
         error_prefix=f'<span class="visually-hidden">{error}</span>',

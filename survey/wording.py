@@ -102,6 +102,13 @@ def _words(rule: Any, _: Callable[..., str], format_decimal: Callable[[float], s
         )
     if parsed.kind == "within_days":
         return _("dates at most %(days)s days apart", days=format_decimal(value))
+    if parsed.kind == "within_minutes":
+        return _("times at most %(minutes)s minutes apart", minutes=format_decimal(value))
+    if parsed.kind == "rank_agreement":
+        return _(
+            "orders alike: Spearman's rank correlation at least %(rho)s",
+            rho=format_decimal(value),
+        )
     if parsed.kind == "tolerance" and parsed.relative:
         return _("within ±%(percent)s %%", percent=_percent(value, format_decimal))
     if parsed.kind == "tolerance":

@@ -27,6 +27,18 @@ from survey.wording import rule_words
             "至少 50% 的选项相同",
             "至少 50% 的選項相同",
         ),  # noqa: E501
+        (
+            {"within_minutes": 30},
+            "times at most 30 minutes apart",
+            "时间相差不超过 30 分钟",
+            "時間相差不超過 30 分鐘",
+        ),
+        (
+            {"rank_agreement": 0.8},
+            "orders alike: Spearman's rank correlation at least 0.8",
+            "排序相近：斯皮尔曼等级相关系数至少为 0.8",
+            "排序相近：斯皮爾曼等級相關係數至少為 0.8",
+        ),
         ("none", "not compared", "不比对", "不比對"),
         (None, "not compared", "不比对", "不比對"),
     ],

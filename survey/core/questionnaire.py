@@ -23,15 +23,24 @@ TYPES = (
     "number",
     "year",
     "date",
+    "time",
+    "datetime",
+    "range",
+    "rank",
+    "acknowledge",
     "text",
     "longtext",
     "note",
     "calculate",
 )
-CHOICE_TYPES = frozenset({"single", "multi", "scale"})
-NUMERIC_TYPES = frozenset({"integer", "number", "year", "scale"})
-RULES = ("exact", "set", "overlap", "tolerance", "within_days", "review", "none")
+CHOICE_TYPES = frozenset({"single", "multi", "scale", "rank"})
+NUMERIC_TYPES = frozenset({"integer", "number", "year", "scale", "range"})
+RULES = (
+    "exact", "set", "overlap", "tolerance", "within_days", "within_minutes", "rank_agreement",
+    "review", "none",
+)  # fmt: skip
 YESNO_CODES = ("yes", "no")
+ACKNOWLEDGE_CODE = "OK"  # what an acknowledge question stores, as ODK stores it
 
 
 class Special(enum.StrEnum):
@@ -69,7 +78,9 @@ class CompareRule:
     """How the two sides' answers to a question are compared (see PRODUCT.md)."""
 
     kind: str  # one of RULES
-    value: float | None = None  # overlap: Jaccard J; tolerance: abs X or rel R; within_days: D
+    # overlap: Jaccard J; tolerance: abs X or rel R; within_days: D; within_minutes: M;
+    # rank_agreement: the least Spearman's rho
+    value: float | None = None
     relative: bool = False  # tolerance only: `value` is relative to the larger answer
 
     def to_dict(self) -> Any:
@@ -107,9 +118,12 @@ class Question:
     text: Text
     help: Text = field(default_factory=dict)
     required: bool = False
+    required_if: str | None = None  # an expression: required only while it holds
+    required_message: Text = field(default_factory=dict)  # instead of "Please answer …"
     options: tuple[Option, ...] = ()
     min: float | str | None = None  # str for dates (ISO)
     max: float | str | None = None
+    step: float | None = None  # range: the distance between two values offered
     pattern: str | None = None
     min_length: int | None = None
     max_length: int | None = None
@@ -122,6 +136,9 @@ class Question:
     refused: bool = True
     offer_special: bool = True
     calculation: str | None = None  # calculate: the expression whose value is stored
+    default: str | None = None  # shown in the field until an answer is saved (as typed)
+    read_only: bool = False  # shown, never answered by the respondent
+    dropdown: bool = False  # single: one drop-down instead of a list of buttons
     line: int | None = field(default=None, compare=False)
 
     @property
@@ -130,8 +147,8 @@ class Question:
 
     @property
     def is_asked(self) -> bool:
-        """Whether a person gives the answer: not a note, not a calculation."""
-        return self.type not in ("note", "calculate")
+        """Whether a person gives the answer: not a note, a calculation or read-only."""
+        return self.type not in ("note", "calculate") and not self.read_only
 
     @property
     def is_compared(self) -> bool:
@@ -141,6 +158,8 @@ class Question:
     def option_codes(self) -> tuple[str, ...]:
         if self.type == "yesno":
             return YESNO_CODES
+        if self.type == "acknowledge":
+            return (ACKNOWLEDGE_CODE,)
         return tuple(o.code for o in self.options)
 
     def option(self, code: str) -> Option | None:
@@ -158,9 +177,12 @@ class Question:
         optional = {
             "help": dict(self.help) or None,
             "required": self.required or None,
+            "required_if": self.required_if,
+            "required_message": dict(self.required_message) or None,
             "options": [o.to_dict() for o in self.options] or None,
             "min": self.min,
             "max": self.max,
+            "step": self.step,
             "pattern": self.pattern,
             "min_length": self.min_length,
             "max_length": self.max_length,
@@ -173,6 +195,9 @@ class Question:
             "refused": None if self.refused else False,
             "offer_special": None if self.offer_special else False,
             "calculation": self.calculation,
+            "default": self.default,
+            "read_only": self.read_only or None,
+            "dropdown": self.dropdown or None,
         }
         data.update({k: v for k, v in optional.items() if v is not None})
         return data
@@ -185,9 +210,12 @@ class Question:
             text=dict(d.get("text", {})),
             help=dict(d.get("help", {})),
             required=d.get("required", False),
+            required_if=d.get("required_if"),
+            required_message=dict(d.get("required_message", {})),
             options=tuple(Option(o["code"], dict(o["label"])) for o in d.get("options", ())),
             min=d.get("min"),
             max=d.get("max"),
+            step=d.get("step"),
             pattern=d.get("pattern"),
             min_length=d.get("min_length"),
             max_length=d.get("max_length"),
@@ -200,6 +228,9 @@ class Question:
             refused=d.get("refused", True),
             offer_special=d.get("offer_special", True),
             calculation=d.get("calculation"),
+            default=d.get("default"),
+            read_only=d.get("read_only", False),
+            dropdown=d.get("dropdown", False),
         )
 
 

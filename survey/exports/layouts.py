@@ -20,7 +20,8 @@ from operator import itemgetter
 from typing import Any
 
 from survey.core.questionnaire import Question, Questionnaire, Special, Text
-from survey.core.types import TYPES, YESNO_LABELS, format_number
+from survey.core.types import TYPES, format_number
+from survey.core.types.base import FIXED_LABELS
 from survey.exports.dataset import (
     AGREE_LABELS,
     FOLLOWUP_LABELS,
@@ -477,11 +478,9 @@ def _answer_columns(
 
 def _option_labels(q: Question) -> dict[str, Text]:
     """Option code → label per language; yesno questions need not list their options."""
-    if q.type == "yesno":
-        return {
-            code: o.label if (o := q.option(code)) else YESNO_LABELS[code]
-            for code in q.option_codes
-        }
+    if q.type in FIXED_LABELS:
+        fixed = FIXED_LABELS[q.type]
+        return {code: o.label if (o := q.option(code)) else fixed[code] for code in q.option_codes}
     return {o.code: o.label for o in q.options}
 
 

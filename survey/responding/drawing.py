@@ -58,10 +58,16 @@ def is_special(value: Any) -> bool:
 def stored_shown(question: Question, value: Any) -> tuple[Any, str | None]:
     """A stored answer as the widget shows it: (value, ticked special)."""
     if question.type in forms.CHOICES:
+        if is_blank(value) and question.default is not None:  # shown, saved as if chosen
+            return (
+                question.default.split() if question.type == "multi" else question.default
+            ), None
         return value, None
     if is_special(value):
         return None, value
-    return type_of(question).display(question, value, "en") if not is_blank(value) else "", None
+    if is_blank(value) and question.default is not None:
+        return question.default, None  # shown, not stored: saved as any answer typed
+    return type_of(question).input_value(question, value) if not is_blank(value) else "", None
 
 
 def display(visit: Visit, question: Question, value: Any) -> str:
@@ -215,6 +221,7 @@ def item(
         visit.language,
         value=value,
         special=special,
+        disabled=question.read_only,
         errors=messages,
         version=(row.version if row else 0) if question.is_answerable else None,
         hidden=hidden,

@@ -119,10 +119,15 @@ def _read_answer(page: PageInput, question: Question, form: MultiDict[str, str])
     page.shown[key] = (text, special)
     if len(specials) > 1:
         page.errors[key] = AnswerError("special_not_alone")
-    elif special and isinstance(text, str) and text.strip():
+    elif special and any(part.strip() for part in _parts(text)):
         page.errors[key] = _form_error("special_with_text")
     else:
         page.raw[key] = special or text
+
+
+def _parts(text: str | list[str] | None) -> list[str]:
+    """What a field (or a rank's drop-downs) sent, as a list."""
+    return [text] if isinstance(text, str) else list(text or [])
 
 
 def _form_error(code: str) -> AnswerError:

@@ -27,6 +27,12 @@ ANSWER_MESSAGES = {
     "not_date": _l("Enter a real date as year-month-day, for example 2009-03-01."),
     "date_too_early": _l("Enter a date no earlier than %(min)s."),
     "date_too_late": _l("Enter a date no later than %(max)s."),
+    "not_time": _l("Enter a time as hours:minutes, for example 14:30."),
+    "not_datetime": _l(
+        "Enter a date and a time as year-month-day hours:minutes, for example 2009-03-01 14:30."
+    ),
+    "not_in_range": _l("Choose a value from %(min)s to %(max)s in steps of %(step)s."),
+    "rank_incomplete": _l("Give every option a place of its own, each option once."),
     "not_text": _l("Enter your answer as text."),
     "bad_character": _l("Your answer contains invisible control characters; please remove them."),
     "too_short": _l("Enter at least %(min_length)s characters."),
@@ -52,8 +58,9 @@ FORM_MESSAGES = {
 
 def answer_message(error: AnswerError, question: Question, language: str) -> str:
     """The message for one refused answer in the page's language."""
-    if error.code == "constraint" and question.constraint_message:
-        custom, _ = text_in(question.constraint_message, language, FALLBACKS.get(language, ()))
+    own = {"constraint": question.constraint_message, "required": question.required_message}
+    if own.get(error.code):
+        custom, _ = text_in(own[error.code], language, FALLBACKS.get(language, ()))
         if custom:
             return custom
     template = ANSWER_MESSAGES.get(error.code) or FORM_MESSAGES.get(error.code)

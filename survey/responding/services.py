@@ -117,8 +117,9 @@ def plan(
     found = Plan(
         result, dict(rows), invitation_id=invitation.id, source=actor.source, at=now, by=by
     )
-    asked = {k: v for k, v in raw.items() if q.question(k).type != "calculate"}
-    parsed = _parse_all(q, asked, result)  # a calculation is computed here, never taken
+    # a calculation is computed here and a read-only question is only shown: never taken
+    asked = {k: v for k, v in raw.items() if q.question(k).is_asked}
+    parsed = _parse_all(q, asked, result)
     merged = {k: r.value for k, r in rows.items() if r.value is not None} | {
         k: v for k, v in parsed.items() if v is not None
     }

@@ -324,11 +324,24 @@
       var codes = checked(wrapper, key);
       return codes.some(function (code) { return SPECIALS.indexOf(code) >= 0; }) ? "" : codes;
     }
-    if (type === "single" || type === "yesno" || type === "scale") {
+    if (type === "single" || type === "yesno" || type === "scale" || type === "acknowledge") {
+      var dropdown = wrapper.querySelector("select[name=\"" + CSS.escape(key) + "\"]");
+      if (dropdown) return dropdown.value === "" ? null : dropdown.value;
       var chosen = checked(wrapper, key);
       return chosen.length ? chosen[0] : null;
     }
+    if (type === "range") {
+      var point = checked(wrapper, key);
+      return point.length ? (SPECIALS.indexOf(point[0]) >= 0 ? "" : parseFloat(point[0])) : null;
+    }
     if (checked(wrapper, key + "__special").length) return "";
+    if (type === "rank") {
+      var order = Array.prototype.map.call(
+        wrapper.querySelectorAll("select[name=\"" + CSS.escape(key) + "\"]"),
+        function (select) { return select.value; }
+      ).filter(function (code) { return code !== ""; });
+      return order.length ? order : null;
+    }
     var field = wrapper.querySelector("[name=\"" + CSS.escape(key) + "\"]");
     var text = field ? field.value : "";
     if (type === "integer" || type === "number" || type === "year") {
@@ -383,7 +396,8 @@
       var key = wrapper.dataset.key;
       if (input.name === key + "__special") {
         uncheck(wrapper, key + "__special", input);
-      } else if (input.name === key && wrapper.dataset.type === "multi") {
+      } else if (input.name === key && (wrapper.dataset.type === "multi" ||
+                                         wrapper.dataset.type === "acknowledge")) {
         var special = input.hasAttribute("data-special");
         wrapper.querySelectorAll("input[name=\"" + CSS.escape(key) + "\"]").forEach(function (other) {
           if (other !== input && (special || other.hasAttribute("data-special"))) other.checked = false;
@@ -394,11 +408,13 @@
       var input = event.target;
       var wrapper = input.closest && input.closest("[data-key]");
       if (wrapper && input.name === wrapper.dataset.key && input.value.trim() !== "" &&
-          (input.tagName === "TEXTAREA" || input.type === "text" || input.type === "date")) {
+          (input.tagName === "TEXTAREA" || input.tagName === "SELECT" || TYPED[input.type])) {
         uncheck(wrapper, wrapper.dataset.key + "__special", null);
       }
     });
   }
+
+  var TYPED = { text: 1, date: 1, time: 1, "datetime-local": 1 };
 
   function uncheck(wrapper, name, keep) {
     wrapper.querySelectorAll("input[name=\"" + CSS.escape(name) + "\"]").forEach(function (box) {

@@ -656,7 +656,7 @@ def test_each_type_carries_its_rules_widget_and_export_encoding():
         assert set(compared) <= set(question_type.comparators), name  # the engine applies them
         if question_type.default_rule is not None:
             assert question_type.default_rule in question_type.rules, name
-        widgets = {"radio", "checkbox", "yesno", "input", "textarea", "note", "calculate"}
+        widgets = {"radio", "checkbox", "yesno", "input", "textarea", "note", "calculate", "rank"}
         assert question_type.widget in widgets, name
         kinds = {"code", "codes", "integer", "number", "date", "string", None}
         assert question_type.export_kind in kinds, name

@@ -166,7 +166,8 @@ def test_unknown_type_skips_the_checks_that_depend_on_the_type():
     q = make_questionnaire(make_question(kind="", options=(Option("a", texts("A")),)))
     assert messages(q) == [
         "x.yaml:10: question 'q1' has no type (add type: one of single, multi, yesno, scale, "
-        "integer, number, year, date, text, longtext, note, calculate)"
+        "integer, number, year, date, time, datetime, range, rank, acknowledge, text, longtext, "
+        "note, calculate)"
     ]
 
 
@@ -177,7 +178,7 @@ def test_yesno_cannot_have_options():
     q = make_questionnaire(make_question(kind="yesno", options=(Option("y", texts("Y")),)))
     assert messages(q) == [
         "x.yaml:10: yesno question 'q1' cannot have options (yesno has the fixed codes yes and "
-        "no) (remove options; only single, multi and scale questions have them)"
+        "no) (remove options; only single, multi, scale and rank questions have them)"
     ]
 
 
@@ -208,7 +209,7 @@ def test_min_and_max_only_on_numbers_and_dates():
     q = make_questionnaire(make_question(kind="scale", min=1))
     assert messages(q) == [
         "x.yaml:10: min is not allowed on scale question 'q1' (min and max apply to integer, "
-        "number, year and date questions)"
+        "number, year, date and range questions)"
     ]
 
 

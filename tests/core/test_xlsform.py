@@ -19,6 +19,7 @@ from survey.core.questionnaire import (
 )
 from survey.core.validate import validate
 from survey.core.xlsform import (
+    SUPPORTED,
     compare_from_text,
     compare_to_text,
     dump_xlsform,
@@ -345,17 +346,10 @@ def test_default_compare_rules_follow_the_type(form):
         ("geotrace", "g"),
         ("geoshape", "g"),
         ("barcode", "b"),
-        ("range", "r"),
-        ("acknowledge", "ok"),
-        ("trigger", "t"),
-        ("time", "t"),
-        ("datetime", "dt"),
-        ("dateTime", "dt"),
         ("hidden", "h"),
         ("background-audio", "ba"),
         ("select_one_from_file places.csv", "p"),
         ("select_multiple_from_file p.csv", "p"),
-        ("rank colours", "r"),
         ("select_one_external colours", "e"),
     ],
 )
@@ -363,16 +357,7 @@ def test_what_survey_cannot_store_is_refused_naming_row_question_and_type(form, 
     path = form([SURVEY, ("text", "before", "Before"), (type_text, name, "Label")], COLOURS)
     assert refusal(path) == [
         f"form.xlsx:3: question '{name}' has type '{type_text}', which survey cannot store"
-        " (supported: text, integer, decimal, date, note, calculate, select_one, select_multiple,"
-        " begin group/end group)"
-    ]
-
-
-def test_or_other_is_refused_with_what_to_do_instead(form):
-    path = form([SURVEY, ("select_one colours or_other", "c", "Colour")], COLOURS)
-    assert refusal(path) == [
-        "form.xlsx:2: question 'c' has type 'select_one colours or_other': survey cannot store"
-        " 'or_other' (add an 'other' choice and a text question instead)"
+        f" (supported: {SUPPORTED})"
     ]
 
 
@@ -407,8 +392,7 @@ def test_a_select_without_a_list_is_refused(form):
 
 def test_an_unknown_type_is_refused(form):
     assert refusal(form([SURVEY, ("essay", "e", "Write")])) == [
-        "form.xlsx:2: question 'e' has the unknown type 'essay' (supported: text, integer,"
-        " decimal, date, note, calculate, select_one, select_multiple, begin group/end group)"
+        f"form.xlsx:2: question 'e' has the unknown type 'essay' (supported: {SUPPORTED})"
     ]
 
 
@@ -494,8 +478,7 @@ def test_all_problems_are_reported_at_once(form):
     ]
     assert refusal(form(survey)) == [
         "form.xlsx:2: question 'photo' has type 'image', which survey cannot store (supported:"
-        " text, integer, decimal, date, note, calculate, select_one, select_multiple,"
-        " begin group/end group)",
+        f" {SUPPORTED})",
         "form.xlsx:3: question 'n': compare 'tolerance:abc': tolerance needs a number or a"
         " percentage, e.g. tolerance:1 or tolerance:10%",
         "form.xlsx:4: question 's' uses the choice list 'nope', which the choices sheet does not"
@@ -567,7 +550,8 @@ def test_unknown_compare_rules_are_refused_with_the_list_of_rules(form, cell):
     path = form([(*SURVEY, "compare"), ("integer", "n", "N", cell)])
     assert refusal(path) == [
         f"form.xlsx:2: question 'n': compare '{cell}' is not a rule (use exact, set, overlap:J,"
-        " tolerance:X, tolerance:P%, within_days:D, review or none)"
+        " tolerance:X, tolerance:P%, within_days:D, within_minutes:M, rank_agreement:R, review"
+        " or none)"
     ]
 
 
@@ -636,11 +620,11 @@ def test_required_cells(form, cell, required):
     assert load_xlsform(path).question("n").required is required
 
 
-def test_a_conditionally_required_question_is_refused(form):
+def test_a_required_expression_naming_an_unknown_question_is_refused(form):
     path = form([(*SURVEY, "required"), ("integer", "n", "N", "${m} > 1")])
     assert refusal(path) == [
-        "form.xlsx:2: question 'n': required must be yes or no, not '${m} > 1' (survey cannot"
-        " make a question required only under a condition)"
+        "form.xlsx:2: required_if of question 'n': unknown question ${m}"
+        " (only earlier questions can be referred to)"
     ]
 
 
@@ -993,19 +977,15 @@ CORPUS_EXPECTED: dict[str, tuple] = {
     "central-frontend__all-question-types-v2024091201-3.xlsx": (
         "refused",
         (
-            ":22: question 'range_integer' has type 'range'",
             ":30: question 'image' has type 'image'",
-            ":55: question 'date_time' has type 'dateTime'",
             ":66: question 'geopoint' has type",
             ":83: question 'map' has type 'select_one_from_file cities.geojson'",
-            ":106: question 'rank' has type 'rank opt_abcd'",
         ),
     ),
     # An old .xls workbook named .xlsx: read by its content, then refused for what it asks.
     "central-frontend__ifrc-distribution-site-assessment-v1.xlsx": (
         "refused",
         (
-            ":9: question 'intro1' has type 'acknowledge'",
             ":13: question 'township' has a choice_filter",
             ":109: question 'picture' has type 'image'",
         ),
@@ -1048,10 +1028,7 @@ CORPUS_EXPECTED: dict[str, tuple] = {
     ),
     "onadata__select_one_choices_test.xlsx": (
         "refused",
-        (
-            ":8: question 'name_I' has a choice_filter",
-            "survey cannot store 'or_other'",
-        ),
+        (":8: question 'name_I' has a choice_filter",),
     ),
     "onadata__subdistrict_profiling_tool.xlsx": (
         "refused",
@@ -1073,12 +1050,11 @@ CORPUS_EXPECTED: dict[str, tuple] = {
         (
             ":16: question 'region_id' has type 'select_one_from_file UCL_regions.csv'",
             ":32: 'trees' is a repeat",
-            ":49: question 'stem_height': required must be yes or no",
         ),
     ),
     "pyxform__attribute_columns_test.xlsx": (
         "refused",
-        (":15: 'repeat_test' is a repeat", ":32: question 'time_test' has type 'time'"),
+        (":15: 'repeat_test' is a repeat",),
     ),
     "pyxform__cascading_select_test_equivalent.xls": ("imported", 9, ("en",)),
     "pyxform__case_insensitivity.md": (
@@ -1106,19 +1082,12 @@ CORPUS_EXPECTED: dict[str, tuple] = {
     ),
     "pyxform__flat_xlsform_test.xlsx": (
         "refused",
-        (
-            ":30: question 'acknowledge_test' has type 'acknowledge'",
-            ":34: question 'geopoint_test' has type 'geopoint'",
-        ),
+        (":34: question 'geopoint_test' has type 'geopoint'",),
     ),
     "pyxform__group.csv": ("imported", 3, ("en",)),
     "pyxform__loop.md": (
         "refused",
-        (
-            ":2: question 'available_toilet_types' has type 'select all that apply from toilet_type"
-            " or specify other': survey cannot store 'or_other'",
-            ":3: 'loop_toilet_types' is a repeat ('begin loop over toilet_type')",
-        ),
+        (":3: 'loop_toilet_types' is a repeat ('begin loop over toilet_type')",),
     ),
     "pyxform__repeat_date_test.xls": (
         "refused",
@@ -1127,15 +1096,11 @@ CORPUS_EXPECTED: dict[str, tuple] = {
     "pyxform__tutorial.xls": ("refused", (":2: 'member' is a repeat ('begin repeat')",)),
     "pyxform__widgets.xls": (
         "refused",
-        (
-            ":6: question 'my_time' has type 'time'",
-            ":9: question 'my_trigger' has type 'trigger'",
-            ":13: question 'my_image' has type 'image'",
-        ),
+        (":13: question 'my_image' has type 'image'",),
     ),
     "pyxform__xlsform_spec_test.xlsx": (
         "refused",
-        (":15: 'repeat_test' is a repeat", ":33: question 'datetime_test' has type 'datetime'"),
+        (":15: 'repeat_test' is a repeat",),
     ),
     "xlsform-offline__external-itemsets.xlsx": (
         "refused",
@@ -1143,11 +1108,7 @@ CORPUS_EXPECTED: dict[str, tuple] = {
     ),
     "xlsform2lstsv__all_types_survey.xlsx": (
         "refused",
-        (
-            ":8: question 'hidden1' has type 'hidden'",
-            ":22: question 'q_rank' has type 'rank aspects'",
-            ":40: question 'q_sel1_other' has type 'select_one topics or_other'",
-        ),
+        (":8: question 'hidden1' has type 'hidden'",),
     ),
     "xlsform2lstsv__testB.xlsx": (
         "refused",

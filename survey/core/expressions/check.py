@@ -57,7 +57,7 @@ def _selection_problems(node: Node, types: Mapping[str, str], current: str | Non
         return [f"the first argument of {node.name}() must be a question such as ${{key}}"]
     name, kind = _operand_type(target, types, current)
     # A calculation's value may be a space-separated list of codes, as XPath's selected() reads it
-    allowed = ("multi", "calculate")
+    allowed = ("multi", "calculate", "rank")  # a ranking holds every code it ranks
     if node.name != "count-selected":
         allowed += ("single", "yesno", "scale")
     if not kind or kind in allowed:

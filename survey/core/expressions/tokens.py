@@ -15,7 +15,9 @@ MAX_OPERATORS = 120
 
 CHOICE_QUESTION_TYPES = frozenset({"single", "multi", "yesno", "scale"})
 # Answers of these types are codes or free text: arithmetic on them is always a mistake.
-NON_ARITHMETIC_TYPES = frozenset({"text", "longtext", "single", "multi", "yesno"})
+NON_ARITHMETIC_TYPES = frozenset(
+    {"text", "longtext", "single", "multi", "yesno", "rank", "acknowledge", "time", "datetime"}
+)
 ARITHMETIC = ("+", "-", "*", "div", "mod")
 ARITY = {
     "selected": 2, "count-selected": 1, "string-length": 1, "today": 0, "true": 0,

@@ -10,9 +10,10 @@ TOP_KEYS = (
 )  # fmt: skip
 SECTION_KEYS = ("key", "title", "description", "relevant", "questions")
 QUESTION_KEYS = (
-    "key", "type", "text", "help", "required", "options", "min", "max", "pattern",
-    "min_length", "max_length", "relevant", "constraint", "constraint_message", "compare",
-    "mirror", "dont_know", "refused", "offer_special", "calculation",
+    "key", "type", "text", "help", "required", "required_if", "required_message", "options",
+    "min", "max", "step", "pattern", "min_length", "max_length", "relevant", "constraint",
+    "constraint_message", "compare", "mirror", "dont_know", "refused", "offer_special",
+    "calculation", "default", "read_only", "dropdown",
 )  # fmt: skip
 OPTION_KEYS = ("code", "label")
 PLAIN_RULES = ("exact", "set", "review", "none")
@@ -20,6 +21,8 @@ RULE_EXAMPLES = {
     "overlap": "{overlap: 0.5}",
     "tolerance": "{tolerance: {abs: 1}} or {tolerance: {rel: 0.1}}",
     "within_days": "{within_days: 31}",
+    "within_minutes": "{within_minutes: 30}",
+    "rank_agreement": "{rank_agreement: 0.8}",
 }
 # Each question type's compare rule when the file names none (core.types).
 DEFAULT_RULES = {name: t.default_rule for name, t in TYPES.items() if t.default_rule}

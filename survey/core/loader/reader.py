@@ -88,9 +88,14 @@ class _Reader(_Texts):
             text=self.text(fields, "text", where, f"{path}.text"),
             help=self.text(fields, "help", where, f"{path}.help"),
             required=self.boolean(fields, "required", where, default=False),
+            required_if=self.string(fields, "required_if", where),
+            required_message=self.text(
+                fields, "required_message", where, f"{path}.required_message"
+            ),
             options=options,
             min=self.bound(fields, "min", where),
             max=self.bound(fields, "max", where),
+            step=self.step(fields, where),
             pattern=self.string(fields, "pattern", where),
             min_length=self.integer(fields, "min_length", where),
             max_length=self.integer(fields, "max_length", where),
@@ -105,6 +110,9 @@ class _Reader(_Texts):
             refused=self.boolean(fields, "refused", where, default=True),
             offer_special=self.boolean(fields, "offer_special", where, default=True),
             calculation=self.string(fields, "calculation", where),
+            default=self.string(fields, "default", where),
+            read_only=self.boolean(fields, "read_only", where, default=False),
+            dropdown=self.boolean(fields, "dropdown", where, default=False),
             line=fields.line,
         )
 
@@ -113,6 +121,11 @@ class _Reader(_Texts):
         fields = self.mapping(node, where, OPTION_KEYS)
         label = self.text(fields, "label", where, f"{path}.label")
         return Option(self.string(fields, "code", where) or "", label, line=fields.line)
+
+    def step(self, fields: _Fields, where: str) -> float | None:
+        """range: the distance between two values offered (validate checks it fits)."""
+        node = fields.get("step")
+        return None if node is None else self.number(node, f"step of {where}", "step: 1")
 
     # -- compare rules
 

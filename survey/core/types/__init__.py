@@ -70,7 +70,8 @@ def check_answer(
 ) -> AnswerError | None:
     """Everything wrong with one stored answer (required, limits, constraint), or None."""
     if is_blank(value):
-        return AnswerError("required") if q.required and q.is_answerable else None
+        needed = q.required or (q.required_if is not None and _needed(q, answers, today))
+        return AnswerError("required") if needed and q.is_answerable else None
     try:
         type_of(q).validate(q, value)
     except AnswerError as error:
@@ -78,6 +79,10 @@ def check_answer(
     if as_special(value) is None and q.constraint and not _holds(q, value, answers, today):
         return AnswerError("constraint")
     return None
+
+
+def _needed(q: Question, answers: Mapping[str, Any], today: date | None) -> bool:
+    return expressions.parse(q.required_if or "").test(answers, today=today)
 
 
 def _holds(q: Question, value: Any, answers: Mapping[str, Any], today: date | None) -> bool:

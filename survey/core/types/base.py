@@ -26,6 +26,11 @@ ERROR_MESSAGES: dict[str, str] = {
     "not_date": "Enter a real date as year-month-day, for example 2009-03-01.",
     "date_too_early": "Enter a date no earlier than %(min)s.",
     "date_too_late": "Enter a date no later than %(max)s.",
+    "not_time": "Enter a time as hours:minutes, for example 14:30.",
+    "not_datetime": "Enter a date and a time as year-month-day hours:minutes, for example"
+    " 2009-03-01 14:30.",
+    "not_in_range": "Choose a value from %(min)s to %(max)s in steps of %(step)s.",
+    "rank_incomplete": "Give every option a place of its own, each option once.",
     "not_text": "Enter your answer as text.",
     "bad_character": "Your answer contains invisible control characters; please remove them.",
     "too_short": "Enter at least %(min_length)s characters.",
@@ -43,6 +48,9 @@ YESNO_LABELS: dict[str, Text] = {
     "yes": {"en": "Yes", "zh-Hans": "是", "zh-Hant": "是"},
     "no": {"en": "No", "zh-Hans": "否", "zh-Hant": "否"},
 }
+# The one choice of an acknowledge question (stored as ODK stores it: "OK").
+ACKNOWLEDGE_LABELS: dict[str, Text] = {"OK": {"en": "OK", "zh-Hans": "确认", "zh-Hant": "確認"}}
+FIXED_LABELS = {"yesno": YESNO_LABELS, "acknowledge": ACKNOWLEDGE_LABELS}
 
 MAX_DIGITS = 15  # a double keeps 15 significant decimal digits exactly
 NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
@@ -110,10 +118,8 @@ def special(q: Question, text: str, *, exact: bool = False) -> Special | None:
 def label(q: Question, code: str, language: str) -> str:
     """An option's label in `language` (with the usual fallbacks), or its code."""
     option = q.option(code)
-    if option is not None:
-        labels = option.label
-    else:  # yesno questions need not list options; unknown codes fall through to the code
-        labels = YESNO_LABELS.get(code, {}) if q.type == "yesno" else {}
+    # yesno and acknowledge list no options; unknown codes fall through to the code
+    labels = option.label if option is not None else FIXED_LABELS.get(q.type, {}).get(code, {})
     text, _ = text_in(labels, language, FALLBACKS.get(language, ()))
     return text or next((label for label in labels.values() if label), code)
 
@@ -148,7 +154,8 @@ class QuestionType:
     comparators: ClassVar[Mapping[str, Comparator]] = {}
     agreement_levels: ClassVar[tuple[str, ...]] = ("nominal",)  # the first is the default
     export_kind: ClassVar[str | None] = "string"  # code, codes, integer, number, date or string
-    widget: ClassVar[str] = "input"  # radio, checkbox, yesno, input, textarea or note
+    # radio, checkbox, yesno, input, textarea, note, rank or calculate
+    widget: ClassVar[str] = "input"
     input_attributes: ClassVar[str] = ' type="text"'  # an input widget's type and hints
 
     def parse(self, q: Question, raw: Raw) -> Any:
@@ -185,6 +192,10 @@ class QuestionType:
     def show(self, q: Question, value: Any, language: str) -> str:
         """A real stored value as text."""
         return str(value)
+
+    def input_value(self, q: Question, value: Any) -> Any:
+        """A real stored value as its input field shows it again (what the widget sends)."""
+        return self.display(q, value, "en")
 
     def as_number(self, q: Question, value: Any) -> float | None:
         """The value as a number for numeric comparison, or None."""

@@ -179,3 +179,81 @@ def within_days(t: QuestionType, q: Question, rule: CompareRule, a: Any, b: Any)
     ok = days <= (rule.value or 0)
     sign = "<=" if ok else ">"
     return _verdict(ok, f"{days} days apart {sign} {format_number(rule.value or 0)}")
+
+
+# ---------------------------------------------------------------------------- times and ranks
+
+
+def _moment(value: Any, side: str) -> float | datetime:
+    """A time ('HH:MM[:SS]') as minutes since midnight, or a date and time as a datetime."""
+    if isinstance(value, str) and "T" not in value and ":" in value:
+        try:
+            hours, minutes, *seconds = (float(part) for part in value.split(":"))
+        except ValueError:
+            raise UnreadableError(side, value, "a time (HH:MM)") from None
+        return hours * 60 + minutes + (seconds[0] / 60 if seconds else 0)
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise UnreadableError(side, value, "a date and time (YYYY-MM-DDTHH:MM)") from None
+
+
+def _apart(a: Any, b: Any) -> tuple[float, str]:
+    """Minutes between two times, or two dates and times: as instants when both carry an
+    offset from UTC, else by their wall clocks."""
+    x, y = _moment(a, "A"), _moment(b, "B")
+    if isinstance(x, datetime) and isinstance(y, datetime):
+        if x.tzinfo is None or y.tzinfo is None:
+            x, y = x.replace(tzinfo=None), y.replace(tzinfo=None)
+        difference = abs((x - y).total_seconds()) / 60
+    elif isinstance(x, float) and isinstance(y, float):
+        difference = abs(x - y)
+    else:
+        raise UnreadableError("B", b, "the same kind of value as side A")
+    return difference, format_number(round(difference, 2))
+
+
+def exact_moment(t: QuestionType, q: Question, rule: CompareRule, a: Any, b: Any) -> Verdict:
+    difference, shown = _apart(a, b)
+    return _verdict(difference == 0, "same time" if difference == 0 else f"{shown} minutes apart")
+
+
+def within_minutes(t: QuestionType, q: Question, rule: CompareRule, a: Any, b: Any) -> Verdict:
+    difference, shown = _apart(a, b)
+    ok = difference <= (rule.value or 0)
+    sign = "<=" if ok else ">"
+    return _verdict(ok, f"{shown} minutes apart {sign} {format_number(rule.value or 0)}")
+
+
+def _ranking(value: Any, side: str) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(code, str) for code in value):
+        raise UnreadableError(side, value, "an ordering of codes")
+    return tuple(value)
+
+
+def exact_order(t: QuestionType, q: Question, rule: CompareRule, a: Any, b: Any) -> Verdict:
+    x, y = _ranking(a, "A"), _ranking(b, "B")
+    return _verdict(x == y, "same order" if x == y else "different orders")
+
+
+def spearman(x: tuple[str, ...], y: tuple[str, ...]) -> float:
+    """Spearman's rank correlation of two complete orderings of the same codes (no ties):
+    1 - 6·Σd² / (n(n²-1)), d the difference of a code's places; 1 for a single code."""
+    n = len(x)
+    if n < 2:
+        return 1.0
+    place = {code: i for i, code in enumerate(y)}
+    squares = sum((i - place[code]) ** 2 for i, code in enumerate(x))
+    return 1 - 6 * squares / (n * (n * n - 1))
+
+
+def rank_agreement(t: QuestionType, q: Question, rule: CompareRule, a: Any, b: Any) -> Verdict:
+    x, y = _ranking(a, "A"), _ranking(b, "B")
+    if sorted(x) != sorted(y) or len(set(x)) != len(x):
+        return ("review", "the two orderings do not rank the same options")
+    rho = spearman(x, y)
+    threshold = rule.value if rule.value is not None else 1.0
+    # rho is a quotient of integers: compared exactly against the threshold's decimal.
+    ok = rho >= threshold - 1e-12
+    sign = ">=" if ok else "<"
+    return _verdict(ok, f"spearman rho {rho:.2f} {sign} {format_number(threshold)}")

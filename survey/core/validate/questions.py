@@ -6,9 +6,11 @@ import datetime
 import math
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 from survey.core.questionnaire import RULES, Question, Questionnaire, Special
-from survey.core.types import TYPES
+from survey.core.types import TYPES, AnswerError
+from survey.core.types.ranged import MAX_POINTS, points
 from survey.core.validate.common import (
     BOUNDED_TYPES,
     CHOICE_TYPES,
@@ -26,7 +28,8 @@ def _question(q: Questionnaire, question: Question) -> Found:
     if question.type not in TYPES:
         yield question.line, _unknown_type(question.type, where)
         return  # the other checks all depend on the type
-    for check in (_options, _bounds, _lengths, _compare, _note, _calculation, _mirror):
+    checks = (_options, _bounds, _range, _lengths, _compare, _note, _calculation, _behaviour)
+    for check in (*checks, _mirror):
         yield from ((question.line, message) for message in check(q, question, where))
 
 
@@ -49,7 +52,7 @@ def _options(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
         fixed = " (yesno has the fixed codes yes and no)" if question.type == "yesno" else ""
         yield (
             f"{question.type} {where} cannot have options{fixed} "
-            "(remove options; only single, multi and scale questions have them)"
+            "(remove options; only single, multi, scale and rank questions have them)"
         )
     yield from _option_codes(question, where)
 
@@ -86,7 +89,7 @@ def _bounds(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
         for name in given:
             yield (
                 f"{name} is not allowed on {question.type} {where} "
-                "(min and max apply to integer, number, year and date questions)"
+                "(min and max apply to integer, number, year, date and range questions)"
             )
         return
     problems = [_bound_problem(question.type, name, value, where) for name, value in given.items()]
@@ -95,6 +98,39 @@ def _bounds(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
     if len(given) == 2 and not any(problems) and given["min"] > given["max"]:  # type: ignore[operator]
         low, high = given["min"], given["max"]
         yield f"min {low} is greater than max {high} in {where} (min must not exceed max)"
+
+
+def _range(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
+    if question.type != "range":
+        if question.step is not None:
+            yield (
+                f"step is not allowed on {question.type} {where} (step applies to range questions)"
+            )
+        return
+    missing = [name for name in ("min", "max") if getattr(question, name) is None]
+    if missing:
+        yield (
+            f"range {where} needs {' and '.join(missing)} "
+            "(write the scale's ends, e.g. min: 0 and max: 10)"
+        )
+        return
+    step = question.step if question.step is not None else 1
+    if not isinstance(step, int | float) or isinstance(step, bool) or not step > 0:
+        yield f"step {step!r} of range {where} is not a number above 0 (write e.g. step: 1)"
+        return
+    low, high = question.min, question.max
+    if not isinstance(low, int | float) or not isinstance(high, int | float) or low > high:
+        return  # _bounds says what is wrong with them
+    if not points(question):
+        yield (
+            f"range {where} from {low} to {high} in steps of {step} offers more than "
+            f"{MAX_POINTS - 1} values (use a larger step, or an integer question)"
+        )
+    elif Decimal(repr(float(high))) not in {Decimal(p) for p in points(question)}:
+        yield (
+            f"range {where}: {high} is not {low} plus a whole number of steps of {step} "
+            "(make max - min a multiple of step)"
+        )
 
 
 def _bound_problem(kind: str, name: str, value: float | str, where: str) -> str | None:
@@ -174,7 +210,7 @@ def _compare(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
 
 
 def _rule_value(kind: str, value: float | None, where: str) -> Iterator[str]:
-    if kind not in ("overlap", "tolerance", "within_days"):
+    if kind not in _EXAMPLES:
         return
     if value is None or isinstance(value, bool) or not math.isfinite(value):
         yield f"compare rule '{kind}' of {where} has no number (write e.g. {_EXAMPLES[kind]})"
@@ -190,26 +226,68 @@ def _rule_value(kind: str, value: float | None, where: str) -> Iterator[str]:
             f"within_days {value} of {where} is not a whole number of days "
             "(write 0 or more, e.g. 31)"
         )
+    elif kind == "within_minutes" and value < 0:
+        yield f"within_minutes {value} of {where} is negative (write 0 or more, e.g. 30)"
+    elif kind == "rank_agreement" and not -1 <= value <= 1:
+        yield (
+            f"rank_agreement {value} of {where} is out of range (Spearman's rho is between"
+            " -1 and 1; write e.g. {rank_agreement: 0.8})"
+        )
 
 
 _EXAMPLES = {
     "overlap": "{overlap: 0.5}",
     "tolerance": "{tolerance: {abs: 1}} or {tolerance: {rel: 0.1}}",
     "within_days": "{within_days: 31}",
+    "within_minutes": "{within_minutes: 30}",
+    "rank_agreement": "{rank_agreement: 0.8}",
 }
 
 
 def _note(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
     if question.type == "note":
-        if question.required:
+        if question.required or question.required_if is not None:
             yield f"note {where} cannot be required (remove required; a note has no answer)"
         if question.constraint is not None:
             yield f"note {where} cannot have a constraint (remove constraint; a note has no answer)"
-    elif question.constraint_message and question.constraint is None:
+        return
+    if question.constraint_message and question.constraint is None:
         yield (
             f"{where} has a constraint_message but no constraint "
             "(add constraint: or remove constraint_message)"
         )
+    if question.required_message and not (question.required or question.required_if):
+        yield (
+            f"{where} has a required_message but is not required "
+            "(add required: true or required_if:, or remove required_message)"
+        )
+    if question.required and question.required_if is not None:
+        yield (
+            f"{where} is required and also required_if "
+            "(keep one: required: true always, required_if: only while it holds)"
+        )
+
+
+def _behaviour(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
+    """default, read_only and dropdown: where they apply, and a default the type reads."""
+    if question.dropdown and question.type != "single":
+        yield (
+            f"dropdown is not allowed on {question.type} {where} "
+            "(a drop-down offers the options of a single question)"
+        )
+    if not question.is_answerable or question.type == "calculate":
+        for name in ("default", "read_only"):
+            if getattr(question, name):
+                yield f"{question.type} {where} cannot have {name} (nobody answers it)"
+        return
+    if question.default is None:
+        return
+    raw = question.default.split() if question.type == "multi" else question.default
+    try:
+        value = TYPES[question.type].parse(question, raw)
+        TYPES[question.type].validate(question, value)
+    except AnswerError as error:
+        yield f"default {question.default!r} of {where} is not a valid answer: {error}"
 
 
 def _calculation(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
@@ -222,7 +300,7 @@ def _calculation(q: Questionnaire, question: Question, where: str) -> Iterator[s
         return
     if question.calculation is None:
         yield f'calculate {where} has no calculation (add calculation: e.g. "${{a}} + ${{b}}")'
-    if question.required:
+    if question.required or question.required_if is not None:
         yield f"calculate {where} cannot be required (remove required; nobody answers it)"
     if question.constraint is not None:
         yield f"calculate {where} cannot have a constraint (remove constraint; nobody answers it)"

@@ -114,6 +114,7 @@ def _question_expressions(
         question.constraint, "constraint", where, line, known, types, question.type
     )
     yield from _expression(question.calculation, "calculation", where, line, earlier, types)
+    yield from _expression(question.required_if, "required_if", where, line, earlier, types)
 
 
 def _expression(

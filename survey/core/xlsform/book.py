@@ -41,12 +41,13 @@ _SHEETS: dict[str, tuple[Mapping[str, Any], frozenset[str]]] = {
 # Columns of text per language. In settings only suffixed columns are: `label::<language>`
 # translates the title (as ODK forms write it); a bare settings column fills every language.
 _TRANSLATABLE = {
-    "survey": {("label",), ("hint",), ("bind", "jr:constraintMsg")},
+    "survey": {("label",), ("hint",), ("bind", "jr:constraintMsg"), ("bind", "jr:requiredMsg")},
     "choices": {("label",)},
     "settings": {("label",), ("introduction",), ("closing",)},
 }
 _EXPRESSIONS = {("bind", "relevant"), ("bind", "constraint")}
 _MESSAGE = ("bind", "jr:constraintMsg")  # constraint_message, as pyxform de-aliases it
+REQUIRED_MESSAGE = ("bind", "jr:requiredMsg")  # required_message
 Tokens = tuple[str, ...]  # a header as pyxform splits and de-aliases it: ("label", "English")
 Cells = dict[Tokens, str]
 

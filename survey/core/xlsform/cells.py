@@ -19,7 +19,7 @@ def compare_from_text(text: str) -> CompareRule:
     if kind not in _RULE_HELP:
         raise ValueError(
             f"compare '{text}' is not a rule (use exact, set, overlap:J, tolerance:X,"
-            " tolerance:P%, within_days:D, review or none)"
+            " tolerance:P%, within_days:D, within_minutes:M, rank_agreement:R, review or none)"
         )
     try:
         return _rule_with_value(kind, argument)
@@ -34,6 +34,10 @@ def _rule_with_value(kind: str, argument: str) -> CompareRule:
         # Through Decimal, so that the percentage written by dump gives back the same float.
         return CompareRule(kind, float(_decimal(argument[:-1]) / 100), relative=True)
     value = _number(argument)
+    if kind == "rank_agreement":
+        if not -1 <= value <= 1:
+            raise ValueError(argument)
+        return CompareRule(kind, value)
     if value < 0 or (kind == "overlap" and value > 1):
         raise ValueError(argument)
     return CompareRule(kind, value)
@@ -43,6 +47,9 @@ _RULE_HELP = {
     "overlap": "overlap needs a share between 0 and 1, e.g. overlap:0.5",
     "tolerance": "tolerance needs a number or a percentage, e.g. tolerance:1 or tolerance:10%",
     "within_days": "within_days needs a whole number of days, e.g. within_days:31",
+    "within_minutes": "within_minutes needs a number of minutes, e.g. within_minutes:30",
+    "rank_agreement": "rank_agreement needs Spearman's rho between -1 and 1,"
+    " e.g. rank_agreement:0.8",
 }
 
 
@@ -94,16 +101,6 @@ def _truth(text: str) -> bool | None:
     if lowered in ("yes", "true", "true()", "1"):
         return True
     return False if lowered in ("no", "false", "false()", "0") else None
-
-
-def _required(text: str) -> bool:
-    value = _truth(text)
-    if value is None:
-        raise ValueError(
-            f"required must be yes or no, not '{text}' (survey cannot make a question"
-            " required only under a condition)"
-        )
-    return value
 
 
 def _special(text: str) -> tuple[bool, bool, bool]:

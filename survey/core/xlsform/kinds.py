@@ -16,7 +16,16 @@ _OUR_TYPES = {
     **dict.fromkeys(("date", "q date", "add date prompt"), "date"),
     **dict.fromkeys(("note", "q note", "add note prompt"), "note"),
     "calculate": "calculate",
-}
+    "time": "time",
+    **dict.fromkeys(
+        ("datetime", "date time", "q date time", "q datetime", "add date time prompt",
+         "add datetime prompt"), "datetime",
+    ),
+    "range": "range",
+    **dict.fromkeys(
+        ("acknowledge", "q acknowledge", "add acknowledge prompt", "trigger"), "acknowledge"
+    ),
+}  # fmt: skip
 # Rows that record the device or the session (start, deviceid, audit …), never an answer:
 # type → what pyxform preloads into it (start, end, today, deviceid, username …).
 _METADATA = {
@@ -47,7 +56,9 @@ PARADATA = {
 _ODK_TYPES = {name.lower() for name in QUESTION_TYPE_DICT} | {
     *aliases.select, *aliases.osm, *aliases.cascading,
 }  # fmt: skip
-_SELECTS = {constants.SELECT_ONE: "single", constants.SELECT_ALL_THAT_APPLY: "multi"}
+_SELECTS = {
+    constants.SELECT_ONE: "single", constants.SELECT_ALL_THAT_APPLY: "multi", "rank": "rank",
+}  # fmt: skip
 _CONTROL = re.compile(
     r"(?P<edge>begin|end)[ _](?P<what>group|repeat|loop|lgroup|looped group)\b.*", re.IGNORECASE
 )
@@ -57,15 +68,13 @@ _BY_APPEARANCE = {
 }  # fmt: skip
 _APPEARANCES = {ours: look for (_, look), ours in _BY_APPEARANCE.items()}
 SUPPORTED = (
-    "text, integer, decimal, date, note, calculate, select_one, select_multiple,"
-    " begin group/end group"
+    "text, integer, decimal, date, time, dateTime, range, note, calculate, acknowledge,"
+    " select_one, select_multiple, rank, begin group/end group"
 )
 _REFUSALS = {
     "refused": "question '{name}' has type '{type}', which survey cannot store"
                f" (supported: {SUPPORTED})",
     "unknown": f"question '{{name}}' has the unknown type '{{type}}' (supported: {SUPPORTED})",
-    "or_other": "question '{name}' has type '{type}': survey cannot store 'or_other'"
-                " (add an 'other' choice and a text question instead)",
     "no_list": "question '{name}' has type '{type}' but names no choice list",
 }  # fmt: skip
 
@@ -77,11 +86,12 @@ class _Kind:
     kind: str  # "question", "metadata", or a key of _REFUSALS
     qtype: str | None = None  # for metadata: what it records (start, deviceid …)
     list_name: str | None = None
+    or_other: bool = False  # `select_one L or_other`: an 'other' choice and its text question
 
     @property
     def unsupported(self) -> bool:
         """An ODK row survey cannot store yet: dropped with --skip-unsupported, else refused."""
-        return self.kind in ("refused", "or_other")
+        return self.kind == "refused"
 
 
 def _classify(type_text: str) -> _Kind:
@@ -100,10 +110,9 @@ def _classify(type_text: str) -> _Kind:
 
 
 def _select_kind(match: re.Match[str]) -> _Kind:
-    if match["specify_other"]:
-        return _Kind("or_other")
     command = match["select_command"]
     target = aliases.select[command]
     if command in aliases.select_from_file or target not in _SELECTS:
-        return _Kind("refused")  # select_one_from_file, select_one_external, rank
-    return _Kind("question", _SELECTS[target], match["list_name"])
+        return _Kind("refused")  # select_one_from_file, select_one_external
+    other = bool(match["specify_other"])
+    return _Kind("question", _SELECTS[target], match["list_name"], or_other=other)

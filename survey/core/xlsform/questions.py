@@ -3,6 +3,7 @@ list; the checks from survey's own columns; every problem noted with its row."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -10,8 +11,15 @@ from pyxform import constants
 
 from survey.core.loader import DEFAULT_RULES
 from survey.core.questionnaire import YESNO_CODES, CompareRule, Option, Question
-from survey.core.xlsform.book import _MESSAGE, Book, Cells, Tokens
-from survey.core.xlsform.cells import _bound, _count, _required, _special, compare_from_text
+from survey.core.xlsform.book import _MESSAGE, REQUIRED_MESSAGE, Book, Cells, Tokens
+from survey.core.xlsform.cells import (
+    _bound,
+    _count,
+    _number,
+    _special,
+    _truth,
+    compare_from_text,
+)
 from survey.core.xlsform.kinds import _APPEARANCES, _BY_APPEARANCE, _Kind
 
 
@@ -52,8 +60,9 @@ class QuestionRows:
                 " apply (make one question per case instead)",
             )
         qtype, options = self._shape(line, name, kind, cells)
-        label, hint, message = (
-            self.texts("survey", cells, fld) for fld in (("label",), ("hint",), _MESSAGE)
+        label, hint, message, required_message = (
+            self.texts("survey", cells, fld)
+            for fld in (("label",), ("hint",), _MESSAGE, REQUIRED_MESSAGE)
         )
         relevant = _all_of([*enclosing, cells.get(("bind", "relevant"))])
         return Question(
@@ -65,11 +74,32 @@ class QuestionRows:
             relevant=relevant,
             constraint=cells.get(("bind", "constraint")) if qtype != "calculate" else None,
             constraint_message=message,
+            required_message=required_message if qtype != "calculate" else {},
             mirror=cells.get(("mirror",)),
             # ODK's calculation on an asked question (a computed default) is not read
             calculation=cells.get(("bind", "calculate")) if qtype == "calculate" else None,
             line=line,
+            default=cells.get(("default",)) if qtype not in ("calculate", "note") else None,
+            read_only=qtype not in ("calculate", "note")
+            and bool(_truth(cells.get(("bind", "readonly"), "no"))),
+            dropdown=qtype == "single" and DROPDOWN in appearance_of(cells),
             **self._columns(line, name, qtype, cells),
+        )
+
+    def other_question(self, line: int, chosen: Question) -> Question:
+        """The text question `<name>_other` that XLSForm's `or_other` adds after a select,
+        asked when 'other' is chosen (as pyxform builds it)."""
+        name = f"{chosen.key}_other"
+        self._claim(line, name)
+        languages = self.book.languages
+        when = f"selected(${{{chosen.key}}}, '{OTHER_CODE}')"
+        return Question(
+            key=name,
+            type="text",
+            text={tag: SPECIFY_LABELS.get(tag, SPECIFY_LABELS["en"]) for tag in languages},
+            relevant=_all_of([chosen.relevant, when]),
+            compare=CompareRule(DEFAULT_RULES["text"]),
+            line=line,
         )
 
     def _claim(self, line: int, name: str) -> None:
@@ -83,7 +113,7 @@ class QuestionRows:
 
     def _shape(self, line: int, name: str, kind: _Kind, cells: Cells):
         """The question's type and options, from the row's type, appearance and choice list."""
-        appearance = cells.get(("control", "appearance"), "").split()
+        appearance = appearance_of(cells)
         looks = [ours for (base, look), ours in _BY_APPEARANCE.items() if base == kind.qtype]
         qtype = next((ours for ours in looks if _APPEARANCES[ours] in appearance), kind.qtype)
         if kind.list_name is None:
@@ -96,6 +126,10 @@ class QuestionRows:
                 " which the choices sheet does not have",
             )
             return qtype, ()
+        if kind.or_other and all(option.code != OTHER_CODE for option in options):
+            languages = self.book.languages
+            label = {tag: OTHER_LABELS.get(tag, OTHER_LABELS["en"]) for tag in languages}
+            options = [*options, Option(OTHER_CODE, label, line)]
         if qtype == "single" and sorted(o.code for o in options) == sorted(YESNO_CODES):
             return "yesno", ()  # yesno has fixed codes; the service brings their labels
         return qtype, tuple(options)
@@ -107,13 +141,20 @@ class QuestionRows:
             text = cells.get(column if isinstance(column, tuple) else (column,))
             return None if text is None else self._parse(line, name, text, parse)
 
-        dont_know, refused, offer = parsed("special", _special) or (True, True, True)
+        # an acknowledge box has nothing to say "don't know" to, unless the form asks for it
+        plain = (qtype != "acknowledge",) * 2 + (True,)
+        dont_know, refused, offer = parsed("special", _special) or plain
         asked = qtype != "calculate"  # required means nothing for a calculation
-        return {
-            "required": asked and bool(parsed(("bind", "required"), _required)),
-            "compare": self._compare(line, name, qtype, parsed("compare", compare_from_text)),
+        limits = {
             "min": parsed("min", lambda text: _bound(qtype, text)),
             "max": parsed("max", lambda text: _bound(qtype, text)),
+        }
+        if qtype == "range":
+            limits = parsed("parameters", _range_parameters) or _range_parameters("")
+        return {
+            **_requirement(asked, cells.get(("bind", "required"))),
+            "compare": self._compare(line, name, qtype, parsed("compare", compare_from_text)),
+            **limits,
             "pattern": cells.get(("pattern",)),
             "min_length": parsed("min_length", _count),
             "max_length": parsed("max_length", _count),
@@ -139,6 +180,50 @@ class QuestionRows:
                 " (leave its compare cell empty)",
             )
         return None
+
+
+DROPDOWN = "minimal"  # the appearance that makes a select_one one drop-down
+# Appearances survey honours: the rest are named in a warning and ignored.
+KNOWN_APPEARANCES = frozenset({*_APPEARANCES.values(), DROPDOWN, "field-list"})
+
+
+def appearance_of(cells: Cells) -> list[str]:
+    """The words of a row's appearance cell."""
+    return cells.get(("control", "appearance"), "").split()
+
+
+OTHER_CODE = "other"  # pyxform's name for the choice or_other adds
+OTHER_LABELS = {"en": "Other", "zh-Hans": "其他", "zh-Hant": "其他", "fr": "Autre",
+                "de": "Andere", "es": "Otro", "pt": "Outro"}  # fmt: skip
+SPECIFY_LABELS = {"en": "Specify other.", "zh-Hans": "请注明其他。", "zh-Hant": "請註明其他。",
+                  "fr": "Précisez autre.", "de": "Bitte andere angeben.",
+                  "es": "Especifique otro.", "pt": "Especifique outro."}  # fmt: skip
+_RANGE_DEFAULTS = {"start": 1, "end": 10, "step": 1}  # pyxform's, for a range without them
+
+
+def _range_parameters(text: str) -> dict[str, Any]:
+    """A range's `parameters` cell (`start=0 end=10 step=2`) as min, max and step."""
+    given = dict(_RANGE_DEFAULTS)
+    for part in re.split(r"[\s,;]+", text.strip()):
+        name, equals, value = part.partition("=")
+        if not part:
+            continue
+        if not equals or name.strip().lower() not in given:
+            raise ValueError(
+                f"parameters '{text}' must name start, end and step, e.g. start=0 end=10 step=1"
+            )
+        given[name.strip().lower()] = _number(value)
+    return {"min": given["start"], "max": given["end"], "step": given["step"]}
+
+
+def _requirement(asked: bool, text: str | None) -> dict[str, Any]:
+    """`required` as yes/no, or an expression: required only while it holds."""
+    if not asked or text is None:
+        return {"required": False}
+    truth = _truth(text)
+    if truth is None:
+        return {"required": False, "required_if": text.strip()}
+    return {"required": truth}
 
 
 def _all_of(expressions: Iterable[str | None]) -> str | None:

@@ -18,11 +18,11 @@ from survey.core.questionnaire import (
 )
 from survey.core.validate import validate as validate_model
 from survey.core.xlsform.book import Book, Cells, _read_book
-from survey.core.xlsform.cells import _free_name, _required, _truth
+from survey.core.xlsform.cells import _free_name, _truth
 from survey.core.xlsform.fallback import fill_missing_texts
 from survey.core.xlsform.kinds import _CONTROL, _REFUSALS, _classify
 from survey.core.xlsform.languages import language_tag
-from survey.core.xlsform.questions import QuestionRows
+from survey.core.xlsform.questions import KNOWN_APPEARANCES, QuestionRows, appearance_of
 from survey.core.xlsform.skipping import Skips
 
 
@@ -157,11 +157,17 @@ class _Import:
             self.current = _Draft(None, {})
             self.drafts.append(self.current)
         question = self.rows.question(line, name, kind, cells, [o.relevant for o in self.stack])
+        for look in appearance_of(cells):
+            if look not in KNOWN_APPEARANCES:
+                why = "survey has no such widget and shows the question as usual"
+                self.skips.note(line, f"the appearance '{look}' of '{name}' is ignored: {why}")
         if self.skips.enabled:
             question = self._supported_choices(line, question)
             if question is None:
                 return
         self.current.questions.append(question)
+        if kind.or_other:
+            self.current.questions.append(self.rows.other_question(line, question))
 
     def _unsupported_columns(self, line: int, name: str, cells: Cells) -> bool:
         """Whether the row was dropped for a column survey cannot apply yet (only called
@@ -169,11 +175,6 @@ class _Import:
         if cells.get(("choice_filter",)):
             why = f"question '{name}' has a choice_filter, which survey cannot apply"
             return self.skips.unsupported(line, name, why)
-        required = cells.get(("bind", "required"))
-        try:
-            _required(required or "no")
-        except ValueError as error:
-            return self.skips.unsupported(line, name, f"question '{name}': {error}")
         return False
 
     def _supported_choices(self, line: int, question: Question) -> Question | None:

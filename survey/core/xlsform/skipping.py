@@ -25,7 +25,9 @@ from survey.core.xlsform.book import Book, Cells
 from survey.core.xlsform.kinds import DEVICE_DATA, PARADATA
 
 _REFERENCE = re.compile(r"\$\{\s*([^}\s]+)\s*\}")
-_EXPRESSIONS = (("bind", "relevant"), ("bind", "constraint"), ("bind", "calculate"))
+_EXPRESSIONS = (
+    ("bind", "relevant"), ("bind", "constraint"), ("bind", "calculate"), ("bind", "required"),
+)  # fmt: skip
 
 
 class _Draft(Protocol):
@@ -147,10 +149,17 @@ class Skips:
         if why := self._used(question.calculation) or _unevaluable(question.calculation):
             self._drop(question, f"its calculation uses {why}")
             return None
-        if question.type == "note" and question.required:  # ODK: a note that blocks the form
+        if question.type == "note" and (question.required or question.required_if):
+            # ODK: a note that blocks the form
             message = f"required of note '{question.key}' is left out: nobody answers a note"
             self.notices.append(Notice(question.line, message))
-            question = dataclasses.replace(question, required=False)
+            question = dataclasses.replace(
+                question, required=False, required_if=None, required_message={}
+            )
+        if why := self._used(question.required_if) or _unevaluable(question.required_if):
+            message = f"the condition of required of '{question.key}' is left out: it uses {why}"
+            self.notices.append(Notice(question.line, message))
+            question = dataclasses.replace(question, required_if=None, required_message={})
         if why := self._used(question.constraint) or _unevaluable(question.constraint):
             message = f"the constraint of '{question.key}' is left out: it uses {why}"
             self.notices.append(Notice(question.line, message))

@@ -18,13 +18,14 @@ _XLS_TYPES = {
     "single": "select_one", "scale": "select_one", "yesno": "select_one",
     "multi": "select_multiple", "integer": "integer", "number": "decimal", "year": "date",
     "date": "date", "text": "text", "longtext": "text", "note": "note",
-    "calculate": "calculate",
+    "calculate": "calculate", "time": "time", "datetime": "dateTime", "range": "range",
+    "rank": "rank", "acknowledge": "acknowledge",
 }  # fmt: skip
 _YES_NO_LABELS = {
     "en": ("Yes", "No"), "zh-Hans": ("是", "否"), "zh-Hant": ("是", "否"), "fr": ("Oui", "Non"),
     "de": ("Ja", "Nein"), "es": ("Sí", "No"), "pt": ("Sim", "Não"),
 }  # fmt: skip
-_TEXT_COLUMNS = ("label", "hint", "constraint_message")
+_TEXT_COLUMNS = ("label", "hint", "constraint_message", "required_message")
 _NUMBER_COLUMNS = ("min", "max", "min_length", "max_length")
 Row = dict[str, str | None]
 
@@ -42,7 +43,10 @@ def dump_xlsform(q: Questionnaire, path: str | Path) -> None:
         "relevant",
         "constraint",
         "calculation",
+        "default",
+        "read_only",
         "appearance",
+        "parameters",
         *EXTENSION_COLUMNS,
     ]
     _write(workbook.create_sheet("survey"), survey_headers, _survey_rows(q, lists))
@@ -77,8 +81,10 @@ def _question_row(question: Question, lists: Mapping[str, str], languages: Itera
     row: Row = {
         "type": _XLS_TYPES[question.type] + (f" {list_name}" if list_name else ""),
         "name": question.key,
-        "appearance": _APPEARANCES.get(question.type),
-        "required": "yes" if question.required else None,
+        "appearance": "minimal" if question.dropdown else _APPEARANCES.get(question.type),
+        "default": question.default,
+        "read_only": "yes" if question.read_only else None,
+        "required": "yes" if question.required else question.required_if,
         "relevant": question.relevant,
         "constraint": question.constraint,
         "calculation": question.calculation,
@@ -88,7 +94,11 @@ def _question_row(question: Question, lists: Mapping[str, str], languages: Itera
         "special": _special_text(question),
     }
     row |= {column: _number_text(getattr(question, column)) for column in _NUMBER_COLUMNS}
-    texts = (question.text, question.help, question.constraint_message)
+    if question.type == "range":  # XLSForm's own way of writing the scale
+        ends = (("start", question.min), ("end", question.max), ("step", question.step or 1))
+        row |= {"min": None, "max": None}
+        row["parameters"] = " ".join(f"{name}={_number_text(value)}" for name, value in ends)
+    texts = (question.text, question.help, question.constraint_message, question.required_message)
     for column, text in zip(_TEXT_COLUMNS, texts, strict=True):
         row |= _translated(column, text, languages)
     return row

@@ -98,7 +98,8 @@ def _text_converter(v: Variable, fmt: str) -> Callable[[Column], Column] | None:
     """How a column becomes what a text format writes; None when it is written as it is
     (ints, None, "" and dk/rf need nothing)."""
     neutral = fmt == "csv" and _needs_neutralising(v)
-    if v.kind == "codes":
+    if v.kind == "codes" or (v.kind == "string" and v.role == "answer"):
+        # a ranking is a list of codes in its order, exported joined like a multi answer
         return _safe_codes_column if neutral else _codes_column
     if v.kind in ("string", "code"):
         return _safe_column if neutral else None
