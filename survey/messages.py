@@ -38,6 +38,13 @@ MESSAGES = {
     "already_submitted": _l("These answers have already been submitted."),
     "declined": _l("This invitation was declined."),
     "round_not_open": _l("This round is not open."),
+    "bad_reminder_days": _l(
+        "Give the days after the invitation as whole numbers from 1 to %(max)s, ascending and "
+        "separated by commas, for example 7,14,21 (not %(value)s)."
+    ),
+    "bad_reminder_hour": _l("Give the local hour as HH:MM, for example 09:00 (not %(value)s)."),
+    "bad_reminder_max": _l("The number of reminders must be from 1 to %(max)s."),
+    "bad_zone": _l("Unknown time zone %(zone)s; use a name such as Asia/Shanghai."),
     "incomplete": _l("Some answers are missing or need attention: %(keys)s."),
     "not_submitted": _l("These answers have not been submitted yet."),
     "unknown_status": _l("Unknown review state %(status)s."),

@@ -261,6 +261,7 @@ TAG_COLOURS = {
     "sending": "light-blue",
     "failed": "red",
     "unknown": "orange",
+    "cancelled": "grey",
     "owner": "purple",
     "researcher": "blue",
     "interviewer": "turquoise",
@@ -279,6 +280,7 @@ MAIL_STATE_NAMES = {
     "sent": _l("sent"),
     "failed": _l("failed"),
     "unknown": _l("outcome unknown"),
+    "cancelled": _l("not sent (no longer due)"),
 }
 
 # What each audit action means, for the audit log and the study page (the code stays visible).
@@ -318,12 +320,15 @@ ACTION_NAMES = {
     "round.draft": _l("Round back to draft"),
     "round.invite": _l("Invitations queued"),
     "round.remind": _l("Reminders queued"),
+    "round.schedule": _l("Reminder schedule set"),
+    "round.remind.scheduled": _l("Scheduled reminders queued"),
     "round.links_exported": _l("Respondent links downloaded"),
     "round.texts": _l("Invitation texts changed"),
     "round.export": _l("Data exported"),
     "round.codebook": _l("Codebook written"),
     "study.create": _l("Study created"),
     "side.label": _l("Side label changed"),
+    "side.zone": _l("Time zone of a side set"),
     "user.create": _l("Account created"),
     "user.login": _l("Signed in"),
     "user.login_failed": _l("Sign-in failed"),

@@ -139,6 +139,7 @@ def open_links() -> list[tuple[str, str]]:
 def load_interviews(study: Study, user: User) -> None:
     """The 37 pairs, a round of interviews, both sides' answers and a few decided discrepancies,
     each dated when it would have happened in the 2009–2010 fieldwork (demo.fieldwork)."""
+    from survey.rounds import schedule as reminders
     from survey.studies.pairs import import_pairs
     from survey.studies.side_labels import set_kind_label
 
@@ -157,6 +158,10 @@ def load_interviews(study: Study, user: User) -> None:
             timezone="America/New_York",
             user=user,
         )
+        for side, zone in fieldwork.ZONES.items():
+            reminders.set_side_zone(db.session, round_, side, zone, user=user)
+        plan = reminders.Schedule(fieldwork.REMINDER_DAYS, fieldwork.REMINDER_AT, maximum=2)
+        reminders.set_schedule(db.session, round_, plan, user=user)
     with clock_at(OPENS):
         rounds.set_state(db.session, round_, "open", user=user)
         rounds.ensure_invitations(db.session, round_)

@@ -1,7 +1,8 @@
 """When the demo's interviews happened: dates inside the 2009–2010 round, as fieldwork goes.
 
 Invitations go out in the round's first days; web respondents answer over the following
-weeks, most within a month, a few months later (a long tail), after one or two reminders;
+weeks, most within a month, a few months later (a long tail), after one or two reminders
+sent as the round's schedule says (14 and 35 days after the invitation, 09:00 local time);
 telephone and e-mail interviews are arranged and held over the months after. Every date
 comes from a generator seeded by the pair's code and side, so the demo is reproducible.
 """
@@ -13,6 +14,8 @@ import hashlib
 import random
 from dataclasses import dataclass
 
+from survey.rounds.schedule import Schedule, due_times
+
 OPENS = dt.datetime(2009, 6, 1, 13, 0, tzinfo=dt.UTC)
 LAST = dt.datetime(2010, 5, 28, 20, 0, tzinfo=dt.UTC)  # the fieldwork's last day
 SETUP = {  # the study is set up before the round opens
@@ -21,6 +24,8 @@ SETUP = {  # the study is set up before the round opens
     "round": dt.datetime(2009, 5, 25, 16, 0, tzinfo=dt.UTC),
 }
 REMINDER_DAYS = (14, 35)  # reminders to web respondents who have not answered by then
+REMINDER_AT = dt.time(9, 0)  # the round's reminder schedule: 09:00 in the respondent's zone
+ZONES = {"us": "America/New_York", "cn": "Asia/Shanghai"}  # the sides' default zones
 
 
 @dataclass(frozen=True)
@@ -60,9 +65,10 @@ def dates(code: str, side: str, mode: str, submitted: bool, answered: bool = Tru
     started = _working_hours(invited + dt.timedelta(days=1 + delay), rng)
     started = min(started, LAST - dt.timedelta(days=2))
     finish = dt.timedelta(minutes=rng.randint(12, 50) if mode == "web" else rng.randint(40, 95))
+    scheduled = due_times(invited, Schedule(REMINDER_DAYS, REMINDER_AT), ZONES.get(side, "UTC"))
     reminders = tuple(
-        _working_hours(invited + dt.timedelta(days=days), rng)
-        for days in REMINDER_DAYS
+        moment
+        for days, moment in zip(REMINDER_DAYS, scheduled, strict=True)
         if mode == "web" and (not answered or started > invited + dt.timedelta(days=days + 1))
     )
     done = started + finish if submitted else None

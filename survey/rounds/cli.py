@@ -330,3 +330,60 @@ def list_(study_slug: str | None, fmt: str | None) -> None:
 
 def _iso(moment: dt.datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+@round_group.command("schedule")
+@click.argument("slug", metavar="ROUND")
+@click.option("--study", "study_slug", default=None)
+@click.option(
+    "--remind-after",
+    "days",
+    default=None,
+    metavar="DAYS",
+    help="Days after the invitation was sent, comma-separated, e.g. 7,14,21.",
+)
+@click.option(
+    "--at",
+    "at",
+    default="09:00",
+    show_default=True,
+    metavar="HH:MM",
+    help="The local hour, in each respondent's time zone.",
+)
+@click.option("--max", "maximum", type=int, default=None, help="At most this many reminders.")
+@click.option(
+    "--zone",
+    "zones",
+    multiple=True,
+    metavar="SIDE=ZONE",
+    help="A side's default time zone, e.g. us=America/Chicago (repeatable).",
+)
+@click.option("--off", is_flag=True, help="Remove the schedule (no more scheduled reminders).")
+@transactional
+def schedule(
+    slug: str,
+    study_slug: str | None,
+    days: str | None,
+    at: str,
+    maximum: int | None,
+    zones: tuple[str, ...],
+    off: bool,
+) -> None:
+    """Send reminders on a schedule; the mail worker queues them when due. Without options,
+    show the schedule."""
+    from survey.rounds import schedule as reminders
+
+    round_ = resolve(slug, study_slug)
+    if off and days:
+        raise click.UsageError("Give --remind-after or --off, not both.")
+    for spec in zones:
+        side, equals, zone = spec.partition("=")
+        if not equals:
+            raise click.UsageError(f"Give --zone as SIDE=ZONE, e.g. cn=Asia/Shanghai: {spec!r}.")
+        reminders.set_side_zone(db.session, round_, side.strip(), zone.strip())
+    if off:
+        reminders.set_schedule(db.session, round_, None)
+    elif days:
+        plan = reminders.Schedule(reminders.parse_days(days), reminders.parse_hour(at), maximum)
+        reminders.set_schedule(db.session, round_, plan)
+    click.echo(reminders.summary(db.session, round_))

@@ -7,13 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from survey.inputs import no_control_characters
 
@@ -49,4 +50,25 @@ class EntryForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for the change (required after submission)"),
         validators=[Optional(), Length(max=2000), no_control_characters],
+    )
+
+
+class ScheduleForm(FlaskForm):
+    """A round's reminder schedule; the app adds a time zone field per side (`zone_<code>`)."""
+
+    remind_after = StringField(
+        _l("Days after the invitation"),
+        description=_l("For example 7, 14, 21. Leave empty to send no scheduled reminders."),
+        validators=[Optional(), Length(max=100), no_control_characters],
+    )
+    at = StringField(
+        _l("Local hour"),
+        description=_l("HH:MM in each respondent's time zone, for example 09:00."),
+        default="09:00",
+        validators=[DataRequired(), Length(max=5), no_control_characters],
+    )
+    maximum = IntegerField(
+        _l("At most this many reminders"),
+        description=_l("Leave empty for one on each day listed."),
+        validators=[Optional(), NumberRange(min=1, max=10)],
     )

@@ -7,6 +7,7 @@ the configured base URL. One bad recipient never stops the others.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -14,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from survey.accounts.models import User
 from survey.core.questionnaire import FALLBACKS, text_in
+from survey.db import utcnow
 from survey.errors import ServiceError
 from survey.rounds import mail, services, texts
 from survey.rounds.models import Invitation, OutboxMessage, Round, RoundPair
+from survey.rounds.schedule import zone_name
 from survey.studies.models import Pair, PairSide, Study, StudySide
 
 NOT_REMINDED = frozenset({"submitted", "declined", "bounced"})
@@ -123,15 +126,33 @@ def _draft(
     drafts: list[mail.Draft],
     places: dict[int, list[PairSide]],
 ) -> None:
+    draft = draft_for(session, round_, row, kind, seq, places, errors=report.errors)
+    if draft is not None:
+        drafts.append(draft)
+
+
+def draft_for(
+    session: Session,
+    round_: Round,
+    row: services.InvitationRow,
+    kind: str,
+    seq: int,
+    places: dict[int, list[PairSide]],
+    *,
+    now: dt.datetime | None = None,
+    errors: list[str] | None = None,
+) -> mail.Draft | None:
+    """One message for one respondent, checked; None (and a line in `errors`) when refused."""
     language = texts.text_language(row.respondent.language or row.side.default_language)
-    subject, body = render(session, round_, row, kind, language, places)
+    subject, body = render(session, round_, row, kind, language, places, now=now)
     draft = mail.Draft(row.invitation.id, kind, seq, row.respondent.email, language, subject, body)
     try:
         mail.check_draft(draft)
     except ServiceError as error:
-        report.errors.append(f"{row.pair.code}/{row.side.code}: {error.message}")
-        return
-    drafts.append(draft)
+        if errors is not None:
+            errors.append(f"{row.pair.code}/{row.side.code}: {error.message}")
+        return None
+    return draft
 
 
 def render(
@@ -141,16 +162,27 @@ def render(
     kind: str,
     language: str,
     places: dict[int, list[PairSide]] | None = None,
+    *,
+    now: dt.datetime | None = None,
 ) -> tuple[str, str]:
-    """The subject and body of one message, in `language`, with this respondent's link."""
+    """The subject and body of one message, in `language`, with this respondent's link, the
+    closing date in the respondent's zone and the time left until it (at `now`)."""
     own = getattr(round_, f"{kind}_texts", {}) or {}
     custom = own.get(language)
+    started = started_answering(row.invitation)
     subject, body = (
         (custom["subject"], custom["body"])
         if custom
-        else texts.default_texts(kind, language, closing_date=round_.closes_at is not None)
+        else texts.default_texts(
+            kind, language, closing_date=round_.closes_at is not None, started=started
+        )
     )
     context = _context(session, round_, row, language, places)
+    context["continue_note"] = texts.continue_note(language, started)
+    moment = now or utcnow()
+    context["time_left"] = (
+        texts.time_left(round_.closes_at, moment, language) if round_.closes_at else ""
+    )
     return texts.render_text(subject, context), texts.render_text(body, context)
 
 
@@ -169,10 +201,9 @@ def _context(
     else:
         partner = next((p for p in places.get(row.pair.id, []) if p.side_id != row.side.id), None)
     other = next((side for side in study.sides if side.id != row.side.id), None) if study else None
+    zone = zone_name(row.respondent.timezone, row.side.timezone, round_.timezone)
     closing = (
-        texts.format_closing_date(round_.closes_at, language, round_.timezone)
-        if (round_.closes_at)
-        else ""
+        texts.format_closing_date(round_.closes_at, language, zone) if round_.closes_at else ""
     )
     return {
         "respondent_name": row.respondent.name,
@@ -187,6 +218,13 @@ def _context(
         "link": services.link_of(row.invitation),
         "closing_date": closing,
     }
+
+
+def started_answering(invitation: Invitation) -> bool:
+    """Whether the respondent has saved answers and not finished (the "continue" line)."""
+    return invitation.state == "in_progress" or (
+        invitation.started_at is not None and invitation.state not in NOT_REMINDED
+    )
 
 
 def _side(side: StudySide, pair: Pair, language: str) -> str:

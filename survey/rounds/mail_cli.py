@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from survey.commands import transactional
 from survey.commands.output import Column, chosen, emit, format_option, progress
-from survey.db import db, utcnow
+from survey.db import db, utcnow, writing
 from survey.rounds import mail
 from survey.rounds.models import OUTBOX_STATES
 
@@ -66,6 +66,9 @@ def send(limit: int, watch: bool, interval: float) -> None:
 def drain(limit: int, *, stop: threading.Event | None = None, quiet: bool = False) -> None:
     """Run batches until no due message is left; print a line per batch that did something."""
     factory = db.session.session_factory  # independent sessions, one per claim and result
+    queued = queue_reminders(factory)
+    if queued or not quiet:
+        click.echo(f"{_stamp()} scheduled reminders queued: {queued}")
     while True:
         try:
             report = mail.send_pending(
@@ -77,6 +80,14 @@ def drain(limit: int, *, stop: threading.Event | None = None, quiet: bool = Fals
             click.echo(f"{_stamp()} {report.line()}")
         if report.claimed < limit or (stop and stop.is_set()):
             return
+
+
+def queue_reminders(factory: Any) -> int:
+    """Queue the scheduled reminders due now, in a transaction of their own (see schedule.py)."""
+    from survey.rounds.schedule import queue_due
+
+    with writing(), factory.begin() as session:
+        return queue_due(session, utcnow())
 
 
 def _sleep(stop: threading.Event, seconds: float) -> None:

@@ -21,7 +21,7 @@ INVITATION_STATES = (
     "declined",
     "bounced",
 )
-OUTBOX_STATES = ("queued", "claimed", "sending", "sent", "failed", "unknown")
+OUTBOX_STATES = ("queued", "claimed", "sending", "sent", "failed", "unknown", "cancelled")
 REVEALS = ("none", "counterpart")
 
 
@@ -44,6 +44,15 @@ class Round(Base):
         JSONType, default=dict, comment="language -> {subject, body}"
     )
     reminder_texts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    reminder_days: Mapped[list[int] | None] = mapped_column(
+        JSONType, comment="reminder schedule: days after the invitation was sent, ascending"
+    )
+    reminder_max: Mapped[int | None] = mapped_column(
+        Integer, comment="at most this many scheduled reminders (None: one per day listed)"
+    )
+    reminder_at: Mapped[str | None] = mapped_column(
+        String(5), comment="HH:MM, the local hour in the respondent's time zone"
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

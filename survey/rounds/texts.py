@@ -30,6 +30,8 @@ PLACEHOLDERS = (
     "partner_side",
     "link",
     "closing_date",
+    "time_left",
+    "continue_note",
 )
 KINDS = ("invitation", "reminder")
 LANGUAGES = ("en", "zh-Hans", "zh-Hant")
@@ -118,14 +120,43 @@ def text_language(language: str) -> str:
     return TAGS[locale]
 
 
-def default_texts(kind: str, language: str, *, closing_date: bool = True) -> tuple[str, str]:
+def default_texts(
+    kind: str, language: str, *, closing_date: bool = True, started: bool = False
+) -> tuple[str, str]:
     """The default (subject, body) of an invitation or reminder; without the closing-date line
-    when the round has no closing date."""
+    when the round has no closing date, and with the "continue where you left off" line only
+    for a respondent who has started."""
     if kind not in KINDS:
         raise ValueError(f"No default texts for {kind!r}; use one of {', '.join(KINDS)}.")
     subject, paragraphs = _DEFAULTS[kind, text_language(language)]
-    kept = [p for p in paragraphs if closing_date or "{closing_date}" not in p]
+    kept = [
+        p
+        for p in paragraphs
+        if (closing_date or "{closing_date}" not in p) and (started or "{continue_note}" not in p)
+    ]
     return subject, "\n\n".join(kept) + "\n"
+
+
+def continue_note(language: str, started: bool) -> str:
+    """The "continue where you left off" sentence for one who has started, else empty."""
+    return _CONTINUE[text_language(language)] if started else ""
+
+
+def time_left(until: dt.datetime, now: dt.datetime, language: str) -> str:
+    """How long until `until`, in whole days, in `language` ("12 days", "不到一天")."""
+    tag = text_language(language)
+    days = (until - now) // dt.timedelta(days=1)
+    if tag == "en":
+        return "less than a day" if days < 1 else ("1 day" if days == 1 else f"{days} days")
+    return "不到一天" if days < 1 else f"{days}天"
+
+
+_CONTINUE = {
+    "en": "You have already answered part of the questionnaire: the link takes you back to "
+    "where you left off, and your earlier answers have been saved.",
+    "zh-Hans": "您已填写了部分问卷：通过此链接可从上次中断处继续填写，此前填写的内容均已保存。",
+    "zh-Hant": "您已填寫了部分問卷：透過此連結可從上次中斷處繼續填寫，先前填寫的內容皆已儲存。",
+}
 
 
 # Spelled out rather than taken from `calendar`, whose names follow the process locale.
@@ -197,11 +228,11 @@ _DEFAULTS: dict[tuple[str, str], tuple[str, list[str]]] = {
             "received your completed questionnaire, we are writing with a brief reminder.",
             "Because the same questions are put to both sides, the two accounts can only be "
             "compared once both have answered, so your answers on behalf of {own_place} "
-            "({own_side}) are "
-            "very important to us. If you have already started, you can continue where you "
-            "left off; your earlier answers have been saved.",
+            "({own_side}) are very important to us.",
+            "{continue_note}",
             "{link}",
-            "The questionnaire will remain open until {closing_date}.",
+            "The questionnaire will remain open until {closing_date}, that is for another "
+            "{time_left}.",
             "If you have completed the questionnaire in the meantime, please disregard this "
             "message. If you have any questions, simply reply to this e-mail.",
             "Thank you again for your time and support.",
@@ -236,10 +267,10 @@ _DEFAULTS: dict[tuple[str, str], tuple[str, list[str]]] = {
             "日前我们曾邀请您参加“{study_title}”，就{own_place}与{partner_place}之间的"
             "交流与合作作答。截至目前，我们尚未收到您填写完成的问卷，特此再次致函提醒。",
             "由于本研究需要对照双方代表对同样问题的回答，只有双方均完成作答，才能进行比较，"
-            "因此您代表{own_place}（{own_side}）提供的回答对我们十分重要。如您已开始填写，"
-            "可通过同一链接继续，此前填写的内容均已保存。",
+            "因此您代表{own_place}（{own_side}）提供的回答对我们十分重要。",
+            "{continue_note}",
             "{link}",
-            "问卷填写截止时间为{closing_date}。",
+            "问卷填写截止时间为{closing_date}，距截止还有{time_left}。",
             "如您近日已完成填写，请忽略本邮件。如有任何疑问，请直接回复本邮件。",
             "再次感谢您的支持与配合！",
             "此致\n敬礼！",
@@ -272,10 +303,10 @@ _DEFAULTS: dict[tuple[str, str], tuple[str, list[str]]] = {
             "日前我們曾邀請您參與「{study_title}」，就{own_place}與{partner_place}之間的"
             "交流與合作提供回覆。目前我們尚未收到您填寫完成的問卷，特此再次來信提醒。",
             "由於本研究需對照雙方代表對相同問題的回答，唯有雙方皆完成作答，方能進行比較，"
-            "因此您代表{own_place}（{own_side}）所提供的回覆對我們非常重要。如您已開始填寫，"
-            "可透過同一連結繼續，先前填寫的內容皆已儲存。",
+            "因此您代表{own_place}（{own_side}）所提供的回覆對我們非常重要。",
+            "{continue_note}",
             "{link}",
-            "問卷填寫截止時間為{closing_date}。",
+            "問卷填寫截止時間為{closing_date}，距截止尚有{time_left}。",
             "如您近日已完成填寫，請忽略此信。如有任何疑問，歡迎直接回覆此信。",
             "再次感謝您的支持與協助！",
             "敬祝\n順心",

@@ -8,22 +8,23 @@ from zoneinfo import ZoneInfo
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from survey import paging
 from survey.accounts.authz import ROLE_RANK
-from survey.db import db
+from survey.db import db, utcnow
 from survey.errors import NotFoundError, ServiceError
 from survey.exports_safety import csv_download
 from survey.i18n import TIME_ZONES
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.rounds import bp, entry, presentation, services
-from survey.rounds.forms import ActionForm, RoundForm
+from survey.rounds.forms import ActionForm, RoundForm, ScheduleForm
 from survey.rounds.models import Round
 from survey.rounds.monitoring import next_action, round_status
 from survey.studies.access import study_role
 from survey.studies.models import Pair
-from survey.templating import STATE_NAMES
+from survey.templating import STATE_NAMES, side_name
 
 
 def study_round(round_slug: str) -> Round:
@@ -112,8 +113,14 @@ def aware(moment: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
 @bp.route("/studies/<slug>/rounds/<round_slug>/")
 @study_role("viewer")
 def show(slug: str, round_slug: str) -> str:
-    """State and its one next action, progress per side, mail, submissions over time, pairs."""
-    round_ = study_round(round_slug)
+    """State and its one next action, progress per side, mail, reminders, submissions, pairs."""
+    return _show(study_round(round_slug))
+
+
+def _show(round_: Round, schedule_form: ScheduleForm | None = None) -> str:
+    from survey.rounds import schedule
+
+    slug, round_slug = g.study.slug, round_.slug
     status = round_status(db.session, round_, services.side_codes(g.study))
     rows = presentation.filter_rows(status.rows, request.args)
     wanted = paging.parse(request.args, presentation.pair_sort_keys(status.sides), "pair")
@@ -137,7 +144,64 @@ def show(slug: str, round_slug: str) -> str:
         kind_filter=request.args.get("kind", ""),
         mail_counts=outbox_counts(db.session, round_id=round_.id),
         chart=presentation.submissions_chart(round_, status),
+        schedule=schedule.schedule_of(round_),
+        next_reminders=schedule.next_reminders(db.session, round_, utcnow()),
+        schedule_form=schedule_form or (_schedule_form(round_) if _can_manage() else None),
     )
+
+
+def _schedule_form(round_: Round) -> ScheduleForm:
+    """The schedule form with a time zone field per side, filled from the round on a GET."""
+
+    class Form(ScheduleForm):
+        pass
+
+    zones = [SelectChoice("", _("Same as the round (%(zone)s)", zone=round_.timezone))]
+    zones += [SelectChoice(z, z) for z in TIME_ZONES]
+    for side in g.study.sides:
+        label = _("Time zone of the respondents of %(side)s", side=side_name(side))
+        setattr(Form, f"zone_{side.position}", SelectField(label, choices=zones, default=""))
+    data: dict[str, object] = {f"zone_{s.position}": s.timezone or "" for s in g.study.sides}
+    if round_.reminder_days:
+        data.update(
+            remind_after=", ".join(str(d) for d in round_.reminder_days),
+            at=round_.reminder_at,
+            maximum=round_.reminder_max,
+        )
+    return Form() if request.method == "POST" else Form(data=data)
+
+
+@bp.route("/studies/<slug>/rounds/<round_slug>/schedule", methods=["POST"])
+@study_role("researcher")
+def schedule_post(slug: str, round_slug: str) -> str | Response | tuple[str, int]:
+    """Set the reminder schedule and the sides' time zones (CSRF; researchers and above)."""
+    from survey.rounds import schedule
+
+    round_ = study_round(round_slug)
+    form = _schedule_form(round_)
+    if form.validate_on_submit():
+        try:
+            days = (form.remind_after.data or "").strip()
+            plan = (
+                schedule.Schedule(
+                    schedule.parse_days(days), schedule.parse_hour(form.at.data), form.maximum.data
+                )
+                if days
+                else None
+            )
+            for side in g.study.sides:
+                zone = getattr(form, f"zone_{side.position}").data
+                if zone and zone != side.timezone:
+                    schedule.set_side_zone(db.session, round_, side.code, zone, user=g.user)
+            schedule.set_schedule(db.session, round_, plan, user=g.user)
+        except ServiceError as error:
+            fields = {"remind_after": form.remind_after, "at": form.at, "max": form.maximum}
+            target = fields.get(error.field or "")
+            (target.errors if target is not None else form.form_errors).append(error.message)
+        else:
+            flash(_("Reminder schedule saved."), "info")
+            return redirect(url_for("rounds.show", slug=slug, round_slug=round_slug) + "#reminders")
+    return _show(round_, form), 422
 
 
 @bp.route("/studies/<slug>/rounds/<round_slug>/submissions.csv")

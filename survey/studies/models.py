@@ -41,6 +41,9 @@ class StudySide(Base):
     position: Mapped[int] = mapped_column(Integer, comment="0 = first side (A), 1 = second (B)")
     label: Mapped[dict[str, str]] = mapped_column(JSONType, comment="language tag -> label")
     default_language: Mapped[str] = mapped_column(String(20))
+    timezone: Mapped[str | None] = mapped_column(
+        String(64), comment="IANA zone of its respondents unless theirs is stored (reminders)"
+    )
 
     study: Mapped[Study] = relationship(back_populates="sides")
     kind_labels: Mapped[list[SideKindLabel]] = relationship(
@@ -147,6 +150,7 @@ class Respondent(Base):
     position: Mapped[str] = mapped_column(String(200), default="")
     years_involved: Mapped[int | None] = mapped_column(Integer)
     language: Mapped[str | None] = mapped_column(String(20), comment="preferred language tag")
+    timezone: Mapped[str | None] = mapped_column(String(64), comment="IANA zone, if known")
     is_primary: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -183,6 +183,7 @@ def demo_pages() -> dict[str, str]:
         "audit": f"{s}/audit/",
         "rounds": f"{s}/rounds/",
         "round": f"{r}/",
+        "round-reminders": f"{r}/?reminders=open#reminders",  # the schedule's form, opened
         "round-texts": f"{r}/texts",
         "entry": f"{r}/entry/{pair.code}/{side}",
         "export": f"{r}/export",

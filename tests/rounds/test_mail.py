@@ -240,6 +240,7 @@ def test_permanent_rejections_fail_only_those_recipients(session, factory, smtp_
         "sent": 197,
         "failed": 3,
         "unknown": 0,
+        "cancelled": 0,
     }
     failed = [row for row in rows(session) if row.state == "failed"]
     assert {row.recipient for row in failed} == bad

@@ -27,6 +27,8 @@ CONTEXT = {
     "partner_side": "China",
     "link": "https://survey.example.org/r/abc",
     "closing_date": "Monday, June 30, 2025",
+    "time_left": "12 days",
+    "continue_note": "",
 }
 
 

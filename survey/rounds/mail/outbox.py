@@ -96,10 +96,11 @@ def queue_many(
     *,
     study_id: int | None = None,
     action: str = "mail.queue",
+    audit_empty: bool = True,
 ) -> int:
     """Queue checked drafts in bulk; a draft already queued (same invitation, kind, seq) is
     skipped by the unique constraint, so a repeat or a concurrent run sends nothing twice.
-    One audit row lists the invitations queued."""
+    One audit row lists the invitations queued (none when nothing was, unless audit_empty)."""
     if not drafts:
         return 0
     mail_from = _mail_from()
@@ -127,9 +128,14 @@ def queue_many(
         .on_conflict_do_nothing(index_elements=["invitation_id", "kind", "seq"])
         .returning(table.c.id)  # rowcount of a batch is -1 on psycopg; count what came back
     )
-    queued = 0
+    ids: list[int] = []
     for start in range(0, len(rows), 1000):
-        queued += len(session.execute(statement, rows[start : start + 1000]).all())
+        ids += session.execute(statement, rows[start : start + 1000]).scalars().all()
+    queued = len(ids)
+    if not queued and not audit_empty:
+        return 0
+    if not audit_empty:  # only those this call queued (another worker may have queued the rest)
+        drafts = _queued_drafts(session, ids)
     audit.record(
         session,
         action,
@@ -142,6 +148,13 @@ def queue_many(
         },
     )
     return queued
+
+
+def _queued_drafts(session: Session, ids: list[int]) -> list[Draft]:
+    rows = session.execute(
+        select(OutboxMessage.invitation_id, OutboxMessage.kind).where(OutboxMessage.id.in_(ids))
+    )
+    return [Draft(invitation_id, kind, 0, "", "", "", "") for invitation_id, kind in rows]
 
 
 def _check_header(field: str, value: str, longest: int) -> None:

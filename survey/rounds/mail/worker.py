@@ -22,7 +22,7 @@ from survey.db import utcnow, writing
 from survey.rounds.mail.outbox import MAX_ERROR_LENGTH, about, study_of
 from survey.rounds.mail.settings import MailSettings
 from survey.rounds.mail.smtp import _Claimed, _FolderTransport, _Outcome, _SMTPTransport
-from survey.rounds.models import Invitation, OutboxMessage
+from survey.rounds.models import Invitation, OutboxMessage, Round
 
 log = logging.getLogger("survey.rounds.mail")
 # Pauses between tries to store a delivery's outcome when the database connection drops
@@ -117,15 +117,21 @@ def _claim(
     with writing(), factory.begin() as session:
         # SKIP LOCKED lets PostgreSQL workers pass over each other's claims; SQLite ignores
         # FOR UPDATE, and BEGIN IMMEDIATE (writing) serialises the claims instead.
-        row = session.scalars(
-            select(OutboxMessage)
-            .where(_due(now))
-            .order_by(OutboxMessage.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
-        if row is None:
-            return None
+        while True:
+            row = session.scalars(
+                select(OutboxMessage)
+                .where(_due(now))
+                .order_by(OutboxMessage.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if row is None:
+                return None
+            reason = _no_longer_due(session, row, now)
+            if reason is None:
+                break
+            row.state, row.retry_at, row.last_error = "cancelled", None, reason
+            session.flush()
         changed = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == row.id, OutboxMessage.state == "queued")
@@ -145,6 +151,26 @@ def _claim(
             body_text=row.body_text,
             message_id=row.message_id,
         )
+
+
+def _no_longer_due(session: Session, row: OutboxMessage, now: dt.datetime) -> str | None:
+    """Why a queued reminder must not go out any more (None: send it): the respondent has
+    finished, declined or bounced meanwhile, or the round closed."""
+    if row.kind != "reminder" or row.invitation_id is None:
+        return None
+    found = session.execute(
+        select(Invitation.state, Round.state, Round.closes_at)
+        .join(Round, Round.id == Invitation.round_id)
+        .where(Invitation.id == row.invitation_id)
+    ).first()
+    if found is None:
+        return None
+    invitation_state, round_state, closes_at = found
+    if invitation_state in ("submitted", "declined", "bounced"):
+        return f"Not sent: the invitation is {invitation_state}."
+    if round_state != "open" or (closes_at is not None and closes_at <= now):
+        return "Not sent: the round closed before the reminder went out."
+    return None
 
 
 def _transmitting(
