@@ -19,7 +19,6 @@ from survey.db import utcnow
 from survey.errors import ServiceError
 from survey.rounds import mail, services, texts
 from survey.rounds.models import Invitation, OutboxMessage, Round, RoundPair
-from survey.rounds.schedule import zone_name
 from survey.studies.models import Pair, PairSide, Study, StudySide
 
 NOT_REMINDED = frozenset({"submitted", "declined", "bounced"})
@@ -201,7 +200,7 @@ def _context(
     else:
         partner = next((p for p in places.get(row.pair.id, []) if p.side_id != row.side.id), None)
     other = next((side for side in study.sides if side.id != row.side.id), None) if study else None
-    zone = zone_name(row.respondent.timezone, row.side.timezone, round_.timezone)
+    zone = texts.zone_name(row.respondent.timezone, row.side.timezone, round_.timezone)
     closing = (
         texts.format_closing_date(round_.closes_at, language, zone) if round_.closes_at else ""
     )

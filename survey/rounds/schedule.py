@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -33,7 +33,9 @@ from survey import audit
 from survey.accounts.models import User
 from survey.errors import ServiceError
 from survey.rounds import mail, services
+from survey.rounds.invite import NOT_REMINDED, draft_for, round_places
 from survey.rounds.models import Invitation, OutboxMessage, Round
+from survey.rounds.texts import zone_name
 
 MAX_DAY = 365
 MAX_REMINDERS = 10
@@ -119,18 +121,6 @@ def describe(schedule: Schedule | None) -> dict[str, object] | None:
     return {"days": list(schedule.days), "at": f"{schedule.at:%H:%M}", "max": schedule.maximum}
 
 
-def zone_name(*candidates: str | None) -> str:
-    """The first of the candidates that is a known IANA zone (else UTC)."""
-    for name in candidates:
-        if name:
-            try:
-                ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-            return name
-    return "UTC"
-
-
 def due_times(sent_at: dt.datetime, schedule: Schedule, zone: str) -> list[dt.datetime]:
     """When each reminder of an invitation sent at `sent_at` falls due, in UTC.
 
@@ -166,8 +156,6 @@ def queue_due(session: Session, now: dt.datetime) -> int:
 
 
 def _queue_round(session: Session, round_: Round, now: dt.datetime) -> int:
-    from survey.rounds.invite import NOT_REMINDED, draft_for, round_places
-
     schedule = schedule_of(round_)
     assert schedule is not None
     numbers = _reminder_numbers(session, round_)

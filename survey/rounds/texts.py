@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from survey.i18n import TAGS, normalize
 from survey.messages import translate
@@ -110,6 +110,18 @@ def render_text(template: str, context: Mapping[str, str]) -> str:
     if problems:
         raise TemplateError(problems)
     return "".join(part if isinstance(part, str) else str(context[part[0]]) for part in parts)
+
+
+def zone_name(*candidates: str | None) -> str:
+    """The first of the candidates that is a known IANA zone (else UTC)."""
+    for name in candidates:
+        if name:
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+            return name
+    return "UTC"
 
 
 def text_language(language: str) -> str:
