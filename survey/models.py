@@ -24,6 +24,7 @@ from survey.rounds.models import (
     Round,
     RoundPair,
 )
+from survey.rounds.paradata import ParadataPage, ParadataVisit
 from survey.studies.models import (
     InterviewerAssignment,
     Membership,
@@ -52,6 +53,8 @@ __all__ = [
     "OutboxMessage",
     "Pair",
     "PairSide",
+    "ParadataPage",
+    "ParadataVisit",
     "PasswordReset",
     "QuestionnaireVersion",
     "RecoveryCode",

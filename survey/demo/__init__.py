@@ -198,6 +198,8 @@ def _events(row: rounds.InvitationRow, index: int) -> list:
         events.append((moment, 1, lambda r, q, u, s=seq: _invite(row, plan.mode, "reminder", s)))
     if plan.answers:
         events.append((when.started, 2, lambda r, q, u: _record(row, q, plan, u)))
+    if plan.answers and when.submitted and plan.mode == "web":
+        events.append((when.started, 2, lambda r, q, u: _timed(row, q, language, when)))
     if plan.answers and when.submitted:
         events.append((when.submitted, 3, lambda r, q, u: _submit(row, q, plan, u)))
     return events
@@ -255,6 +257,22 @@ def _record(row: rounds.InvitationRow, q, plan: data.SidePlan, user: User) -> No
         raise RuntimeError(f"demo answers for {row.pair.code}/{row.side.code}: {result.errors}")
     if plan.mode == "web":
         row.invitation.opened_at = row.invitation.opened_at or utcnow()
+
+
+def _timed(row: rounds.InvitationRow, q, language: str, when: fieldwork.SideDates) -> None:  # noqa: ANN001
+    """The web interview's paradata: a visit and its time on each page (demo.paradata)."""
+    from survey.demo import paradata
+
+    seed = f"paradata:{row.pair.code}:{row.side.code}"
+    tag = _tag(language)
+    paradata.add(db.session, row.invitation.id, q, tag, when.started, when.submitted, seed)
+
+
+def _tag(language: str) -> str:
+    """The BCP 47 tag of a respondent's language (en, zh-Hans, zh-Hant)."""
+    from survey import i18n
+
+    return i18n.tag(i18n.normalize(language) or "en")
 
 
 def _submit(row: rounds.InvitationRow, q, plan: data.SidePlan, user: User) -> None:  # noqa: ANN001

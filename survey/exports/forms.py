@@ -22,6 +22,7 @@ LAYOUT_LABELS = {
     "long": _l("Long: one row per pair and question"),
     "pairwise": _l("Pairwise: one row per side with the partner's answers"),
     "respondent": _l("Respondent: one row per respondent"),
+    "paradata": _l("Paradata: one row per respondent and page, with the time spent"),
 }
 VALUES_LABELS = {
     "original": _l("Original: every answer as first given in this round"),

@@ -39,7 +39,7 @@ from survey.rounds.models import Invitation, Round, RoundPair
 from survey.studies.models import Pair, PairSide, Respondent, StudySide
 
 FORMATS = ("csv", "xlsx", "json", "sav", "dta", "rds")
-LAYOUT_NAMES = tuple(layouts.LAYOUTS)
+LAYOUT_NAMES = (*layouts.LAYOUTS, "paradata")  # paradata: exports/paradata.py
 # Which pairs: every pair, at least one side submitted, both sides submitted; a side's code
 # (us, cn, …) means the pairs where that side submitted.
 SIDE_FILTERS = ("all", "any", "both")
@@ -331,6 +331,10 @@ def dataset_of(session: Session, round_: Round, request: ExportRequest):  # noqa
     request.check(tuple(s.code for s in sides))
     q = questionnaire_of(session, round_)
     pairs = _selected_pairs(session, round_, request)
+    if request.layout == "paradata":
+        from survey.exports import paradata
+
+        return q, paradata.dataset(session, round_, q, sides, pairs), len(pairs)
     layout = layouts.LAYOUTS[request.layout]
     options: dict[str, Any] = {"side_labels": side_labels_for(sides, pairs)}
     if request.layout in ("wide", "long"):

@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from survey.core.questionnaire import Question, Section
 from survey.core.types import AnswerError, is_blank, type_of
 from survey.db import utcnow
-from survey.responding import flow, forms
+from survey.responding import flow, forms, paradata
 from survey.responding.messages import answer_message
 from survey.responding.visit import State, Visit
 from survey.templating import SPECIAL_LABELS, framed, text_in
@@ -159,6 +159,7 @@ def render_page(
         "today": escape(utcnow().date().isoformat()),
         "answers": escape(str(htmlsafe_json_dumps(outside, dumps=current_app.json.dumps))),
         "csrf": escape(generate_csrf()),
+        "since": escape(paradata.shown_token(visit.invitation.id, part.key)),
         "visible": escape(",".join(key for key, on in shown.items() if on)),
         "summary": parts("error_summary", summary) if summary else Markup(""),
         "notes": parts("notes_block", [NOTES[note] for note in notes]) if notes else Markup(""),

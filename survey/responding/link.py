@@ -11,15 +11,17 @@ from typing import Any
 
 from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from survey import audit
+from survey import audit, i18n
 from survey.accounts.authz import public
 from survey.db import db, utcnow
-from survey.responding import bp, guards
+from survey.responding import bp, guards, paradata
 from survey.responding.respondent import LINK_TEXTS, SESSION_KEY, go, message_page
 from survey.rounds import services as rounds
 from survey.rounds.models import Invitation, Round
+from survey.studies.models import Respondent, StudySide
 from survey.transaction import writes
 
 OPENABLE = frozenset({"pending", "sent", "bounced"})
@@ -94,4 +96,23 @@ def _start_session(invitation: Invitation) -> None:
         if isinstance(previous, dict) and previous.get("i") == invitation.id
         else None
     )
-    session[SESSION_KEY] = {"i": invitation.id, "h": invitation.token_hash[:16], "l": keep}
+    language = i18n.tag(keep or _language_of(invitation))
+    visit = paradata.start_visit(db.session, invitation.id, request.user_agent.string, language)
+    session[SESSION_KEY] = {
+        "i": invitation.id,
+        "h": invitation.token_hash[:16],
+        "l": keep,
+        "v": visit,  # the paradata visit this session's pages belong to
+    }
+
+
+def _language_of(invitation: Invitation) -> str:
+    """The language the form opens in: the respondent's, else the side's (as the visit's)."""
+    own, default = db.session.execute(
+        select(Respondent.language, StudySide.default_language)
+        .select_from(Invitation)
+        .join(StudySide, StudySide.id == Invitation.side_id)
+        .join(Respondent, Respondent.id == Invitation.respondent_id)
+        .where(Invitation.id == invitation.id)
+    ).one()
+    return i18n.normalize(own) or i18n.normalize(default) or "en"

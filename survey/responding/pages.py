@@ -11,16 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, render_template, request
+from flask import session as cookie
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from survey import audit
+from survey import audit, i18n
 from survey.db import db
 from survey.errors import ServiceError
-from survey.responding import bp, flow, forms, guards, saving
+from survey.responding import bp, flow, forms, guards, paradata, saving
 from survey.responding.drawing import NOTES, render_page
 from survey.responding.messages import answer_message
 from survey.responding.respondent import (
+    SESSION_KEY,
     gate,
     go,
     message_page,
@@ -33,6 +35,8 @@ from survey.responding.respondent import (
 from survey.responding.visit import Visit, state_of
 from survey.studies.models import PairSide
 from survey.transaction import keep_on_error
+
+WELCOME_PAGE = "welcome"  # the paradata's name for the welcome page (no section has it)
 
 
 @bp.route("/respond/")
@@ -63,12 +67,31 @@ def welcome(visit: Visit) -> Response | str:
         if not guards.csrf_holds():
             notes.append(NOTES["csrf"])
         else:
+            _timed(visit, WELCOME_PAGE, visit.language, forms.language_of(request.form))
             set_language(visit, forms.language_of(request.form))
             if request.form.get("_nav") == "start":
                 return _start(visit)
             return go("welcome")
+    since = paradata.shown_token(visit.invitation.id, WELCOME_PAGE)
     return render_template(
-        "responding/welcome.html", visit=visit, places=_places(visit), notes=notes
+        "responding/welcome.html", visit=visit, places=_places(visit), notes=notes, since=since
+    )
+
+
+def _timed(visit: Visit, section: str, shown_in: str, switch: str | None) -> None:
+    """The paradata of a posted page, shown in `shown_in` (a language tag), `switch`: the
+    locale asked for: one row, when its `_since` field holds (see paradata)."""
+    data = cookie.get(SESSION_KEY)
+    visit_id = data.get("v") if isinstance(data, dict) else None
+    switched = i18n.tag(switch) if switch else None
+    paradata.record_page(
+        db.session,
+        visit.invitation.id,
+        visit_id if isinstance(visit_id, int) else None,
+        section,
+        request.form.get("_since"),
+        shown_in,
+        switched if switched != shown_in else None,
     )
 
 
@@ -121,10 +144,12 @@ def page(visit: Visit, key: str) -> Response | tuple[Any, ...] | str:
         return render_page(visit, part, state, page_in, notes=["csrf"])
     if page_in.unknown:
         return _refuse_unknown(visit, page_in.unknown)
+    shown_in = visit.language
     set_language(visit, page_in.language)
     saved = saving.save_page(db.session, visit, part, state, page_in, page_in.nav)
     if saved.closed:
         return gate(visit, "page")
+    _timed(visit, part.key, shown_in, page_in.language)
     if saved.go is None:
         errors, conflicts = saved.errors, saved.conflicts
         return render_page(visit, part, saved.state, page_in, errors, conflicts, saved.notes)

@@ -118,7 +118,7 @@ def show(slug: str, round_slug: str) -> str:
 
 
 def _show(round_: Round, schedule_form: ScheduleForm | None = None) -> str:
-    from survey.rounds import schedule
+    from survey.rounds import paradata, schedule
 
     slug, round_slug = g.study.slug, round_.slug
     status = round_status(db.session, round_, services.side_codes(g.study))
@@ -144,6 +144,7 @@ def _show(round_: Round, schedule_form: ScheduleForm | None = None) -> str:
         kind_filter=request.args.get("kind", ""),
         mail_counts=outbox_counts(db.session, round_id=round_.id),
         chart=presentation.submissions_chart(round_, status),
+        completion=paradata.completion(db.session, round_, [(s.id, s.code) for s in g.study.sides]),
         schedule=schedule.schedule_of(round_),
         next_reminders=schedule.next_reminders(db.session, round_, utcnow()),
         schedule_form=schedule_form or (_schedule_form(round_) if _can_manage() else None),

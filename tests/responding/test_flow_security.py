@@ -207,7 +207,8 @@ def test_token_appears_nowhere_after_the_exchange(client, app, session, mini):
     assert all(token not in value for _, value in response.headers.items())
     payload = cookie_payload(app, client)
     assert token not in str(payload)
-    assert set(payload["respondent"]) == {"i", "h", "l"}
+    assert set(payload["respondent"]) == {"i", "h", "l", "v"}  # v: the paradata visit's id
+    assert isinstance(payload["respondent"]["v"], int)
     assert payload["respondent"]["h"] == links.token_hash(token)[:16]
     first = start(client, us)
     for path in ("/respond/welcome", first):
