@@ -54,6 +54,7 @@ MATRIX = {
     "rounds.act": "researcher",
     "rounds.links_csv": "researcher",
     "rounds.texts_page": "researcher",
+    "rounds.schedule_post": "researcher",
     "comparison.decide": "researcher",
     "comparison.followup": "researcher",
     "exports.export": "researcher",
