@@ -20,6 +20,7 @@ FEATURES = (
     "questionnaires",
     "rounds",
     "responding",
+    "fieldwork",
     "comparison",
     "exports",
     "api",
@@ -136,12 +137,14 @@ def _register_listeners() -> None:
     from survey.comparison.decisions import audit_words
     from survey.comparison.followup_outcomes import listen as followup_listener
     from survey.comparison.services import rerun_for_invitation
+    from survey.fieldwork.panel import rates_panel
     from survey.questionnaires.labels import question_labels
     from survey.questionnaires.services import ANSWER_COUNTERS
     from survey.responding.counts import answer_counts
     from survey.responding.services import ANSWER_LISTENERS
     from survey.rounds.mail.account_notices import notify
     from survey.rounds.services import rounds_per_study
+    from survey.rounds.views import ROUND_PANELS
     from survey.studies.cli import ROUND_COUNTERS
     from survey.studies.listing import AUDIT_LABELS, AUDIT_PAIRS
     from survey.studies.two_factor import required_by_a_study
@@ -164,6 +167,8 @@ def _register_listeners() -> None:
         errors_web.PATH_HANDLERS.append(handlers)  # its errors as problem documents
     if discrepancy_pairs not in AUDIT_PAIRS:
         AUDIT_PAIRS.append(discrepancy_pairs)  # and sides as a discrepancy's pair names them
+    if rates_panel not in ROUND_PANELS:
+        ROUND_PANELS.append(rates_panel)  # the round page reports the AAPOR outcome rates
     if notify not in NOTIFIERS:
         NOTIFIERS.append(notify)  # two-factor changes are e-mailed through the outbox
     if required_by_a_study not in REQUIREMENTS:

@@ -94,6 +94,12 @@ def demo_dates(tmp_path, name):
             "mail": connection.execute(
                 text("select kind, seq, invitation_id, sent_at from outbox_messages")
             ).all(),
+            "contacts": connection.execute(
+                text(
+                    "select at, outcome, callback_at, callback_zone, mode from contact_attempts"
+                    " order by invitation_id, at, id"
+                )
+            ).all(),
         }
     engine.dispose()
     return found
@@ -102,6 +108,9 @@ def demo_dates(tmp_path, name):
 def test_demo_fieldwork_is_dated_inside_its_round(tmp_path, app):
     import datetime as dt
     from collections import Counter
+    from zoneinfo import ZoneInfo
+
+    SHANGHAI = ZoneInfo("Asia/Shanghai")  # noqa: N806
 
     def day(value) -> dt.date:
         return dt.date.fromisoformat(str(value)[:10])
@@ -132,6 +141,21 @@ def test_demo_fieldwork_is_dated_inside_its_round(tmp_path, app):
     invited = {row[2]: day(row[3]) for row in first["mail"] if row[0] == "invitation"}
     assert all(day(sent) > invited[invitation] for _, _, invitation, sent in reminders)
     assert first["invitations"] == again["invitations"]  # seeded: the same every time
+    # Telephone interviews were arranged in calls: busy, no answer, a callback on Thursday
+    # at 9:00 Beijing time, an appointment, the interview; one side refused.
+    contacts = first["contacts"]
+    assert all(start <= day(at) <= end for at, *_ in contacts)
+    outcomes = Counter(row[1] for row in contacts)
+    assert outcomes.keys() >= {"busy", "no_answer", "callback", "appointment", "completed"}
+    assert outcomes["refused"] == 1
+    beijing = [
+        dt.datetime.fromisoformat(str(row[2])[:19]).replace(tzinfo=dt.UTC).astimezone(SHANGHAI)
+        for row in contacts
+        if row[1] == "callback" and row[3] == "Asia/Shanghai"
+    ]
+    assert len(beijing) >= 5
+    assert {(moment.weekday(), moment.hour, moment.minute) for moment in beijing} == {(3, 9, 0)}
+    assert first["contacts"] == again["contacts"]  # seeded too
     # The follow-up round asks again after the interviews, inside the fieldwork too.
     assert len(first["followup"]) == 4
     assert all(row[3] == "submitted" for row in first["followup"])

@@ -202,7 +202,22 @@ def _events(row: rounds.InvitationRow, index: int) -> list:
         events.append((when.started, 2, lambda r, q, u: _timed(row, q, language, when)))
     if plan.answers and when.submitted:
         events.append((when.submitted, 3, lambda r, q, u: _submit(row, q, plan, u)))
-    return events
+    return events + _contacts(row, plan, when)
+
+
+def _contacts(row: rounds.InvitationRow, plan: data.SidePlan, when: fieldwork.SideDates) -> list:
+    """A telephone or e-mail side's contact attempts (demo.contacts) as events."""
+    from survey.demo import contacts
+
+    steps = contacts.history(
+        row.pair.code, row.side.code, row.pair.kind, plan.mode, when.invited, when.started,
+        submitted=plan.submitted, answered=bool(plan.answers), refuses=plan.mode == "phone",
+    )  # fmt: skip
+    code, side = row.pair.code, row.side.code
+    return [
+        (step[0], 1, lambda r, q, u, s=step: contacts.logger(code, side, s, u)(r, q, u))
+        for step in steps
+    ]
 
 
 def _invite(row: rounds.InvitationRow, mode: str, kind: str, seq: int) -> None:

@@ -23,6 +23,7 @@ LAYOUT_LABELS = {
     "pairwise": _l("Pairwise: one row per side with the partner's answers"),
     "respondent": _l("Respondent: one row per respondent"),
     "paradata": _l("Paradata: one row per respondent and page, with the time spent"),
+    "contacts": _l("Contacts: one row per contact attempt"),
 }
 VALUES_LABELS = {
     "original": _l("Original: every answer as first given in this round"),

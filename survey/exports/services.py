@@ -31,7 +31,8 @@ from survey.core.questionnaire import Text
 from survey.db import utcnow
 from survey.errors import ServiceError
 from survey.exports import codebook as codebooks
-from survey.exports import codebook_files, layouts, writers
+from survey.exports import codebook_files, contacts, layouts, writers
+from survey.exports.contacts import side_contacts
 from survey.exports.dataset import ExportError, text_for
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding.models import Answer, Explanation
@@ -39,7 +40,7 @@ from survey.rounds.models import Invitation, Round, RoundPair
 from survey.studies.models import Pair, PairSide, Respondent, StudySide
 
 FORMATS = ("csv", "xlsx", "json", "sav", "dta", "rds")
-LAYOUT_NAMES = (*layouts.LAYOUTS, "paradata")  # paradata: exports/paradata.py
+LAYOUT_NAMES = (*layouts.LAYOUTS, "paradata", "contacts")  # exports/paradata.py, contacts.py
 # Which pairs: every pair, at least one side submitted, both sides submitted; a side's code
 # (us, cn, …) means the pairs where that side submitted.
 SIDE_FILTERS = ("all", "any", "both")
@@ -160,6 +161,7 @@ def _chunk(
         )
     }
     answers = _answers(session, [i.id for i, _ in invitations.values()])
+    contacted = side_contacts(session, [i for i, _ in invitations.values()])
     explained = _explanations(session, [i.id for i, _ in invitations.values()])
     later = newest(session, round_, ids) if request.values == "final" else {}
     outcomes = _outcomes(session, round_, ids)
@@ -178,6 +180,7 @@ def _chunk(
                         answers,
                         request,
                         explained,
+                        contacted,
                     ),
                     side,
                     later.get(pair.id),
@@ -259,6 +262,7 @@ def _side(
     answers: dict[int, dict[str, Any]],
     request: ExportRequest,
     explained: dict[int, dict[str, str]] | None = None,
+    contacted: dict[int, tuple[str, int]] | None = None,
 ) -> layouts.SideRecord:
     found, respondent = invitation if invitation else (None, None)
     counted = found is not None and (
@@ -278,6 +282,8 @@ def _side(
         submitted_at=found.submitted_at if found else None,
         answers=answers.get(found.id, {}) if counted else None,
         explanations=(explained or {}).get(found.id, {}) if counted else {},
+        last_disposition=(contacted or {}).get(found.id, (None, 0))[0] if found else None,
+        attempts=(contacted or {}).get(found.id, (None, 0))[1] if found else None,
     )
 
 
@@ -335,6 +341,8 @@ def dataset_of(session: Session, round_: Round, request: ExportRequest):  # noqa
         from survey.exports import paradata
 
         return q, paradata.dataset(session, round_, q, sides, pairs), len(pairs)
+    if request.layout == "contacts":
+        return q, contacts.dataset(q, session, round_, pairs), len(pairs)
     layout = layouts.LAYOUTS[request.layout]
     options: dict[str, Any] = {"side_labels": side_labels_for(sides, pairs)}
     if request.layout in ("wide", "long"):

@@ -39,13 +39,13 @@ def _code_order(item: tuple[tuple[str, str], int]) -> list[int]:
 
 
 def of_cases(found: list[Case]) -> RoundRates:
-    """The rates over `found`: a case's mode is its invitation's (web, phone, email, paper)."""
+    """The rates over `found`, per side and per mode (`Case.mode`)."""
     settled = [(case, case.disposition) for case in found]
     by_side: dict[str, list[str]] = {}
     by_mode: dict[str, list[str]] = {}
     for case, disposition in settled:
         by_side.setdefault(case.side.code, []).append(disposition.group)
-        by_mode.setdefault(case.invitation.mode, []).append(disposition.group)
+        by_mode.setdefault(case.mode, []).append(disposition.group)
     return RoundRates(
         overall=dispositions.rates(d.group for _, d in settled),
         by_side={k: dispositions.rates(v) for k, v in by_side.items()},

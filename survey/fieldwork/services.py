@@ -57,6 +57,15 @@ class Case:
         return last.callback_at
 
     @property
+    def mode(self) -> str:
+        """The interview's mode: the invitation's once answers were entered, else the mode
+        of the last attempt (a refusal by telephone is a telephone case), else the
+        invitation's."""
+        if self.invitation.state in ("in_progress", "submitted") or not self.attempts:
+            return self.invitation.mode
+        return self.attempts[-1].mode
+
+    @property
     def zone(self) -> str | None:
         """The zone of the newest agreed time: the respondent's, as far as we know."""
         return next((a.callback_zone for a in reversed(self.attempts) if a.callback_zone), None)

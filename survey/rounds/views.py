@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
@@ -25,6 +27,10 @@ from survey.rounds.monitoring import next_action, round_status
 from survey.studies.access import study_role
 from survey.studies.models import Pair
 from survey.templating import STATE_NAMES, side_name
+
+# Sections a higher layer adds to the round page (the fieldwork rates): each takes the round
+# and gives (template, its context) or None; the app factory fills this list.
+ROUND_PANELS: list[Callable[[Round], tuple[str, dict[str, Any]] | None]] = []
 
 
 def study_round(round_slug: str) -> Round:
@@ -148,6 +154,7 @@ def _show(round_: Round, schedule_form: ScheduleForm | None = None) -> str:
         schedule=schedule.schedule_of(round_),
         next_reminders=schedule.next_reminders(db.session, round_, utcnow()),
         schedule_form=schedule_form or (_schedule_form(round_) if _can_manage() else None),
+        panels=[found for panel in ROUND_PANELS if (found := panel(round_)) is not None],
     )
 
 

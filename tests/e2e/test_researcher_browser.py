@@ -133,9 +133,10 @@ def demo_pages() -> dict[str, str]:
     """Every researcher page of the demo, by a short name: one of each kind."""
     from survey.comparison.models import Discrepancy
     from survey.db import db
+    from survey.fieldwork.models import ContactAttempt
     from survey.questionnaires.models import QuestionnaireVersion
-    from survey.rounds.models import FollowupPair, Round
-    from survey.studies.models import Pair, PairSide, Respondent, Study
+    from survey.rounds.models import FollowupPair, Invitation, Round
+    from survey.studies.models import Pair, PairSide, Respondent, Study, StudySide
 
     session = db.session
     study = session.scalar(select(Study).where(Study.slug == "sister-cities"))
@@ -168,6 +169,15 @@ def demo_pages() -> dict[str, str]:
         .order_by(Pair.code)
         .limit(1)
     )
+    called = session.execute(  # a side with a callback in its history
+        select(Pair.code, StudySide.code)
+        .join(Invitation, Invitation.pair_id == Pair.id)
+        .join(StudySide, StudySide.id == Invitation.side_id)
+        .join(ContactAttempt, ContactAttempt.invitation_id == Invitation.id)
+        .where(Invitation.round_id == round_.id, ContactAttempt.outcome == "callback")
+        .order_by(Pair.code.desc(), StudySide.code)
+        .limit(1)
+    ).one()
     return {
         "studies": "/",
         "study": f"{s}/",
@@ -186,6 +196,8 @@ def demo_pages() -> dict[str, str]:
         "round-reminders": f"{r}/?reminders=open#reminders",  # the schedule's form, opened
         "round-texts": f"{r}/texts",
         "entry": f"{r}/entry/{pair.code}/{side}",
+        "contacts": f"{r}/contacts/",  # sides by next callback, their attempts folded
+        "contact-side": f"{r}/contacts/{called[0]}/{called[1]}",  # history and the log form
         "export": f"{r}/export",
         "comparison": f"{r}/comparison/",
         "comparison-pair": f"{r}/comparison/{pair.code}",

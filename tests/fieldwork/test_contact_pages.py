@@ -1,0 +1,125 @@
+"""The contacts pages and the round page's rates: who sees and logs what, errors at the field."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from survey.audit import AuditEntry
+from survey.fieldwork.models import ContactAttempt
+from survey.studies import services as studies
+from survey.studies.models import Pair
+from survey.studies.pairs.members import assign_interviewer
+from tests.fixtures.web import csrf_token, login, text_of
+
+
+def _people(session, study, make_user):  # noqa: ANN001, ANN202
+    interviewer, viewer = make_user(), make_user()
+    studies.add_member(session, study, interviewer.email, "interviewer")
+    studies.add_member(session, study, viewer.email, "viewer")
+    p3 = session.scalar(select(Pair).where(Pair.study_id == study.id, Pair.code == "p3"))
+    assign_interviewer(session, study, p3, interviewer.id)
+    session.flush()
+    return interviewer.email, viewer.email
+
+
+def _attempts(session) -> int:  # noqa: ANN001
+    return session.scalar(select(func.count()).select_from(ContactAttempt))
+
+
+def test_an_interviewer_sees_and_logs_only_assigned_pairs(client, session, field, make_user):
+    study, round_, _ = field
+    interviewer, _ = _people(session, study, make_user)
+    base = f"/studies/{study.slug}/rounds/{round_.slug}/contacts"
+    login(client, interviewer)
+    listing = client.get(f"{base}/")
+    assert listing.status_code == 200
+    page = text_of(listing)
+    assert "contacts/p3/us" in page
+    assert "contacts/p3/cn" in page
+    assert "contacts/p1/" not in page
+    assert "contacts/p4/" not in page
+    assert "2010-03-18 09:00 (CST, UTC+08:00)" in page  # p3 cn: appointment, Beijing time
+    assert client.get(f"{base}/p1/us").status_code == 404
+    token = csrf_token(client, f"{base}/p3/us")
+    before = _attempts(session)
+    refused = client.post(f"{base}/p1/us", data={"csrf_token": token, "outcome": "busy"})
+    assert refused.status_code == 404
+    logged = client.post(
+        f"{base}/p3/us",
+        data={
+            "csrf_token": token,
+            "outcome": "callback",
+            "mode": "phone",
+            "at": "2010-03-16T10:00",
+            "callback": "2010-03-18T09:00",
+            "zone": "Asia/Shanghai",
+            "note": "Secretary: call Thursday",
+        },
+    )
+    assert logged.status_code == 302, text_of(logged)
+    assert _attempts(session) == before + 1
+    row = session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()))
+    assert row.action == "contact.log"
+    assert row.details["pair"] == "p3"
+    shown = text_of(client.get(f"{base}/p3/us"))
+    assert "Secretary: call Thursday" in shown
+    assert "2010-03-18 09:00 (CST, UTC+08:00)" in shown
+
+
+def test_a_viewer_reads_but_cannot_log(client, session, field, make_user):
+    study, round_, _ = field
+    _, viewer = _people(session, study, make_user)
+    base = f"/studies/{study.slug}/rounds/{round_.slug}/contacts"
+    login(client, viewer)
+    assert "contacts/p1/us" in text_of(client.get(f"{base}/"))
+    page = client.get(f"{base}/p1/cn")
+    assert page.status_code == 200
+    assert "Log the attempt" not in text_of(page)
+    token = csrf_token(client, "/")
+    before = _attempts(session)
+    refused = client.post(f"{base}/p1/cn", data={"csrf_token": token, "outcome": "busy"})
+    assert refused.status_code == 403
+    assert _attempts(session) == before
+
+
+def test_bad_input_is_shown_at_its_field_in_the_users_language_and_nothing_is_stored(
+    client, session, field
+):
+    study, round_, owner = field
+    path = f"/studies/{study.slug}/rounds/{round_.slug}/contacts/p4/us"
+    login(client, owner.email)
+    token = csrf_token(client, path)
+    before = _attempts(session)
+    form = {
+        "csrf_token": token,
+        "outcome": "appointment",
+        "mode": "phone",
+        "at": "2010-03-10T10:00",
+    }
+    skipped = client.post(
+        path,
+        data={**form, "callback": "2010-03-14T02:30", "zone": "America/New_York"},
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert skipped.status_code == 422
+    page = text_of(skipped)
+    assert "2010-03-14 02:30 在 America/New_York 不存在" in page
+    assert 'id="callback-error"' in page
+    missing = client.post(path, data={**form, "zone": "Asia/Shanghai"})
+    assert "Give the agreed time of the callback or appointment." in text_of(missing)
+    no_csrf = client.post(path, data={**form, "csrf_token": "", "zone": "UTC"})
+    assert no_csrf.status_code in (400, 422)
+    assert _attempts(session) == before
+
+
+def test_the_round_page_reports_the_rates_per_side_and_mode(client, session, field):
+    study, round_, owner = field
+    login(client, owner.email)
+    page = text_of(client.get(f"/studies/{study.slug}/rounds/{round_.slug}/"))
+    assert "AAPOR outcome rates" in page
+    assert "28.6%" in page  # RR1 = 2/7
+    assert "71.4%" in page  # CON1 = 5/7
+    assert "40.0%" in page  # COOP1 = 2/5
+    assert "33.3%" in page  # the second side's RR1 = 1/3
+    assert "RR1 = I / ((I + P) + (R + NC + O) + (UH + UO))" in page
+    assert "contacts/" in page
