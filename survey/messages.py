@@ -26,6 +26,14 @@ MESSAGES = {
     "label_empty": _l("Write the label in %(language)s; it may not be empty."),
     "password_mismatch": _l("The two passwords differ."),
     "already_member": _l("%(email)s is already a member of this study."),
+    "not_member": _l("That user is not a member of this study."),
+    "identifiers_not_allowed": _l(
+        "Only the study's owner or a member with the identifiers permission may see "
+        "respondents' names, contacts and identifying answers."
+    ),
+    "identifiers_reason_needed": _l(
+        "Give the reason you need respondents' identifiers; it is kept in the audit log."
+    ),
     "questionnaire_invalid": _l("The questionnaire has errors; nothing was imported."),
     "round_exists": _l("A round named %(slug)s already exists in this study."),
     "closes_before_opens": _l("The closing time must be after the opening time."),

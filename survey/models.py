@@ -26,6 +26,7 @@ from survey.rounds.models import (
 )
 from survey.rounds.paradata import ParadataPage, ParadataVisit
 from survey.studies.models import (
+    IdentifierGrant,
     InterviewerAssignment,
     Membership,
     Pair,
@@ -45,6 +46,7 @@ __all__ = [
     "Discrepancy",
     "Explanation",
     "IdempotentRequest",
+    "IdentifierGrant",
     "FollowupPair",
     "FollowupRound",
     "InterviewerAssignment",

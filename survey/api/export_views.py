@@ -18,8 +18,10 @@ from survey.api.blueprint import bp
 from survey.api.problems import Problem
 from survey.api.read_views import ROUND, study_round
 from survey.db import db
+from survey.errors import ServiceError
 from survey.exports import services
 from survey.exports.views import MIME
+from survey.studies import identifiers
 from survey.transaction import reading_apart
 
 
@@ -39,6 +41,10 @@ class ExportQuery(BaseModel):
     values: Literal["original", "final"] = "original"
     bom: bool = False
     label_row: bool = Field(False, description="CSV: a second row of variable labels")
+    identifiers: bool = Field(
+        False, description="names and identifying answers (owner or permission; with reason)"
+    )
+    reason: str | None = Field(None, max_length=2000, description="why (audited)")
 
 
 def query_of() -> ExportQuery:
@@ -59,6 +65,12 @@ def export(slug: str, round_slug: str):  # noqa: ANN201
     inside (csv, sav, dta, rds) come as a zip with the codebook beside them."""
     query = query_of()
     round_ = study_round(round_slug)
+    if query.identifiers:
+        try:
+            identifiers.check(db.session, g.study, g.user, query.reason)
+        except ServiceError as error:
+            status = 403 if error.field == "identifiers" else 422
+            raise Problem(status, error.code, error.message) from None
     wanted = services.ExportRequest(
         fmt=query.format,
         layout=query.layout,
@@ -69,6 +81,8 @@ def export(slug: str, round_slug: str):  # noqa: ANN201
         include_partial=query.include_partial,
         label_row=query.format == "csv" and query.label_row,
         values=query.values,
+        identifiers=query.identifiers,
+        reason=query.reason,
     )
     bundled = services.needs_codebook(wanted.fmt)
     suffix = "zip" if bundled else wanted.fmt

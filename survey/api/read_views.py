@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from survey.api import schemas
 from survey.api.auth import api_view
 from survey.api.blueprint import bp
+from survey.api.identified import identified
 from survey.api.paging import offset_of, page
 from survey.api.problems import Problem
 from survey.api.spec import answers, etagged, json_response, spec
@@ -18,6 +19,7 @@ from survey.audit import AuditEntry
 from survey.comparison import services as comparing
 from survey.comparison.cli_labels import Labels
 from survey.db import db
+from survey.exports.deidentify import identifying_keys
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding import services as answering
 from survey.rounds import entry
@@ -73,7 +75,12 @@ def study(slug: str):  # noqa: ANN201
     return etagged(study_body(g.study, g.role, g.api_token.scope).model_dump_json().encode())
 
 
-def pair_body(pair: Pair, sides: dict[int, StudySide], contacts: bool) -> schemas.Pair:
+def pair_body(
+    pair: Pair, sides: dict[int, StudySide], contacts: bool, named: bool = False
+) -> schemas.Pair:
+    """A pair; its respondents' names and positions only when `named`, contacts only when
+    `named` and `contacts` (the role may see them)."""
+    contacts = contacts and named
     return schemas.Pair(
         code=pair.code,
         kind=pair.kind,
@@ -90,11 +97,11 @@ def pair_body(pair: Pair, sides: dict[int, StudySide], contacts: bool) -> schema
                 respondents=[
                     schemas.Respondent(
                         id=r.id,
-                        name=r.name,
+                        name=r.name if named else None,
                         email=r.email if contacts else None,
                         phone=r.phone if contacts else None,
                         organization=r.organization,
-                        position=r.position,
+                        position=r.position if named else None,
                         years_involved=r.years_involved,
                         language=r.language,
                         is_primary=r.is_primary,
@@ -112,6 +119,7 @@ def _sides() -> dict[int, StudySide]:
 
 
 @bp.route("/studies/<slug>/pairs")
+@writes  # an identified read is audited
 @api_view("read")
 @spec.validate(resp=answers(schemas.Pairs), tags=["pairs"])
 def pairs(slug: str, query: schemas.PairsQuery):  # noqa: ANN201
@@ -129,20 +137,23 @@ def pairs(slug: str, query: schemas.PairsQuery):  # noqa: ANN201
         .limit(query.limit)
         .options(selectinload(Pair.sides).selectinload(PairSide.respondents))
     )
+    named = identified(query, "pairs")
     sides, contacts = _sides(), may_see_contacts(g.role)
-    items = [pair_body(p, sides, contacts) for p in found]
+    items = [pair_body(p, sides, contacts, named) for p in found]
     return listed(schemas.Pairs, items, total, offset, query.limit)
 
 
 @bp.route("/studies/<slug>/pairs/<code>")
+@writes  # an identified read is audited
 @api_view("read")
 @spec.validate(resp=answers(schemas.Pair), tags=["pairs"])
-def pair(slug: str, code: str):  # noqa: ANN201
+def pair(slug: str, code: str, query: schemas.IdentifiersQuery):  # noqa: ANN201
     """One pair."""
     from survey.studies.pairs.editing import get_pair
 
     found = get_pair(db.session, g.study, code)
-    body = pair_body(found, _sides(), may_see_contacts(g.role))
+    named = identified(query, f"pair {code}")
+    body = pair_body(found, _sides(), may_see_contacts(g.role), named)
     return etagged(body.model_dump_json().encode())
 
 
@@ -281,8 +292,15 @@ def labels_of(round_: Round, lang: str | None) -> Labels | None:
     return Labels(db.session, round_, q, comparing.side_order(db.session, round_), lang)
 
 
-def answers_body(invitation: Invitation, pair_code: str, side_code: str, words) -> bytes:  # noqa: ANN001
+def answers_body(  # noqa: PLR0913
+    invitation: Invitation,
+    pair_code: str,
+    side_code: str,
+    words,  # noqa: ANN001
+    withhold: frozenset[str] = frozenset(),
+) -> bytes:
     stored = answering.answer_rows(db.session, invitation)
+    stored = {k: r for k, r in stored.items() if k not in withhold}
     values = {k: r.value for k, r in stored.items() if r.value is not None}
     if words is not None:
         values = {k: words.value(k, v) for k, v in values.items()}
@@ -295,6 +313,7 @@ def answers_body(invitation: Invitation, pair_code: str, side_code: str, words) 
             version=invitation.version,
             answers=values,
             versions={k: r.version for k, r in stored.items()},
+            withheld=sorted(withhold),
         )
         .model_dump_json()
         .encode()
@@ -302,15 +321,20 @@ def answers_body(invitation: Invitation, pair_code: str, side_code: str, words) 
 
 
 @bp.route(ROUND + "/answers/<pair_code>/<side_code>")
+@writes  # an identified read is audited
 @api_view("read", "interviewer")
 @spec.validate(resp=answers(schemas.Answers), tags=["answers"])
 def answers_get(  # noqa: ANN201
-    slug: str, round_slug: str, pair_code: str, side_code: str, query: schemas.LabelsQuery
+    slug: str, round_slug: str, pair_code: str, side_code: str, query: schemas.AnswersQuery
 ):
-    """One side's answers (researchers, and interviewers for their assigned pairs)."""
+    """One side's answers (researchers, and interviewers for their assigned pairs); answers
+    to identifying questions only with `identifiers=true` (listed in `withheld` otherwise)."""
     round_ = study_round(round_slug)
     invitation = the_invitation(round_, pair_code, side_code)
-    body = answers_body(invitation, pair_code, side_code, labels_of(round_, query.labels))
+    named = identified(query, f"answers {pair_code}/{side_code}")
+    keys = identifying_keys(comparing.questionnaire_of(db.session, round_))
+    words = labels_of(round_, query.labels)
+    body = answers_body(invitation, pair_code, side_code, words, frozenset() if named else keys)
     return etagged(body)
 
 

@@ -33,6 +33,17 @@ class PageQuery(Strict):
     limit: int = Field(100, ge=1, le=1000)
 
 
+class IdentifiersQuery(Strict):
+    """An identified read: the owner or a member with the identifiers permission, a reason."""
+
+    identifiers: bool = Field(
+        False, description="names, contacts and identifying answers (owner or permission)"
+    )
+    reason: str | None = Field(
+        None, max_length=2000, description="why the identifiers are needed (audited)"
+    )
+
+
 class Page(BaseModel):
     total: int = Field(description="items in every page together")
     next_cursor: str | None = Field(description="the next page's cursor; null on the last")
@@ -61,11 +72,13 @@ class Studies(Page):
 
 class Respondent(BaseModel):
     id: int
-    name: str
-    email: str | None = Field(description="null unless the role may see contacts")
+    name: str | None = Field(description="null unless identifiers=true")
+    email: str | None = Field(
+        description="null unless identifiers=true and the role may see contacts"
+    )
     phone: str | None
     organization: str
-    position: str
+    position: str | None
     years_involved: int | None
     language: str | None
     is_primary: bool
@@ -93,7 +106,7 @@ class Pairs(Page):
     items: list[Pair]
 
 
-class PairsQuery(PageQuery):
+class PairsQuery(PageQuery, IdentifiersQuery):
     kind: str | None = Field(None, max_length=50)
 
 
@@ -197,6 +210,10 @@ class LabelsQuery(Strict):
     )
 
 
+class AnswersQuery(LabelsQuery, IdentifiersQuery):
+    pass
+
+
 class Answers(BaseModel):
     pair: str
     side: str
@@ -205,6 +222,9 @@ class Answers(BaseModel):
     version: int = Field(description="the invitation's version")
     answers: dict[str, Value]
     versions: dict[str, int] = Field(description="each answer's version")
+    withheld: list[str] = Field(
+        default_factory=list, description="identifying questions left out (no identifiers=true)"
+    )
 
 
 class AnswersIn(Strict):

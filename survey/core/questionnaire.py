@@ -139,6 +139,7 @@ class Question:
     default: str | None = None  # shown in the field until an answer is saved (as typed)
     read_only: bool = False  # shown, never answered by the respondent
     dropdown: bool = False  # single: one drop-down instead of a list of buttons
+    identifying: bool = False  # free text that may name a person: left out of de-identified data
     line: int | None = field(default=None, compare=False)
 
     @property
@@ -198,6 +199,7 @@ class Question:
             "default": self.default,
             "read_only": self.read_only or None,
             "dropdown": self.dropdown or None,
+            "identifying": self.identifying or None,  # absent when false: older hashes stay
         }
         data.update({k: v for k, v in optional.items() if v is not None})
         return data
@@ -231,6 +233,7 @@ class Question:
             default=d.get("default"),
             read_only=d.get("read_only", False),
             dropdown=d.get("dropdown", False),
+            identifying=d.get("identifying", False),
         )
 
 

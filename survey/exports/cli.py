@@ -65,6 +65,14 @@ BUNDLES = ("none", "zip")
     show_default=True,
     help="zip: write one .zip (-o) holding the data file and its codebook.",
 )
+@click.option(
+    "--identifiers",
+    is_flag=True,
+    help="Include respondents' names and identifying free-text answers (needs --reason, and "
+    "the owner role or the identifiers permission of --user; audited).",
+)
+@click.option("--reason", default=None, help="Why the identifiers are needed (audited).")
+@click.option("--user", "email", default=None, help="Who exports (default: the study's owner).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 def export_command(
     slug: str,
@@ -79,9 +87,14 @@ def export_command(
     values: str,
     codebook_fmt: str,
     bundle: str,
+    identifiers: bool,
+    reason: str | None,
+    email: str | None,
     output: str,
 ) -> None:
-    """Export a round's matched data with its codebook (one snapshot; the export is audited)."""
+    """Export a round's matched data with its codebook (one snapshot; the export is audited).
+
+    De-identified unless --identifiers: no names, no identifying free-text answers."""
     target = output_file(output)
     request = services.ExportRequest(
         fmt=fmt,
@@ -93,11 +106,14 @@ def export_command(
         include_partial=include_partial,
         label_row=fmt == "csv" and lang is not None,
         values=values,
+        identifiers=identifiers,
+        reason=reason,
     )
     if bundle == "zip" and target.suffix.lower() != ".zip":
         raise click.BadParameter("with --bundle zip, give a .zip file name", param_hint="-o")
     try:
         round_ = resolve(slug, study_slug)
+        user = _exporter(round_, request, email)
         db.session.rollback()  # the export reads in a snapshot transaction of its own
         with progress(f"Exporting {round_.slug} ({layout}, {fmt})"):
             if bundle == "zip":
@@ -108,7 +124,7 @@ def export_command(
             book = _codebook(round_, request, target, codebook_fmt, bundle)
         db.session.rollback()  # end the read snapshot before writing the audit row
         with writing():
-            services.record_export(db.session, round_, request, result, user=None)
+            services.record_export(db.session, round_, request, result, user=user)
             db.session.commit()
     except OSError as error:
         raise cannot_write(target, error) from error
@@ -120,6 +136,24 @@ def export_command(
         click.echo("The zip holds the data file and its bilingual codebook (HTML).")
     elif book is not None:
         click.echo(f"Wrote its bilingual codebook to {book}.")
+
+
+def _exporter(round_, request: services.ExportRequest, email: str | None):  # noqa: ANN001, ANN202
+    """Who exports (the audit row's actor); with --identifiers, checked for the right."""
+    if not request.identifiers and email is None:
+        return None
+    from survey.studies import identifiers
+    from survey.studies.cli import acting_user
+    from survey.studies.models import Study
+
+    study = db.session.get(Study, round_.study_id)
+    user = acting_user(email, study)
+    if request.identifiers:
+        try:
+            identifiers.check(db.session, study, user, request.reason)
+        except ServiceError as error:
+            raise click.ClickException(error.message) from error
+    return user
 
 
 def _sides(value: str) -> str:

@@ -145,6 +145,7 @@ class Dataset:
     rows: Iterable[Sequence[Any]]
     questionnaire: Questionnaire | None = None
     layout: str | None = None
+    withheld: tuple[str, ...] = ()  # what a de-identified export left out (the codebook says)
 
     def __post_init__(self) -> None:
         names = [v.name for v in self.variables]

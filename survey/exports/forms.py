@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
@@ -63,6 +63,20 @@ class ExportForm(FlaskForm):
         _l("Values (this round has follow-up rounds)"),
         choices=_choices(VALUES_LABELS),
         default="original",
+    )
+
+    identifiers = RadioField(
+        _l("Respondents' identifiers"),
+        choices=[
+            SelectChoice("withheld", _l("De-identified: no names, no identifying free text")),
+            SelectChoice("included", _l("With identifiers: names and identifying answers")),
+        ],
+        default="withheld",
+    )
+    reason = TextAreaField(
+        _l("Why you need the identifiers"),
+        description=_l("Kept in the audit log with the export."),
+        validators=[Optional(), Length(max=2000)],
     )
 
     def offer_sides(self, sides: list[tuple[str, str]]) -> None:

@@ -34,6 +34,7 @@ from survey.exports import codebook as codebooks
 from survey.exports import codebook_files, contacts, layouts, writers
 from survey.exports.contacts import side_contacts
 from survey.exports.dataset import ExportError, text_for
+from survey.exports.deidentify import deidentified
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding.models import Answer, Explanation
 from survey.rounds.models import Invitation, Round, RoundPair
@@ -72,6 +73,8 @@ class ExportRequest:
     include_status: bool = True
     label_row: bool = False  # CSV: a second row with the variable labels in `lang`
     values: str = "original"  # or "final": follow-up answers where given
+    identifiers: bool = False  # names and identifying answers: checked and audited by callers
+    reason: str | None = None  # why identifiers are needed (the audit row keeps it)
 
     def check(self, side_codes: tuple[str, ...] = ()) -> None:
         """Refuse unknown values with a clear message (INJ-01: only allow-listed values)."""
@@ -314,6 +317,7 @@ def about_of(
         about["side_labels_by_pair_kind"] = "; ".join(named)
     if rows is not None:
         about["rows"] = rows
+    about["identifiers"] = "included" if request.identifiers else "withheld (de-identified)"
     return about
 
 
@@ -355,7 +359,7 @@ def dataset_of(session: Session, round_: Round, request: ExportRequest):  # noqa
         records(session, round_, pairs, request),
         **{k: v for k, v in options.items() if _accepts(layout, k)},
     )
-    return q, dataset, len(pairs)
+    return q, dataset if request.identifiers else deidentified(q, dataset), len(pairs)
 
 
 def side_labels_for(sides: Sequence[StudySide], pairs: Sequence[Pair]) -> dict[str, Text]:
@@ -396,7 +400,7 @@ def write(session: Session, round_: Round, request: ExportRequest, target: Any) 
     """Write the export to `target` (a path or a stream) from one read snapshot."""
     _snapshot(session)
     q, dataset, pairs = dataset_of(session, round_, request)
-    about = about_of(session, round_, request)
+    about = about_of(session, round_, request) | withheld_about(dataset)
     try:
         rows = _write(dataset, request, target, about)
     except ExportError as error:
@@ -442,7 +446,9 @@ def record_export(
             "filters": request.filters(),
             "rows": result.rows,
             "pairs": result.pairs,
+            "identifiers": request.identifiers,
         },
+        reason=request.reason if request.identifiers else None,
     )
 
 
@@ -458,12 +464,16 @@ def write_codebook(
     elif fmt == "xlsx":
         codebook_files.write_codebook_xlsx(rows, target)
     elif fmt == "html":
-        codebook_files.write_codebook_html(
-            rows, target, q=q, about=about_of(session, round_, request)
-        )
+        about = about_of(session, round_, request) | withheld_about(dataset)
+        codebook_files.write_codebook_html(rows, target, q=q, about=about)
     else:
         raise ServiceError("format", "bad_choice", value=fmt, allowed="csv, xlsx, html")
     return len(rows)  # the variables described, whatever the format's writer returns
+
+
+def withheld_about(dataset: Any) -> dict[str, str]:
+    """The codebook's line naming what a de-identified export left out."""
+    return {"withheld": ", ".join(dataset.withheld)} if dataset.withheld else {}
 
 
 def export_name(round_: Round, request: ExportRequest, suffix: str | None = None) -> str:

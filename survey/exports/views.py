@@ -16,6 +16,7 @@ from survey.errors import ServiceError
 from survey.exports import bp, services
 from survey.exports.forms import ExportForm
 from survey.rounds.views import study_round
+from survey.studies import identifiers
 from survey.studies.access import study_role
 from survey.templating import text_in
 from survey.transaction import reading_apart
@@ -39,9 +40,18 @@ def export(slug: str, round_slug: str) -> str | Response:
     form = ExportForm()
     form.offer_sides([(side.code, text_in(side.label)) for side in side_order(db.session, round_)])
     asked_again = bool(followups_of(db.session, round_))  # else no value came from a follow-up
+    may_identify = identifiers.may_identify(db.session, g.study, g.user)
     page = {"study": g.study, "round": round_, "form": form, "asked_again": asked_again}
+    page["may_identify"] = may_identify
     if not form.validate_on_submit():
         return render_template("exports/export.html", **page)
+    identified = form.identifiers.data == "included"
+    if identified:
+        try:
+            identifiers.check(db.session, g.study, g.user, form.reason.data)
+        except ServiceError as error:
+            (form.reason if error.field == "reason" else form.identifiers).errors = [error.message]
+            return render_template("exports/export.html", **page), 403 if not may_identify else 422
     request = services.ExportRequest(
         fmt=form.fmt.data,
         layout=form.layout.data,
@@ -52,6 +62,8 @@ def export(slug: str, round_slug: str) -> str | Response:
         include_partial=form.include_partial.data,
         label_row=form.fmt.data == "csv" and form.label_row.data,
         values=form.values.data if asked_again else "original",
+        identifiers=identified,
+        reason=form.reason.data if identified else None,
     )
     bundled = services.needs_codebook(request.fmt)  # data and codebook in one zip
     suffix = "zip" if bundled else request.fmt

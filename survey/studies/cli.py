@@ -16,7 +16,7 @@ from survey.commands.output import Column, chosen, emit, format_option
 from survey.db import db
 from survey.errors import NotFoundError
 from survey.studies import services
-from survey.studies.models import Pair, Study
+from survey.studies.models import Membership, Pair, Study
 
 LANGUAGES = click.Choice(["en", "zh-Hans", "zh-Hant"])
 
@@ -66,12 +66,48 @@ def create(slug: str, sides: tuple[str, ...], title: str | None, owner: str | No
 @click.option(
     "--role", type=click.Choice(["owner", "researcher", "interviewer", "viewer"]), required=True
 )
+@click.option(
+    "--identifiers",
+    is_flag=True,
+    help="Also let them see respondents' names, contacts and identifying answers.",
+)
 @transactional
-def add_member(slug: str, email: str, role: str) -> None:
+def add_member(slug: str, email: str, role: str, identifiers: bool) -> None:
     """Give a user a role in a study."""
     study = resolve_study(slug)
-    services.add_member(db.session, study, email, role)
+    membership = services.add_member(db.session, study, email, role)
     click.echo(f"{email} is now {role} of {slug}.")
+    if identifiers:
+        _identifiers(study, membership.user_id, email, True)
+
+
+@study_group.command("grant-identifiers")
+@click.argument("slug")
+@click.argument("email")
+@transactional
+def grant_identifiers(slug: str, email: str) -> None:
+    """Let a member see respondents' identifiers (with a reason, each time; audited)."""
+    study = resolve_study(slug)
+    _identifiers(study, acting_user(email, study).id, email, True)
+
+
+@study_group.command("revoke-identifiers")
+@click.argument("slug")
+@click.argument("email")
+@transactional
+def revoke_identifiers(slug: str, email: str) -> None:
+    """Withdraw a member's identifiers permission."""
+    study = resolve_study(slug)
+    _identifiers(study, acting_user(email, study).id, email, False)
+
+
+def _identifiers(study: Study, user_id: int, email: str, granted: bool) -> None:
+    from survey.studies import identifiers
+
+    changed = identifiers.set_granted(db.session, study, user_id, granted, None)
+    state = "may" if granted else "may not"
+    already = "" if changed else " (unchanged)"
+    click.echo(f"{email} {state} see respondents' identifiers in {study.slug}{already}.")
 
 
 @study_group.command("side-label")
@@ -121,6 +157,26 @@ def resolve_study(slug: str) -> Study:
             hint="`survey study list` shows them",
         )
     return study
+
+
+def acting_user(email: str | None, study: Study) -> User:
+    """Who a command acts as: the user named by --user, else the study's one owner."""
+    if email:
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"No user {email}: `survey user list` shows them.")
+        return user
+    owners = list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.study_id == study.id, Membership.role == "owner")
+            .order_by(User.id)
+        )
+    )
+    if len(owners) != 1:
+        raise click.ClickException(f"Say who acts: --user EMAIL (a member of {study.slug}).")
+    return owners[0]
 
 
 def in_language(texts: dict[str, str] | None, lang: str) -> str:

@@ -155,3 +155,16 @@ class Respondent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     pair_side: Mapped[PairSide] = relationship(back_populates="respondents")
+
+
+class IdentifierGrant(Base):
+    """A member who may see respondents' identifiers (owners always may): see docs/privacy.md."""
+
+    __tablename__ = "identifier_grants"
+    __table_args__ = (UniqueConstraint("study_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -29,7 +29,7 @@ from survey import paging
 from survey.accounts.authz import ROLE_RANK
 from survey.db import db
 from survey.errors import NotFoundError, ServiceError
-from survey.studies import bp, listing, pairs
+from survey.studies import bp, identifiers, listing, pairs
 from survey.studies import two_factor as study_two_factor
 from survey.studies.access import study_role
 from survey.studies.forms import (
@@ -336,6 +336,7 @@ def _members_page(add: MemberAddForm) -> str:
         role_labels=ROLE_LABELS,
         two_factor=study_two_factor.is_required(db.session, g.study),
         is_owner=g.role == "owner",
+        granted=identifiers.granted_ids(db.session, g.study),
     )
 
 

@@ -16,6 +16,7 @@ from survey.db import db
 from survey.studies import (  # noqa: F401  (pair_views, side_views, two_factor_views: routes)
     audit_words,
     bp,
+    identifier_views,
     listing,
     pair_views,
     services,

@@ -13,7 +13,7 @@ QUESTION_KEYS = (
     "key", "type", "text", "help", "required", "required_if", "required_message", "options",
     "min", "max", "step", "pattern", "min_length", "max_length", "relevant", "constraint",
     "constraint_message", "compare", "mirror", "dont_know", "refused", "offer_special",
-    "calculation", "default", "read_only", "dropdown",
+    "calculation", "default", "read_only", "dropdown", "identifying",
 )  # fmt: skip
 OPTION_KEYS = ("code", "label")
 PLAIN_RULES = ("exact", "set", "review", "none")

@@ -113,6 +113,7 @@ class _Reader(_Texts):
             default=self.string(fields, "default", where),
             read_only=self.boolean(fields, "read_only", where, default=False),
             dropdown=self.boolean(fields, "dropdown", where, default=False),
+            identifying=self.boolean(fields, "identifying", where, default=False),
             line=fields.line,
         )
 

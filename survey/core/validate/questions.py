@@ -29,7 +29,7 @@ def _question(q: Questionnaire, question: Question) -> Found:
         yield question.line, _unknown_type(question.type, where)
         return  # the other checks all depend on the type
     checks = (_options, _bounds, _range, _lengths, _compare, _note, _calculation, _behaviour)
-    for check in (*checks, _mirror):
+    for check in (*checks, _mirror, _identifying):
         yield from ((question.line, message) for message in check(q, question, where))
 
 
@@ -304,3 +304,14 @@ def _calculation(q: Questionnaire, question: Question, where: str) -> Iterator[s
         yield f"calculate {where} cannot be required (remove required; nobody answers it)"
     if question.constraint is not None:
         yield f"calculate {where} cannot have a constraint (remove constraint; nobody answers it)"
+
+
+FREE_TEXT = ("text", "longtext")
+
+
+def _identifying(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
+    if question.identifying and question.type not in FREE_TEXT:
+        yield (
+            f"{question.type} {where} cannot be identifying (remove identifying; only text and"
+            " longtext answers are free text that may name a person)"
+        )

@@ -29,6 +29,7 @@ from survey.core.xlsform.languages import language_tag
 # survey's own columns (not XLSForm): the compare rule, the mirror and the answer checks
 EXTENSION_COLUMNS = (
     "compare", "mirror", "special", "min", "max", "pattern", "min_length", "max_length",
+    "identifying",
 )  # fmt: skip
 _SHEETS: dict[str, tuple[Mapping[str, Any], frozenset[str]]] = {
     "survey": (aliases.survey_header,

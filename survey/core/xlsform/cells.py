@@ -103,6 +103,13 @@ def _truth(text: str) -> bool | None:
     return False if lowered in ("no", "false", "false()", "0") else None
 
 
+def _identifying(text: str) -> bool:
+    value = _truth(text)
+    if value is None:
+        raise ValueError(f"identifying must be yes or no, not '{text}'")
+    return value
+
+
 def _special(text: str) -> tuple[bool, bool, bool]:
     """Parse a `special` cell into (dont_know, refused, offer_special)."""
     tokens = set(text.replace(",", " ").lower().split())

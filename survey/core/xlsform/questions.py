@@ -15,6 +15,7 @@ from survey.core.xlsform.book import _MESSAGE, REQUIRED_MESSAGE, Book, Cells, To
 from survey.core.xlsform.cells import (
     _bound,
     _count,
+    _identifying,
     _number,
     _special,
     _truth,
@@ -161,6 +162,7 @@ class QuestionRows:
             "dont_know": dont_know,
             "refused": refused,
             "offer_special": offer,
+            "identifying": bool(parsed("identifying", _identifying)),
         }
 
     def _parse(self, line: int, name: str, text: str, parse: Callable[[str], Any]) -> Any:

@@ -92,6 +92,7 @@ def _question_row(question: Question, lists: Mapping[str, str], languages: Itera
         "pattern": question.pattern,
         "compare": compare_to_text(question.compare) if question.compare else None,
         "special": _special_text(question),
+        "identifying": "yes" if question.identifying else None,
     }
     row |= {column: _number_text(getattr(question, column)) for column in _NUMBER_COLUMNS}
     if question.type == "range":  # XLSForm's own way of writing the scale

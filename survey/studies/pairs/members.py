@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from survey import audit
 from survey.accounts.models import User
 from survey.errors import NotFoundError
-from survey.studies import services
+from survey.studies import identifiers, services
 from survey.studies.models import InterviewerAssignment, Membership, Pair, Study
 from survey.studies.pairs.columns import MANAGER_ROLE, RANK
 from survey.studies.pairs.problems import ForbiddenError, PairError
@@ -86,6 +86,7 @@ def remove_member(session: Session, study: Study, user_id: int, *, actor_role: s
     _may_manage(actor_role, membership)
     _keep_an_owner(session, study, membership)
     dropped = _drop_assignments(session, membership)
+    identifiers.withdraw(session, study, user_id)  # a member who comes back starts without it
     details = {"user_id": user_id, "role": membership.role, "assignments_removed": dropped}
     session.delete(membership)
     session.flush()
