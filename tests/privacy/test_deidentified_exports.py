@@ -51,7 +51,8 @@ def test_acl06_every_layout_and_format_is_deidentified_by_default(
     out = tmp_path / f"x.{fmt}"
     exports.write(session, named_round["round"], exports.ExportRequest(fmt=fmt, layout=layout), out)
     text = readable(out, fmt)
-    assert NAME not in text and "cn person" not in text
+    assert NAME not in text
+    assert "cn person" not in text
     assert SECRET_TEXT not in text
     if fmt == "csv":  # no column (or long row) of the identifying question
         assert "comment" not in out.read_text(encoding="utf-8").replace("comments", "")
@@ -123,8 +124,13 @@ def test_acl06_export_page_makes_the_choice_explicit(client, session, named_roun
     assert 'value="withheld" checked' in page
     assert 'value="included" disabled' in page
     refused = client.post(
-        path, data={**form, "csrf_token": csrf_token(client, path), "identifiers": "included",
-                    "reason": "curious"},  # fmt: skip
+        path,
+        data={
+            **form,
+            "csrf_token": csrf_token(client, path),
+            "identifiers": "included",
+            "reason": "curious",
+        },  # fmt: skip
     )
     assert refused.status_code == 403
     assert "identifiers permission" in refused.get_data(as_text=True)
@@ -141,8 +147,13 @@ def test_acl06_export_page_makes_the_choice_explicit(client, session, named_roun
     )
     assert zh.status_code == 422
     named = client.post(
-        path, data={**form, "csrf_token": csrf_token(client, path), "identifiers": "included",
-                    "reason": "ethics board audit"},  # fmt: skip
+        path,
+        data={
+            **form,
+            "csrf_token": csrf_token(client, path),
+            "identifiers": "included",
+            "reason": "ethics board audit",
+        },  # fmt: skip
     )
     assert named.status_code == 200
     with zipfile.ZipFile(io.BytesIO(named.get_data())) as bundle:

@@ -36,7 +36,9 @@ def test_acl06_api_pairs_are_deidentified_unless_asked_with_reason(client, sessi
     secrets, base = api
     plain = client.get(base + "/pairs", headers=bearer(secrets["owner"])).get_json()
     person = plain["items"][0]["sides"][0]["respondents"][0]
-    assert person["name"] is None and person["email"] is None and person["position"] is None
+    assert person["name"] is None
+    assert person["email"] is None
+    assert person["position"] is None
     assert person["phone"] is None
     no_reason = client.get(base + "/pairs?identifiers=true", headers=bearer(secrets["owner"]))
     assert no_reason.status_code == 422
@@ -47,7 +49,8 @@ def test_acl06_api_pairs_are_deidentified_unless_asked_with_reason(client, sessi
     assert "标识" in problem(viewer)["detail"] or "身份" in problem(viewer)["detail"]
     named = client.get(asked, headers=bearer(secrets["owner"])).get_json()
     person = named["items"][0]["sides"][0]["respondents"][0]
-    assert person["name"].endswith("person") and "@" in person["email"]
+    assert person["name"].endswith("person")
+    assert "@" in person["email"]
     row = session.scalars(
         select(AuditEntry).where(AuditEntry.action == "api.identifiers_read")
     ).first()
@@ -64,7 +67,8 @@ def test_acl06_api_answers_withhold_identifying_questions(client, session, api, 
     pair = pairs[0]["code"]
     url = f"{base}/rounds/{named_round['slug']}/answers/{pair}/us"
     plain = client.get(url, headers=bearer(secrets["researcher"])).get_json()
-    assert "comment" not in plain["answers"] and plain["withheld"] == ["comment"]
+    assert "comment" not in plain["answers"]
+    assert plain["withheld"] == ["comment"]
     assert SECRET_TEXT not in str(plain)
     refused = client.get(url + "?identifiers=true&reason=x", headers=bearer(secrets["researcher"]))
     assert refused.status_code == 403
@@ -83,7 +87,8 @@ def test_acl06_api_export_identifiers_need_right_and_reason(client, session, api
     with zipfile.ZipFile(io.BytesIO(plain.get_data())) as bundle:
         data = bundle.read(next(n for n in bundle.namelist() if n.endswith(".csv"))).decode()
     plain.close()
-    assert SECRET_TEXT not in data and "respondent_us" not in data
+    assert SECRET_TEXT not in data
+    assert "respondent_us" not in data
     refused = client.get(url + "&identifiers=true&reason=x", headers=bearer(secrets["researcher"]))
     assert refused.status_code == 403
     named = client.get(url + "&identifiers=true&reason=x", headers=bearer(secrets["owner"]))
@@ -91,4 +96,5 @@ def test_acl06_api_export_identifiers_need_right_and_reason(client, session, api
     with zipfile.ZipFile(io.BytesIO(named.get_data())) as bundle:
         data = bundle.read(next(n for n in bundle.namelist() if n.endswith(".csv"))).decode()
     named.close()
-    assert SECRET_TEXT in data and "us person" in data
+    assert SECRET_TEXT in data
+    assert "us person" in data
