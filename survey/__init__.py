@@ -24,6 +24,7 @@ FEATURES = (
     "comparison",
     "exports",
     "api",
+    "privacy",
 )
 
 

@@ -39,6 +39,7 @@ def register(app: Flask) -> None:
     from survey.demo import demo_command
     from survey.exports.cli import codebook_command, export_command
     from survey.fieldwork.cli import contact_group
+    from survey.privacy.cli import respondent_group, retention_group, study_privacy
     from survey.questionnaires.cli import questionnaire_group
     from survey.responding.cli import responses_group
     from survey.rounds.cli import round_group
@@ -66,7 +67,10 @@ def register(app: Flask) -> None:
         codebook_command,
         demo_command,
         token_group,
+        respondent_group,
+        retention_group,
     )
+    study_group.add_command(study_privacy)
     for group in groups:
         guard_all(group)  # one clear line and exit 1 on any failure, never a traceback
         app.cli.add_command(group)

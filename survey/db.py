@@ -152,6 +152,7 @@ def _sqlite_profile(engine: Engine) -> None:
             "busy_timeout=10000",
             "synchronous=NORMAL",
             "journal_size_limit=67108864",
+            "secure_delete=ON",  # deleted and replaced content is overwritten (erasure)
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()

@@ -27,6 +27,17 @@ MESSAGES = {
     "password_mismatch": _l("The two passwords differ."),
     "already_member": _l("%(email)s is already a member of this study."),
     "not_member": _l("That user is not a member of this study."),
+    "respondent_ambiguous": _l(
+        "Several respondents have the e-mail %(email)s (ids %(ids)s); give the id instead."
+    ),
+    "erase_reason_needed": _l("Give the reason for the erasure; it is kept in the audit log."),
+    "erase_mail_queued": _l(
+        "%(count)s message(s) to this person wait in the outbox: cancel them with the erasure "
+        "(--cancel-mail), or wait until they are sent."
+    ),
+    "erase_mail_in_flight": _l(
+        "%(count)s message(s) to this person are being sent right now; try again in a minute."
+    ),
     "identifiers_not_allowed": _l(
         "Only the study's owner or a member with the identifiers permission may see "
         "respondents' names, contacts and identifying answers."

@@ -14,6 +14,7 @@ from survey.audit import AuditEntry
 from survey.comparison.models import Comparison, Discrepancy
 from survey.db import Base
 from survey.fieldwork.models import ContactAttempt
+from survey.privacy.models import StudyPrivacy
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding.models import Answer, Explanation
 from survey.rounds.models import (
@@ -25,6 +26,7 @@ from survey.rounds.models import (
     RoundPair,
 )
 from survey.rounds.paradata import ParadataPage, ParadataVisit
+from survey.sealing import SubjectKey
 from survey.studies.models import (
     IdentifierGrant,
     InterviewerAssignment,
@@ -65,7 +67,9 @@ __all__ = [
     "Round",
     "RoundPair",
     "Study",
+    "StudyPrivacy",
     "StudySide",
+    "SubjectKey",
     "TwoFactor",
     "TwoFactorRequirement",
     "User",

@@ -8,6 +8,7 @@ from typing import Any
 from flask import g
 from sqlalchemy import func, select
 
+from survey import sealing
 from survey.api import schemas
 from survey.api.auth import api_view
 from survey.api.blueprint import bp
@@ -395,7 +396,8 @@ def audit_log(slug: str, query: schemas.AuditQuery):  # noqa: ANN201
     offset = offset_of(query.cursor)
     found = db.session.execute(
         statement.order_by(AuditEntry.id.desc()).offset(offset).limit(query.limit)
-    )
+    ).all()
+    opened = sealing.open_all(db.session, [e for e, _ in found])
     items = [
         schemas.AuditRow(
             id=e.id,
@@ -405,7 +407,7 @@ def audit_log(slug: str, query: schemas.AuditQuery):  # noqa: ANN201
             on_behalf_of=e.on_behalf_of,
             object_type=e.object_type,
             object_id=e.object_id,
-            details=e.details or {},
+            details=opened[e.id] or {},
             reason=e.reason,
         )
         for e, email in found

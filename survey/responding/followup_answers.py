@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey import audit
+from survey import audit, sealing
 from survey.core.questionnaire import Questionnaire, Section
 from survey.db import utcnow
 from survey.responding.models import Answer, Explanation
@@ -126,7 +126,12 @@ def save_explanations(
         study_id=round_.study_id if round_ else None,
         object_type="invitation",
         object_id=str(invitation.id),
-        details={"changes": changes},
+        details=sealing.seal(
+            session.connection(),
+            invitation.respondent_id,
+            {"questions": sorted(changes), "changes": changes},
+            ["changes"],
+        ),
         actor_user_id=actor_user_id,
         actor_invitation_id=None if actor_user_id else invitation.id,
         on_behalf_of=f"respondent:{invitation.respondent_id}",

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from survey import audit
+from survey import audit, sealing
 from survey.accounts.models import User
 from survey.core import calculations, relevance
 from survey.core.questionnaire import Questionnaire
@@ -249,9 +249,16 @@ def _audit(
 def _audit_entry(
     session: Session, invitation: Invitation, actor: Actor, changes: dict[str, list[Any]]
 ) -> dict[str, Any]:
-    """The audit row of a save: every changed answer, old and new (ACL-05)."""
+    """The audit row of a save: every changed answer, old and new (ACL-05), the values sealed
+    with the respondent's key (erasure destroys it; docs/privacy.md), the keys in clear."""
     fields = _audit_fields(session, invitation, actor)
-    return audit.entry(session, "answer.save", details={"changes": changes}, **fields)
+    details = sealing.seal(
+        session.connection(),
+        invitation.respondent_id,
+        {"questions": sorted(changes), "changes": changes},
+        ["changes"],
+    )
+    return audit.entry(session, "answer.save", details=details, **fields)
 
 
 def _audit_fields(session: Session, invitation: Invitation, actor: Actor) -> dict[str, Any]:

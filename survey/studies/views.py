@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Response, g, render_template, request
 
-from survey import paging
+from survey import paging, sealing
 from survey.accounts.authz import login_required
 from survey.db import db
 from survey.studies import (  # noqa: F401  (pair_views, side_views, two_factor_views: routes)
@@ -75,6 +75,7 @@ def audit_log(slug: str) -> str | Response:
         field_words=audit_words.field_words,
         value_words=audit_words.value_words,
         side_names=_side_names(rows),
+        opened=sealing.open_all(db.session, [entry for entry, _ in rows]),
         labels={
             key: (text_in(text), {code: text_in(label) for code, label in options.items()})
             for key, (text, options) in listing.question_labels(db.session, g.study).items()
@@ -112,6 +113,7 @@ def _audit_csv(entries: list) -> Response:  # noqa: ANN401
     from survey.exports_safety import csv_download
 
     header = ["time_utc", "action", "actor", "on_behalf_of", "object", "reason", "details"]
+    opened = sealing.open_all(db.session, [entry for entry, _ in entries])
     rows = (
         (
             entry.at.isoformat(),
@@ -120,7 +122,7 @@ def _audit_csv(entries: list) -> Response:  # noqa: ANN401
             entry.on_behalf_of or "",
             f"{entry.object_type or ''}:{entry.object_id or ''}",
             entry.reason or "",
-            json.dumps(entry.details, ensure_ascii=False, sort_keys=True),
+            json.dumps(opened[entry.id], ensure_ascii=False, sort_keys=True, default=str),
         )
         for entry, email in entries
     )

@@ -188,6 +188,9 @@ def demo_pages() -> dict[str, str]:
         "respondent-new": f"{s}/pairs/{pair.code}/{side}/respondents/new",
         "respondent-edit": f"{s}/pairs/{pair.code}/respondents/{person.id}/edit",
         "members": f"{s}/members/",
+        "respondent-privacy": f"{s}/respondents/{person.id}/",  # data held, erasure
+        "respondent-erase": f"{s}/respondents/{person.id}/erase",  # the confirmation
+        "privacy": f"{s}/privacy",  # what erasure keeps, retention
         "sides": f"{s}/sides/",
         "tokens": f"{s}/tokens/",
         "audit": f"{s}/audit/",

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from survey import sealing
 from survey.audit import AuditEntry
 from survey.errors import ServiceError
 from survey.questionnaires.models import QuestionnaireVersion
@@ -52,7 +53,8 @@ def test_valid_answers_are_stored_raw_and_audited(session, setup):
     assert stored["comment"] == '  好的 👍 "quoted"\r\nline  '
     assert invitation.state == "in_progress"
     entry = audit_rows(session, "answer.save")[-1]
-    assert entry.details["changes"]["established"] == [None, 1987]
+    opened = sealing.open_all(session, [entry])[entry.id]  # the values are sealed (issue 20)
+    assert opened["changes"]["established"] == [None, 1987]
     assert entry.on_behalf_of == f"respondent:{invitation.respondent_id}"
     assert entry.actor_invitation_id == invitation.id
 

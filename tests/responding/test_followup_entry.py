@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from survey import sealing
 from survey.audit import AuditEntry
 from survey.comparison import followups
 from survey.comparison.followup_outcomes import blocks
@@ -166,7 +167,8 @@ def test_saving_a_followup_interview_resolves_as_the_web_does(client, session, m
     ).all()
     assert explained
     assert all(e.actor_user_id == interviewer_id for e in explained)
-    assert explained[-1].details["changes"]["established"][1] == "City archive, 1987 file"
+    opened = sealing.open_all(session, explained)  # the values are sealed (issue 20)
+    assert opened[explained[-1].id]["changes"]["established"][1] == "City archive, 1987 file"
     saves = session.scalars(
         select(AuditEntry).where(
             AuditEntry.action == "answer.save", AuditEntry.object_id == str(cn.id)

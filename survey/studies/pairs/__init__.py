@@ -32,8 +32,8 @@ characters, so export → import is exactly a no-op. XLSX cells are typed as tex
 
 Audit: one row per import with counts, the created pair codes and, per updated pair, the
 changed fields. Old → new values are kept for pair and place fields; for a respondent's name,
-e-mail and phone only the field name, because the audit log is append-only and personal contact
-data in it could never be erased.
+e-mail, phone and position only the field name: the audit log is append-only, so personal
+contact data in it could not be erased (docs/privacy.md).
 
 Members: a member may grant or change roles only up to their own (ACL-04 grant ceiling) and
 never touch a member ranked above them; the last owner cannot be removed or demoted.

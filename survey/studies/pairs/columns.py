@@ -26,7 +26,7 @@ PERSON = ("name", "email", "phone", "organization", "position", "years_involved"
 PERSON_COLUMN = {f: c for c, f in RESPONDENT_COLUMNS.items()} | {
     "organization": "respondent_organization"
 }
-PERSONAL = frozenset({"respondent_name", "respondent_email", "respondent_phone"})
+PERSONAL = frozenset({"respondent_name", "respondent_email", "respondent_phone", "position"})
 MAX_LENGTH = {
     "pair": 100, "kind": 50, "place_en": 200, "place_zh": 200, "region": 200,
     "organization": 300, "respondent_name": 200, "respondent_email": 254,
