@@ -50,7 +50,8 @@ def respondent(slug: str, respondent_id: int) -> str:
     )
 
 
-@bp.route("/studies/<slug>/respondents/<int:respondent_id>/held.<any(json, html):fmt>")
+@bp.route("/studies/<slug>/respondents/<int:respondent_id>/held.json", defaults={"fmt": "json"})
+@bp.route("/studies/<slug>/respondents/<int:respondent_id>/held.html", defaults={"fmt": "html"})
 @writes  # audited
 @study_role("owner")
 def held(slug: str, respondent_id: int, fmt: str) -> Response:
