@@ -2,7 +2,7 @@
 
 `gather` collects the person's identity, invitations with their answers and each
 answer's history (read from the audit rows of saves, opened with the person's key),
-explanations, mails, and the audit rows about them. Features that hold more about a
+explanations, mails, contact attempts, and the audit rows about them. Features that hold more about a
 person (contact attempts, paradata) add a section by appending a function to `SECTIONS`
 (from the app factory, as lower layers cannot import this one): it takes the session and
 the respondent and returns (section name, list of JSON-ready records).
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from survey import audit, sealing
 from survey.audit import AuditEntry
 from survey.db import utcnow
+from survey.fieldwork.models import ContactAttempt
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.services import model_of
 from survey.responding.models import Answer, Explanation
@@ -132,6 +133,11 @@ def _invitation(
         .where(OutboxMessage.invitation_id == invitation.id)
         .order_by(OutboxMessage.id)
     )
+    attempts = session.scalars(
+        select(ContactAttempt)
+        .where(ContactAttempt.invitation_id == invitation.id)
+        .order_by(ContactAttempt.at, ContactAttempt.id)
+    )
     return {
         "id": invitation.id,
         "round": round_.slug if round_ else None,
@@ -179,6 +185,16 @@ def _invitation(
                 "sent_at": _when(m.sent_at),
             }
             for m in mails
+        ],
+        "contact_attempts": [
+            {
+                "at": _when(c.at),
+                "mode": c.mode,
+                "outcome": c.outcome,
+                "note": c.note,
+                "callback_at": _when(c.callback_at),
+            }
+            for c in attempts
         ],
     }
 

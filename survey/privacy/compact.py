@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 TABLES = (
     "respondents", "answers", "explanations", "outbox_messages", "invitations", "comparisons",
-    "discrepancies", "subject_keys", "api_idempotent_requests",
+    "discrepancies", "subject_keys", "api_idempotent_requests", "contact_attempts",
 )  # fmt: skip
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,8 @@
 
 - the name becomes a stable pseudonym (`erased-` and 8 random hex digits), the e-mail,
   telephone and position are emptied;
-- answers to questions marked identifying are deleted, and so are explanations; the other
+- answers to questions marked identifying are deleted, and so are explanations and the
+  notes of contact attempts; the other
   answers stay or go by the study's setting (`StudyPrivacy.erase_answers`); the values
   copied into comparisons and discrepancies are blanked likewise and the pair compared again;
 - the personal link stops working (a new random hash);
@@ -27,7 +28,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from survey import audit, sealing
@@ -36,6 +37,7 @@ from survey.api.models import ApiToken, IdempotentRequest
 from survey.comparison.models import Comparison, Discrepancy
 from survey.comparison.services import rerun_for_invitation
 from survey.errors import ServiceError
+from survey.fieldwork.models import ContactAttempt
 from survey.privacy.models import StudyPrivacy
 from survey.privacy.subjects import study_of
 from survey.questionnaires.models import QuestionnaireVersion
@@ -197,6 +199,9 @@ def _erase_invitation(
     for answer in going:
         session.delete(answer)
     session.execute(delete(Explanation).where(Explanation.invitation_id == invitation.id))
+    session.execute(  # an interviewer's notes on reaching them are free text about them
+        update(ContactAttempt).where(ContactAttempt.invitation_id == invitation.id).values(note="")
+    )
     _blank_comparisons(session, invitation, gone_keys)
     for message in session.scalars(
         select(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id)

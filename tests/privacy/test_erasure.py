@@ -81,6 +81,25 @@ def test_audit02_erasure_seals_answers_and_keeps_the_chain(session, named_round)
     assert study.slug
 
 
+def test_erasure_empties_contact_notes_and_the_access_export_lists_attempts(session, named_round):
+    from survey.fieldwork.models import ContactAttempt
+    from survey.privacy import access
+
+    person, invitation = first_us(session, named_round)
+    note = f"{person.name} asked us to call after the election"
+    session.add(ContactAttempt(invitation_id=invitation.id, at=invitation.created_at,
+                               mode="phone", outcome="callback", note=note))  # fmt: skip
+    session.flush()
+    held = access.gather(session, person)
+    attempts = [a for i in held["invitations"] for a in i["contact_attempts"]]
+    assert [a["note"] for a in attempts] == [note]
+    erasure.erase(session, person, reason="request", user=None)
+    kept = session.scalars(
+        select(ContactAttempt).where(ContactAttempt.invitation_id == invitation.id)
+    ).all()
+    assert [(a.outcome, a.note) for a in kept] == [("callback", "")]
+
+
 def test_schema02_erasure_removes_answers_when_the_study_says_so(session, named_round):
     study = session.get(Study, named_round["study_id"])
     settings.change(session, study, True, user=None)
