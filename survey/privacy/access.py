@@ -2,8 +2,8 @@
 
 `gather` collects the person's identity, invitations with their answers and each
 answer's history (read from the audit rows of saves, opened with the person's key),
-explanations, mails, contact attempts, and the audit rows about them. Features that hold more about a
-person (contact attempts, paradata) add a section by appending a function to `SECTIONS`
+explanations, mails, contact attempts, and the audit rows about them. Features that hold
+more about a person (paradata) add a section by appending a function to `SECTIONS`
 (from the app factory, as lower layers cannot import this one): it takes the session and
 the respondent and returns (section name, list of JSON-ready records).
 """
