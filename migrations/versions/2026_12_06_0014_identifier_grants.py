@@ -5,8 +5,8 @@ so does a member with a row here (the `identifiers` permission, granted on the m
 or with `survey study grant-identifiers`). A new table, nothing altered; a downgrade keeps it
 aside as `identifier_grants_kept`, which the next upgrade renames back.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06 01:40:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
