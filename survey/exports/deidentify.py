@@ -44,3 +44,8 @@ def _without(
     for row in rows:
         if row[index] not in keys:
             yield row
+
+
+def withheld_about(dataset: Dataset) -> dict[str, str]:
+    """The codebook's line naming what a de-identified export left out."""
+    return {"withheld": ", ".join(dataset.withheld)} if dataset.withheld else {}

@@ -34,7 +34,7 @@ from survey.exports import codebook as codebooks
 from survey.exports import codebook_files, contacts, layouts, writers
 from survey.exports.contacts import side_contacts
 from survey.exports.dataset import ExportError, text_for
-from survey.exports.deidentify import deidentified
+from survey.exports.deidentify import deidentified, withheld_about
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding.models import Answer, Explanation
 from survey.rounds.models import Invitation, Round, RoundPair
@@ -73,8 +73,8 @@ class ExportRequest:
     include_status: bool = True
     label_row: bool = False  # CSV: a second row with the variable labels in `lang`
     values: str = "original"  # or "final": follow-up answers where given
-    identifiers: bool = False  # names and identifying answers: checked and audited by callers
-    reason: str | None = None  # why identifiers are needed (the audit row keeps it)
+    identifiers: bool = False  # names, identifying answers (callers check; `reason` audited)
+    reason: str | None = None
 
     def check(self, side_codes: tuple[str, ...] = ()) -> None:
         """Refuse unknown values with a clear message (INJ-01: only allow-listed values)."""
@@ -315,10 +315,8 @@ def about_of(
     ]
     if named:
         about["side_labels_by_pair_kind"] = "; ".join(named)
-    if rows is not None:
-        about["rows"] = rows
     about["identifiers"] = "included" if request.identifiers else "withheld (de-identified)"
-    return about
+    return about | ({"rows": rows} if rows is not None else {})
 
 
 def _snapshot(session: Session) -> None:
@@ -469,11 +467,6 @@ def write_codebook(
     else:
         raise ServiceError("format", "bad_choice", value=fmt, allowed="csv, xlsx, html")
     return len(rows)  # the variables described, whatever the format's writer returns
-
-
-def withheld_about(dataset: Any) -> dict[str, str]:
-    """The codebook's line naming what a de-identified export left out."""
-    return {"withheld": ", ".join(dataset.withheld)} if dataset.withheld else {}
 
 
 def export_name(round_: Round, request: ExportRequest, suffix: str | None = None) -> str:
