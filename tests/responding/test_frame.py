@@ -51,8 +51,10 @@ def drawn_in_full(monkeypatch) -> None:  # noqa: ANN001
 
 
 def _steady(html: str) -> str:
-    """A page without what differs between two drawings of it (the CSRF token)."""
-    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', html)
+    """A page without what differs between two drawings of it: the CSRF token, and the
+    signed moment it was drawn (`_since`, the paradata's time on the page)."""
+    html = re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', html)
+    return re.sub(r'name="_since" value="[^"]*"', 'name="_since" value=""', html)
 
 
 def test_a_frame_is_drawn_once_and_filled_per_request(client, session, make_round, frames):
