@@ -111,24 +111,42 @@ def _check_invitation(
 
 
 def mail(url: str, received_log: Path) -> tuple[list[str], list[str]]:
-    """Every queued message was sent, and the sink received each Message-ID exactly once."""
+    """Every queued message was sent, and the sink received each Message-ID exactly once;
+    except reminders the worker cancelled because their respondent finished (submitted,
+    declined, bounced) or their round closed before they went out, which must never arrive."""
     engine = engine_for(url)
     with engine.connect() as connection:
         rows = connection.execute(
-            text("SELECT message_id, state, attempts FROM outbox_messages")
+            text(
+                "SELECT o.message_id, o.state, o.attempts, o.kind, i.state, r.state"
+                " FROM outbox_messages o"
+                " LEFT JOIN invitations i ON i.id = o.invitation_id"
+                " LEFT JOIN rounds r ON r.id = i.round_id"
+            )
         ).all()
     engine.dispose()
     received = collections.Counter(
         line.split("\t")[0] for line in received_log.read_text().splitlines() if line.strip()
     )
-    states = collections.Counter(state for _, state, _ in rows)
-    queued = {message_id for message_id, _, _ in rows}
+    states = collections.Counter(row[1] for row in rows)
+    rightly_cancelled = {
+        message_id
+        for message_id, state, _, kind, invitation, round_state in rows
+        if state == "cancelled"
+        and kind == "reminder"
+        and (invitation in ("submitted", "declined", "bounced") or round_state != "open")
+    }
+    queued = {row[0] for row in rows} - rightly_cancelled
+    rows = [(row[0], row[1], row[2]) for row in rows]
     problems = []
-    if set(states) - {"sent"}:
+    if set(states) - {"sent", "cancelled"} or states["cancelled"] != len(rightly_cancelled):
         problems.append(f"messages not sent: {dict(states)}")
+    arrived = [m for m in rightly_cancelled if received[m]]
+    if arrived:
+        problems.append(f"{len(arrived)} cancelled reminders were received, e.g. {arrived[:3]}")
     missing = [m for m in queued if received[m] == 0]
     twice = {m: n for m, n in received.items() if n > 1}
-    strangers = [m for m in received if m not in queued]
+    strangers = [m for m in received if m not in queued and m not in rightly_cancelled]
     if missing:
         problems.append(f"{len(missing)} queued messages never received, e.g. {missing[:3]}")
     if twice:
@@ -137,7 +155,8 @@ def mail(url: str, received_log: Path) -> tuple[list[str], list[str]]:
         problems.append(f"{len(strangers)} messages received that were never queued")
     retried = sum(1 for _, _, attempts in rows if attempts > 1)
     lines = [
-        f"mail queued {len(rows)}, states {dict(states)}, received {sum(received.values())} "
+        f"mail queued {len(rows)}, states {dict(states)} (cancelled reminders of respondents "
+        f"who finished first: {len(rightly_cancelled)}), received {sum(received.values())} "
         f"(distinct Message-IDs {len(received)}), received twice {len(twice)}, "
         f"never received {len(missing)}; sent after more than one attempt {retried}"
     ]
