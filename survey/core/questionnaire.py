@@ -106,9 +106,14 @@ class Option:
     code: str
     label: Text
     line: int | None = field(default=None, compare=False)
+    # Further columns a `choice_filter` reads (XLSForm's extra choice columns): name → value
+    columns: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "label": dict(self.label)}
+        data: dict[str, Any] = {"code": self.code, "label": dict(self.label)}
+        if self.columns:  # absent when none: older hashes stay
+            data["columns"] = dict(self.columns)
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +126,7 @@ class Question:
     required_if: str | None = None  # an expression: required only while it holds
     required_message: Text = field(default_factory=dict)  # instead of "Please answer …"
     options: tuple[Option, ...] = ()
+    choice_filter: str | None = None  # which options are offered, given earlier answers
     min: float | str | None = None  # str for dates (ISO)
     max: float | str | None = None
     step: float | None = None  # range: the distance between two values offered
@@ -181,6 +187,7 @@ class Question:
             "required_if": self.required_if,
             "required_message": dict(self.required_message) or None,
             "options": [o.to_dict() for o in self.options] or None,
+            "choice_filter": self.choice_filter,
             "min": self.min,
             "max": self.max,
             "step": self.step,
@@ -214,7 +221,11 @@ class Question:
             required=d.get("required", False),
             required_if=d.get("required_if"),
             required_message=dict(d.get("required_message", {})),
-            options=tuple(Option(o["code"], dict(o["label"])) for o in d.get("options", ())),
+            options=tuple(
+                Option(o["code"], dict(o["label"]), columns=dict(o.get("columns", {})))
+                for o in d.get("options", ())
+            ),
+            choice_filter=d.get("choice_filter"),
             min=d.get("min"),
             max=d.get("max"),
             step=d.get("step"),

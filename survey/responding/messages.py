@@ -40,6 +40,10 @@ ANSWER_MESSAGES = {
     "pattern": _l("This answer is not in the expected format."),
     "unknown_option": _l("Choose one of the options offered."),
     "multiple_values": _l("Choose only one option."),
+    "not_offered": _l(
+        "This choice no longer fits your earlier answers. Please choose one of the options"
+        " shown now."
+    ),
     "special_not_allowed": _l("Please give an actual answer; this choice is not accepted here."),
     "special_not_alone": _l("You cannot combine “don't know” or “refused” with other choices."),
     "constraint": _l("This answer does not fit with your other answers; please check it."),

@@ -27,7 +27,7 @@ _KINDS = (
     (r"has type '([^' ]+)", None),  # the ODK type's first word
     (r"is a repeat", "repeat"),
     (r"inside the repeat", "rows in repeats"),
-    (r"has a choice_filter", "choice_filter"),
+    (r"which survey cannot store as a code", "choice name not a code"),
     (r"is survey's own special answer", "choice dk/rf as survey's own"),
     (r"offers \d choice", "one-choice select"),
     (r"is renamed", "renamed key"),

@@ -153,21 +153,34 @@ def test_with_the_flag_a_repeat_is_dropped_with_every_row_inside_it(form):
     ]
 
 
-def test_with_the_flag_a_choice_filter_is_dropped_and_a_conditional_required_kept(form):
+def test_with_the_flag_a_choice_filter_using_a_dropped_row_drops_its_question(form):
     survey = [
         (*SURVEY, "choice_filter", "required"),
-        ("select_one colours", "a", "A", "name != 'red'", None),
-        ("select_one colours or_other", "b", "B", None, None),
+        ("geopoint", "where", "Where", None, None),
+        ("select_one colours", "a", "A", "name != ${where}", None),
+        ("select_one colours or_other", "b", "B", "name != 'red'", None),
         ("text", "c", "C", None, "${a} = 'red'"),
         ("text", "d", "D", None, "yes"),
     ]
     read = skipped(form(survey, COLOURS))
-    assert keys(read.questionnaire) == ["b", "b_other", "c", "d"]  # or_other imports
+    assert keys(read.questionnaire) == ["b", "b_other", "c", "d"]  # b's own filter imports
+    assert read.questionnaire.question("b").choice_filter == "name != 'red'"
     messages = [w.message for w in read.warnings]
-    assert messages[0] == "dropped: question 'a' has a choice_filter, which survey cannot apply"
-    assert messages[1] == (
-        "the condition of required of 'c' is left out: it uses ${a} (row 2, left out)"
+    assert messages[1] == "dropped 'a': its choice_filter uses ${where} (row 2, left out)"
+    assert messages[2] == (
+        "the condition of required of 'c' is left out: it uses ${a} (row 3, left out)"
     )
+
+
+def test_with_the_flag_a_choice_name_survey_cannot_store_drops_its_question(form):
+    choices = [*COLOURS, ("cities", "New York", "New York"), ("cities", "paris", "Paris")]
+    survey = [SURVEY, ("select_one cities", "city", "City"), ("text", "d", "D")]
+    read = skipped(form(survey, choices))
+    assert keys(read.questionnaire) == ["d"]
+    assert [w.message for w in read.warnings] == [
+        "dropped: question 'city' has the choice name 'New York', which survey cannot store"
+        " as a code"
+    ]
 
 
 def test_the_flag_never_drops_what_is_wrong_in_any_tool(form):

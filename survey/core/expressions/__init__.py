@@ -33,9 +33,14 @@ A date-shaped string converts to a number as days since 1970-01-01, so
     ["str", "yes"]             string literal
     ["ref", "key"]             ${key}
     ["cur"]                    . (the current question's own answer)
+    ["col", "province"]        a choice_filter's bare name: that column of the choice
     ["neg", node]              unary minus
     [op, left, right]          op: "or" "and" "=" "!=" "<" "<=" ">" ">=" "+" "-" "*" "div" "mod"
     ["call", name, arg, …]     a function call, arguments in order
+
+`parse_filter` reads a `choice_filter` (cascading selects): there a bare name such as
+`province` is a column of the choice being tested (`name` its code), so
+`province = ${province}` offers the choices whose column matches the earlier answer.
 
 `ExpressionError.position` is a 0-based character offset into the source.
 
@@ -45,7 +50,7 @@ The parts: `tokens`, `tree`, `parser`, `values` (conversions and operators), `fu
 """
 
 from survey.core.expressions.evaluate import Env, evaluate
-from survey.core.expressions.expression import Expression, parse
+from survey.core.expressions.expression import Expression, parse, parse_filter
 from survey.core.expressions.tokens import (
     MAX_LENGTH,
     MAX_NESTING,
@@ -78,6 +83,7 @@ __all__ = [
     "evaluate",
     "format_number",
     "parse",
+    "parse_filter",
     "to_boolean",
     "to_json",
     "to_number",

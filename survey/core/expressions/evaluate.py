@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from survey.core.expressions.functions import FUNCTIONS
-from survey.core.expressions.tree import Binary, Call, Literal, Negate, Node, Ref
+from survey.core.expressions.tree import Binary, Call, Column, Literal, Negate, Node, Ref
 from survey.core.expressions.values import (
     _OPERATORS,
     Value,
@@ -60,12 +60,14 @@ _FUNCTIONS: dict[str, Callable[..., Value]] = {
 
 class Env(NamedTuple):
     """What an evaluation sees: the answers, the current answer, today's ISO date, and the
-    label of a choice (question key, code → label) for jr:choice-name(), if any."""
+    label of a choice (question key, code → label) for jr:choice-name(), if any; in a
+    choice_filter, the columns of the choice being tested (a column it lacks reads '')."""
 
     answers: Mapping[str, Any]
     current: Any
     today: str
     labels: Callable[[str, str], str] | None = None
+    choice: Mapping[str, str] | None = None
 
 
 def evaluate(node: Node, env: Env) -> Value:
@@ -75,6 +77,8 @@ def evaluate(node: Node, env: Env) -> Value:
             return value
         case Ref(key):
             return answer_value(env.answers.get(key))
+        case Column(name):
+            return (env.choice or {}).get(name, "")
         case Negate(operand):
             return -to_number(evaluate(operand, env))
         case Binary(op, left, right):

@@ -12,7 +12,7 @@ from survey.core.expressions.check import _CHECKS
 from survey.core.expressions.evaluate import Env, evaluate
 from survey.core.expressions.parser import _Parser
 from survey.core.expressions.tokens import MAX_LENGTH, ExpressionError
-from survey.core.expressions.tree import Current, Node, Ref, to_json, walk
+from survey.core.expressions.tree import Column, Current, Node, Ref, to_json, walk
 from survey.core.expressions.values import to_boolean
 
 
@@ -29,6 +29,11 @@ class Expression:
         return frozenset(node.key for node in walk(self.tree) if isinstance(node, Ref))
 
     @property
+    def columns(self) -> frozenset[str]:
+        """The choice columns a choice_filter names (bare names)."""
+        return frozenset(node.name for node in walk(self.tree) if isinstance(node, Column))
+
+    @property
     def uses_current(self) -> bool:
         """Whether the expression reads the current answer through '.'."""
         return any(isinstance(node, Current) for node in walk(self.tree))
@@ -39,19 +44,22 @@ class Expression:
         current: Any = None,
         today: datetime.date | None = None,
         labels: Callable[[str, str], str] | None = None,
+        choice: Mapping[str, str] | None = None,
     ) -> Any:
         """The XPath value (str, float or bool) of the expression; never raises.
-        `labels(key, code)` gives jr:choice-name() a choice's label (else it gives the code)."""
-        return evaluate(self.tree, Env(answers, current, _iso_today(today), labels))
+        `labels(key, code)` gives jr:choice-name() a choice's label (else it gives the code);
+        `choice`: a choice_filter's choice, its columns by name."""
+        return evaluate(self.tree, Env(answers, current, _iso_today(today), labels, choice))
 
     def test(
         self,
         answers: Mapping[str, Any],
         current: Any = None,
         today: datetime.date | None = None,
+        choice: Mapping[str, str] | None = None,
     ) -> bool:
         """Whether the expression holds: XPath boolean() of its value."""
-        return to_boolean(self.evaluate(answers, current, today))
+        return to_boolean(self.evaluate(answers, current, today, choice=choice))
 
     def check(self, types: Mapping[str, str], current_type: str | None = None) -> list[str]:
         """Type problems given the earlier questions' types; '.' allowed iff current_type."""
@@ -84,3 +92,14 @@ def parse(source: str) -> Expression:
             f"expression is too long ({len(source)} characters; at most {MAX_LENGTH})"
         )
     return Expression(source, _Parser(source).parse())
+
+
+@lru_cache(maxsize=1024)
+def parse_filter(source: str) -> Expression:
+    """Parse a `choice_filter`: as `parse`, and a bare name (`province`) is a column of the
+    choice being tested, as in XLSForm (`name` is the choice's own name)."""
+    if len(source) > MAX_LENGTH:
+        raise ExpressionError(
+            f"expression is too long ({len(source)} characters; at most {MAX_LENGTH})"
+        )
+    return Expression(source, _Parser(source, columns=True).parse())

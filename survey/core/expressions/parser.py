@@ -16,7 +16,16 @@ from survey.core.expressions.tokens import (
     describe,
     tokenize,
 )
-from survey.core.expressions.tree import Binary, Call, Current, Literal, Negate, Node, Ref
+from survey.core.expressions.tree import (
+    Binary,
+    Call,
+    Column,
+    Current,
+    Literal,
+    Negate,
+    Node,
+    Ref,
+)
 
 _LEVELS = (("or",), ("and",), ("=", "!="), ("<", "<=", ">", ">="), ("+", "-"), ("*", "div", "mod"))
 
@@ -24,7 +33,8 @@ _LEVELS = (("or",), ("and",), ("=", "!="), ("<", "<=", ">", ">="), ("+", "-"), (
 class _Parser:
     """Recursive descent over the token list; one precedence level per loop."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, columns: bool = False):
+        self.columns = columns  # a choice_filter: a bare name is a column of the choice
         self.tokens = tokenize(source)
         self.index = 0
         self.nesting = 0
@@ -88,10 +98,17 @@ class _Parser:
         if token.kind == "cur":
             return Current()
         if token.kind == "name":
+            if self.columns and self._is_column(token):
+                return Column(token.value)
             return self.call(token)
         if token.value == "(":
             return self.nested(token, self.group)
         raise ExpressionError(f"unexpected {describe(token)}", token.pos)
+
+    def _is_column(self, name: Token) -> bool:
+        following = self.token
+        called = following.kind == "op" and following.value == "("
+        return not called and name.value not in OPERATOR_WORDS and ":" not in name.value
 
     def group(self) -> Node:
         node = self.binary(0)

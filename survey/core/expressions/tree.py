@@ -22,6 +22,13 @@ class Ref:
 
 
 @dataclass(frozen=True, slots=True)
+class Column:
+    """A bare name in a `choice_filter`: that column of the choice being tested."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Current:
     """`.`: the answer the constraint is checking."""
 
@@ -50,7 +57,7 @@ class Call:
     args: tuple[Node, ...]
 
 
-Node = Literal | Ref | Current | Negate | Binary | Call
+Node = Literal | Ref | Column | Current | Negate | Binary | Call
 
 
 def children(node: Node) -> tuple[Node, ...]:
@@ -81,6 +88,8 @@ def to_json(node: Node) -> Any:
             return ["str" if isinstance(value, str) else "num", value]
         case Ref(key):
             return ["ref", key]
+        case Column(name):
+            return ["col", name]
         case Negate(operand):
             return ["neg", to_json(operand)]
         case Binary(op, left, right):

@@ -13,9 +13,9 @@ QUESTION_KEYS = (
     "key", "type", "text", "help", "required", "required_if", "required_message", "options",
     "min", "max", "step", "pattern", "min_length", "max_length", "relevant", "constraint",
     "constraint_message", "compare", "mirror", "dont_know", "refused", "offer_special",
-    "calculation", "default", "read_only", "dropdown", "identifying",
+    "calculation", "default", "read_only", "dropdown", "identifying", "choice_filter",
 )  # fmt: skip
-OPTION_KEYS = ("code", "label")
+OPTION_KEYS = ("code", "label", "columns")
 PLAIN_RULES = ("exact", "set", "review", "none")
 RULE_EXAMPLES = {
     "overlap": "{overlap: 0.5}",

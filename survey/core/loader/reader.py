@@ -93,6 +93,7 @@ class _Reader(_Texts):
                 fields, "required_message", where, f"{path}.required_message"
             ),
             options=options,
+            choice_filter=self.string(fields, "choice_filter", where),
             min=self.bound(fields, "min", where),
             max=self.bound(fields, "max", where),
             step=self.step(fields, where),
@@ -121,7 +122,20 @@ class _Reader(_Texts):
         """One option of a choice question."""
         fields = self.mapping(node, where, OPTION_KEYS)
         label = self.text(fields, "label", where, f"{path}.label")
-        return Option(self.string(fields, "code", where) or "", label, line=fields.line)
+        code = self.string(fields, "code", where) or ""
+        return Option(code, label, line=fields.line, columns=self.columns(fields, where))
+
+    def columns(self, fields: _Fields, where: str) -> dict[str, str]:
+        """An option's columns for a choice_filter: names to single values, kept as written."""
+        node = fields.get("columns")
+        if node is None:
+            return {}
+        found = self.mapping(node, f"columns of {where}", None)
+        return {
+            name: value
+            for name in found.nodes
+            if (value := self.string(found, name, f"columns of {where}")) is not None
+        }
 
     def step(self, fields: _Fields, where: str) -> float | None:
         """range: the distance between two values offered (validate checks it fits)."""

@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any
 
 from survey.core import expressions
+from survey.core.choices import not_offered
 from survey.core.questionnaire import TYPES as MODEL_TYPES
 from survey.core.questionnaire import Question
 from survey.core.types.base import (
@@ -76,6 +77,8 @@ def check_answer(
         type_of(q).validate(q, value)
     except AnswerError as error:
         return error
+    if as_special(value) is None and (gone := not_offered(q, value, answers, today)):
+        return AnswerError("not_offered", code=", ".join(gone))
     if as_special(value) is None and q.constraint and not _holds(q, value, answers, today):
         return AnswerError("constraint")
     return None

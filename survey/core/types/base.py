@@ -38,6 +38,8 @@ ERROR_MESSAGES: dict[str, str] = {
     "pattern": "This answer is not in the expected format.",
     "unknown_option": "Choose one of the options offered.",
     "multiple_values": "Choose only one option.",
+    "not_offered": "This choice no longer fits your earlier answers. Please choose one of the"
+    " options shown now.",
     "special_not_allowed": "Please give an actual answer; this choice is not accepted here.",
     "special_not_alone": "You cannot combine “don't know” or “refused” with other choices.",
     "constraint": "This answer does not fit with your other answers; please check it.",

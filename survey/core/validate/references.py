@@ -1,13 +1,14 @@
-"""Checks of what refers to other questions: mirrors, and relevant and constraint expressions."""
+"""Checks of what refers to other questions: mirrors, and the expressions (relevant,
+constraint, calculation, required_if, choice_filter and the columns it names)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from survey.core import expressions
 from survey.core.questionnaire import Question, Questionnaire
-from survey.core.validate.common import CHOICE_TYPES, Found, suggest
+from survey.core.validate.common import CHOICE_TYPES, IDENTIFIER, Found, suggest
 
 
 def _mirror(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
@@ -115,6 +116,61 @@ def _question_expressions(
     )
     yield from _expression(question.calculation, "calculation", where, line, earlier, types)
     yield from _expression(question.required_if, "required_if", where, line, earlier, types)
+    yield from _expression(
+        question.choice_filter, "choice_filter", where, line, earlier, types,
+        parser=expressions.parse_filter,
+    )  # fmt: skip
+    yield from _filter_columns(question, where)
+
+
+def _filter_columns(question: Question, where: str) -> Found:
+    """A choice_filter's bare names must be columns of the question's options."""
+    given = {name for option in question.options for name in option.columns}
+    for name in sorted(given):
+        if not IDENTIFIER.fullmatch(name) or name == "name":
+            yield (
+                question.line,
+                (
+                    f"the options of {where} have the column '{name}', which a choice_filter cannot"
+                    " name (use letters, digits and '_'; 'name' is the option's code)"
+                ),
+            )
+    if question.choice_filter is None:
+        if given:
+            yield (
+                question.line,
+                (
+                    f"the options of {where} have columns but the question has no choice_filter"
+                    " (add choice_filter:, or remove the columns)"
+                ),
+            )
+        return
+    if question.type not in FILTERED_TYPES:
+        yield (
+            question.line,
+            (
+                f"{question.type} {where} cannot have a choice_filter"
+                " (only single and multi questions filter their options)"
+            ),
+        )
+        return
+    try:
+        named = expressions.parse_filter(question.choice_filter).columns
+    except expressions.ExpressionError:
+        return  # reported with the expression
+    given |= {"name"}
+    for name in sorted(named - given):
+        known = ", ".join(sorted(given - {"name"})) or "none"
+        yield (
+            question.line,
+            (
+                f"choice_filter of {where} names the column '{name}', which none of its options"
+                f" has (their columns: {known}; 'name' is an option's code)"
+            ),
+        )
+
+
+FILTERED_TYPES = ("single", "multi")
 
 
 def _expression(
@@ -125,12 +181,13 @@ def _expression(
     known: Mapping[str, str],
     types: Mapping[str, str],
     current: str | None = None,
+    parser: Callable[[str], expressions.Expression] = expressions.parse,
 ) -> Found:
     if source is None:
         return
     what = f"{field} of {where}"
     try:
-        expression = expressions.parse(source)
+        expression = parser(source)
     except expressions.ExpressionError as error:
         yield line, _syntax_message(what, source, error)
         return

@@ -3,12 +3,15 @@ list; the checks from survey's own columns; every problem noted with its row."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from pyxform import constants
 
+from survey.core.expressions import ExpressionError, parse_filter
 from survey.core.loader import DEFAULT_RULES
 from survey.core.questionnaire import YESNO_CODES, CompareRule, Option, Question
 from survey.core.xlsform.book import _MESSAGE, REQUIRED_MESSAGE, Book, Cells, Tokens
@@ -47,20 +50,17 @@ class QuestionRows:
                     line,
                     f"choices sheet: the list '{list_name}' has the name '{code}' more than once",
                 )
-            options.append(Option(code, self.texts("choices", cells, ("label",)), line))
+            label = self.texts("choices", cells, ("label",))
+            options.append(Option(code, label, line, columns=_extra_columns(cells)))
 
     def question(
         self, line: int, name: str, kind: _Kind, cells: Cells, enclosing: Iterable[str | None]
     ) -> Question:
         """The question of a survey row; `enclosing`: the relevant of each group it is in."""
         self._claim(line, name)
-        if cells.get(("choice_filter",)):
-            self.problem(
-                line,
-                f"question '{name}' has a choice_filter, which survey cannot"
-                " apply (make one question per case instead)",
-            )
+        choice_filter = cells.get(("choice_filter",))
         qtype, options = self._shape(line, name, kind, cells)
+        options = _filtered_columns(options, choice_filter)
         label, hint, message, required_message = (
             self.texts("survey", cells, fld)
             for fld in (("label",), ("hint",), _MESSAGE, REQUIRED_MESSAGE)
@@ -72,6 +72,7 @@ class QuestionRows:
             text=label,
             help=hint,
             options=options,
+            choice_filter=choice_filter,
             relevant=relevant,
             constraint=cells.get(("bind", "constraint")) if qtype != "calculate" else None,
             constraint_message=message,
@@ -182,6 +183,31 @@ class QuestionRows:
                 " (leave its compare cell empty)",
             )
         return None
+
+
+_CHOICE_COLUMNS = frozenset({constants.LIST_NAME_S, "name", "label", "media"})
+
+
+def _extra_columns(cells: Cells) -> dict[str, str]:
+    """A choice row's further columns (XLSForm's for a choice_filter, e.g. `province`)."""
+    return {
+        tokens[0]: text
+        for tokens, text in cells.items()
+        if len(tokens) == 1 and tokens[0] not in _CHOICE_COLUMNS
+    }
+
+
+def _filtered_columns(options: Iterable[Option], choice_filter: str | None) -> tuple[Option, ...]:
+    """The options with only the columns their question's choice_filter names (none without
+    one): the other columns of a choices sheet are not part of the questionnaire."""
+    named: frozenset[str] = frozenset()
+    if choice_filter:
+        with contextlib.suppress(ExpressionError):  # the validator names the problem
+            named = parse_filter(choice_filter).columns
+    return tuple(
+        dataclasses.replace(o, columns={k: v for k, v in o.columns.items() if k in named})
+        for o in options
+    )
 
 
 DROPDOWN = "minimal"  # the appearance that makes a select_one one drop-down

@@ -17,6 +17,7 @@ from survey.core.questionnaire import (
     Special,
 )
 from survey.core.validate import validate as validate_model
+from survey.core.validate.common import OPTION_CODE
 from survey.core.xlsform.book import Book, Cells, _read_book
 from survey.core.xlsform.cells import _free_name, _truth
 from survey.core.xlsform.fallback import fill_missing_texts
@@ -145,8 +146,6 @@ class _Import:
         if kind.kind != "question":
             self.problem(line, _REFUSALS[kind.kind].format(name=name, type=type_text))
             return
-        if self.skips.enabled and self._unsupported_columns(line, name, cells):
-            return
         name = self.skips.renamed(line, name)
         if not name and kind.qtype == "note":
             name = _free_name(f"note_{line}", set(self.rows.names))  # pyxform names them too
@@ -169,14 +168,6 @@ class _Import:
         if kind.or_other:
             self.current.questions.append(self.rows.other_question(line, question))
 
-    def _unsupported_columns(self, line: int, name: str, cells: Cells) -> bool:
-        """Whether the row was dropped for a column survey cannot apply yet (only called
-        with skip_unsupported; without it the question's own checks refuse these)."""
-        if cells.get(("choice_filter",)):
-            why = f"question '{name}' has a choice_filter, which survey cannot apply"
-            return self.skips.unsupported(line, name, why)
-        return False
-
     def _supported_choices(self, line: int, question: Question) -> Question | None:
         """With the flag: the question with a choice 'dk'/'rf' made survey's own don't know
         / refused answer (what the code means in ODK forms too), or None when dropped."""
@@ -197,6 +188,13 @@ class _Import:
             )
             codes = " and ".join(f"'{code}'" for code in specials)
             self.skips.note(line, f"'{name}': the choice {codes} is survey's own special answer")
+        if bad := next(
+            (o.code for o in question.options if not OPTION_CODE.fullmatch(o.code)), None
+        ):
+            why = f"question '{name}' has the choice name '{bad}', which survey cannot store"
+            why += " as a code"
+            self.skips.unsupported(line, name, why)
+            return None
         count = len(question.options)
         if question.type in ("single", "multi", "scale") and count < 2:
             why = f"question '{name}' offers {count} choice (survey asks 2 or more)"

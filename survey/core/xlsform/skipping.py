@@ -7,18 +7,20 @@ form has no device id, SIM or phone number.
 
 Rows survey cannot store yet (geo, media, barcode, repeats …) refuse the import, unless
 `skip_unsupported` is set: then each is dropped and named with its row, and so is every
-row that depended on it (a question whose relevant, constraint or mirror uses it, every
-question of a group whose relevant uses it), transitively. Nothing is dropped silently.
+row that depended on it (a question whose relevant, constraint, choice_filter or mirror
+uses it, every question of a group whose relevant uses it), transitively.
+Nothing is dropped silently.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from survey.core.expressions import ExpressionError, parse
+from survey.core.expressions import Expression, ExpressionError, parse, parse_filter
 from survey.core.questionnaire import Problem, Question
 from survey.core.validate.common import IDENTIFIER
 from survey.core.xlsform.book import Book, Cells
@@ -27,6 +29,7 @@ from survey.core.xlsform.kinds import DEVICE_DATA, PARADATA
 _REFERENCE = re.compile(r"\$\{\s*([^}\s]+)\s*\}")
 _EXPRESSIONS = (
     ("bind", "relevant"), ("bind", "constraint"), ("bind", "calculate"), ("bind", "required"),
+    ("choice_filter",),
 )  # fmt: skip
 
 
@@ -149,6 +152,10 @@ class Skips:
         if why := self._used(question.calculation) or _unevaluable(question.calculation):
             self._drop(question, f"its calculation uses {why}")
             return None
+        choices = question.choice_filter
+        if why := self._used(choices) or _unevaluable(choices, parse_filter):
+            self._drop(question, f"its choice_filter uses {why}")
+            return None
         if question.type == "note" and (question.required or question.required_if):
             # ODK: a note that blocks the form
             message = f"required of note '{question.key}' is left out: nobody answers a note"
@@ -183,14 +190,14 @@ class Skips:
         return f"${{{name}}} (row {self.later[name]}, which comes after it)"
 
 
-def _unevaluable(expression: str | None) -> str | None:
+def _unevaluable(expression: str | None, parser: Callable[[str], Expression] = parse) -> str | None:
     """What survey cannot evaluate yet in a valid XLSForm expression (a function it does
     not have, a regular expression Python cannot compile), else None; other syntax errors
     are the validator's to report."""
     if not expression:
         return None
     try:
-        parse(expression)
+        parser(expression)
     except ExpressionError as error:
         if str(error.args[0]).startswith(
             ("unknown function", "unknown name", "invalid regular expression", "unexpected '/'")

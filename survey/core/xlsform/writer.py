@@ -28,6 +28,7 @@ _YES_NO_LABELS = {
 _TEXT_COLUMNS = ("label", "hint", "constraint_message", "required_message")
 _NUMBER_COLUMNS = ("min", "max", "min_length", "max_length")
 Row = dict[str, str | None]
+_CHOICE_HEADERS = ("list_name", "name")
 
 
 def dump_xlsform(q: Questionnaire, path: str | Path) -> None:
@@ -43,6 +44,7 @@ def dump_xlsform(q: Questionnaire, path: str | Path) -> None:
         "relevant",
         "constraint",
         "calculation",
+        "choice_filter",
         "default",
         "read_only",
         "appearance",
@@ -50,7 +52,9 @@ def dump_xlsform(q: Questionnaire, path: str | Path) -> None:
         *EXTENSION_COLUMNS,
     ]
     _write(workbook.create_sheet("survey"), survey_headers, _survey_rows(q, lists))
-    choice_headers = ["list_name", "name", *_headers("label", q.languages)]
+    columns = dict.fromkeys(c for row in choices for c in row if c not in _CHOICE_HEADERS)
+    extra = [c for c in columns if not c.startswith("label::")]
+    choice_headers = ["list_name", "name", *_headers("label", q.languages), *extra]
     _write(workbook.create_sheet("choices"), choice_headers, choices)
     settings = _settings_row(q)
     _write(workbook.create_sheet("settings"), list(settings), [settings])
@@ -88,6 +92,7 @@ def _question_row(question: Question, lists: Mapping[str, str], languages: Itera
         "relevant": question.relevant,
         "constraint": question.constraint,
         "calculation": question.calculation,
+        "choice_filter": question.choice_filter,
         "mirror": question.mirror,
         "pattern": question.pattern,
         "compare": compare_to_text(question.compare) if question.compare else None,
@@ -114,7 +119,8 @@ def _choice_lists(q: Questionnaire) -> tuple[dict[str, str], list[Row]]:
         if question.type in CHOICE_TYPES:
             lists[question.key] = question.key
             rows += [
-                _option_row(question.key, o.code, o.label, q.languages) for o in question.options
+                _option_row(question.key, o.code, o.label, q.languages) | dict(o.columns)
+                for o in question.options
             ]
         elif question.type == "yesno":
             lists[question.key] = yes_no
