@@ -23,6 +23,8 @@ Arguments of `question_html(q, lang, ...)`:
   hidden    the question does not apply now (`relevant`); the page script may show it
   tree      the `relevant` expression as JSON for the page script
   conflict  (their shown value, my shown value) when someone else saved meanwhile
+  offered   choice_filter: the codes offered now (the others are drawn hidden, never
+            ticked; the page script shows them as the earlier answers change)
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from survey.caching import Same
+from survey.core.choices import columns_of
+from survey.core.expressions import ExpressionError, parse_filter
 from survey.core.questionnaire import Question
 from survey.core.types import TYPES, format_number, type_of
 from survey.core.types.base import ACKNOWLEDGE_LABELS
@@ -63,6 +67,8 @@ class _Compiled:
     title: str  # the question's text and the required mark
     help: str  # the help paragraph, or ""
     choices: tuple[tuple[Any, str], ...]  # (code, the option's <input ...> up to its state)
+    columns: tuple[str, ...]  # choice_filter: each option's ' data-columns="…"', else ""
+    none_offered: str  # choice_filter: the note shown while no option fits, else ""
     labels: tuple[str, ...]  # "> label</label>" of each choice
     specials: tuple[tuple[str, str], ...]  # (code, label)
     rank_places: tuple[str, ...]  # rank: "Place 1", "Place 2" … escaped
@@ -84,6 +90,7 @@ def question_html(
     conflict: tuple[str, str] | None = None,
     locale: str | None = None,
     piped: Mapping[str, str] | None = None,
+    offered: frozenset[str] | None = None,
 ) -> Markup:
     """One question's widget (see the module's docstring for the arguments).
 
@@ -95,10 +102,11 @@ def question_html(
     that no respondent's answer stays in the process after the request.
     """
     locale = locale or str(get_locale() or "en")
-    if piped or errors or conflict or special is not None or not _is_unanswered(value):
+    drawn = piped or errors or conflict or special is not None or offered is not None
+    if drawn or not _is_unanswered(value):
         return _draw(
             q, lang, value, disabled, errors, special, version, hidden, tree, conflict, locale,
-            piped,
+            piped, offered,
         )  # fmt: skip
     blank = tuple(value) if isinstance(value, list) else value  # hashable, shown alike
     return _unanswered(Same(q), lang, locale, blank, disabled, version, hidden, Same(tree))
@@ -144,6 +152,7 @@ def _draw(  # noqa: PLR0913  (question_html's arguments)
     conflict: tuple[str, str] | None,
     locale: str,
     piped: Mapping[str, str] | None = None,
+    offered: frozenset[str] | None = None,
 ) -> Markup:
     """Built from strings for speed: each fixed part was escaped when compiled, and every
     value of this call goes through `escape` below before it is joined in.
@@ -190,9 +199,9 @@ def _draw(  # noqa: PLR0913  (question_html's arguments)
     if widget == "note":
         html = f'<div class="question note" {attributes}><p>{c.title}</p>{c.help}</div>'
     elif q.dropdown:
-        html = _dropdown(c, value, attributes, described, errors, details, off)
+        html = _dropdown(c, value, attributes, described, errors, details, off, offered)
     elif widget in CHOICE_WIDGETS:
-        html = _choice(q, c, value, attributes, described, errors, details, off)
+        html = _choice(q, c, value, attributes, described, errors, details, off, offered)
     elif widget == "rank":
         html = _rank(c, value, special, attributes, described, errors, details, off)
     else:
@@ -209,6 +218,7 @@ def _choice(
     errors: Sequence[str],
     details: str,
     off: str,
+    offered: frozenset[str] | None = None,
 ) -> str:
     chosen = value if _is_many(value) else (value,)
     shape = " scale" if q.type in ("scale", "range") else ""
@@ -220,9 +230,13 @@ def _choice(
         f'<fieldset class="{classes}" {attributes}{aria}>\n<legend>{c.title}</legend>\n{details}',
         '\n<div class="choices">',
     ]
-    for (code, start), label in zip(c.choices, c.labels, strict=True):
-        parts.append(f"{start}{' checked' if code in chosen else ''}{off}{label}")
+    for (code, start), columns, label in zip(c.choices, c.columns, c.labels, strict=True):
+        if offered is not None and code not in offered:  # never ticked: it would be sent
+            parts.append(f"{start.replace('<label>', '<label hidden>', 1)}{columns}{off}{label}")
+            continue
+        parts.append(f"{start}{columns}{' checked' if code in chosen else ''}{off}{label}")
     parts.append("\n</div>")
+    parts.append(_none_offered(c, offered))
     if c.specials:
         kind = "checkbox" if type_of(q).widget == "checkbox" else "radio"
         parts.append('\n<div class="special">')
@@ -287,22 +301,37 @@ def _dropdown(
     errors: Sequence[str],
     details: str,
     off: str,
+    offered: frozenset[str] | None = None,
 ) -> str:
     """A single question's options in one drop-down (XLSForm's appearance `minimal`); the
     special answers come last in it."""
     classes = "question has-error" if errors else "question"
     extra = f' aria-describedby="{described}"' if described else ""
     extra += (' aria-invalid="true"' if errors else "") + off
-    offered = [(code, label) for (code, _start), label in zip(c.choices, c.labels, strict=True)]
+    listed = [
+        (code, label, columns, offered is None or code in offered)
+        for (code, _start), columns, label in zip(c.choices, c.columns, c.labels, strict=True)
+    ]
     options = "".join(
-        f'<option value="{escape(code)}"{" selected" if code == value else ""}>{label}</option>'
-        for code, label in [*offered, *c.specials]
+        f'<option value="{escape(code)}"{columns}'
+        f"{(' selected' if code == value else '') if on else ' hidden disabled'}>{label}</option>"
+        for code, label, columns, on in [*listed, *((*s, "", True) for s in c.specials)]
     )
     return (
         f'<div class="{classes}" role="group" aria-labelledby="label-{c.key}" {attributes}>\n'
         f'<label class="label" id="label-{c.key}" for="f-{c.key}">{c.title}</label>\n{details}'
         f'\n<select id="f-{c.key}" name="{c.key}"{extra}><option value="">—</option>'
-        f"{options}</select>\n</div>"
+        f"{options}</select>{_none_offered(c, offered)}\n</div>"
+    )
+
+
+def _none_offered(c: _Compiled, offered: frozenset[str] | None) -> str:
+    """A filtered question's note for while no option fits the earlier answers (the page
+    script shows and hides it as the options change)."""
+    if not c.none_offered:
+        return ""
+    return (
+        c.none_offered.replace(">", " hidden>", 1) if offered is None or offered else c.none_offered
     )
 
 
@@ -370,6 +399,13 @@ def _is_many(value: Any) -> bool:
 # ---------------------------------------------------------------------------- compiling
 
 
+def _filter_tree(source: str) -> Any:
+    try:
+        return parse_filter(source).to_json()
+    except ExpressionError:
+        return None  # validated at import: an older stored version offers every option
+
+
 def _compiled_for(q: Question, lang: str, locale: str) -> _Compiled:
     return _compiled(Same(q), lang, locale)
 
@@ -408,10 +444,24 @@ def _compile(q: Question, lang: str) -> _Compiled:
         "Someone else (for example an interviewer) saved a different answer to this question "
         "while you had this page open. Please choose which answer to keep."
     )
+    attributes = f'id="q-{key}" data-key="{key}" data-type="{escape(q.type)}"'
+    columns = [""] * len(choices)
+    none_offered = ""
+    if q.choice_filter and (tree := _filter_tree(q.choice_filter)) is not None:
+        attributes += f' data-filter="{escape(str(htmlsafe_json_dumps(tree)))}"'
+        by_code = {option.code: columns_of(option) for option in q.options}
+        columns = [
+            f' data-columns="{escape(str(htmlsafe_json_dumps(by_code.get(code, {}))))}"'
+            for code, _label in choices
+        ]
+        nothing = _("No choice fits your earlier answers yet.")
+        none_offered = f'<p class="help" data-none>{escape(nothing)}</p>'
     return _Compiled(
         question=q,
         key=key,
-        attributes=f'id="q-{key}" data-key="{key}" data-type="{escape(q.type)}"',
+        attributes=attributes,
+        columns=tuple(columns),
+        none_offered=none_offered,
         title=f"{escape(text_in(q.text, lang))}{mark}",
         help=f'<p class="help" id="{key}-help">{escape(help_text)}</p>' if help_text else "",
         choices=tuple(

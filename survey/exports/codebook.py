@@ -108,6 +108,8 @@ def _relevance(q: Questionnaire, question: Question) -> str | None:
     section = q.section_of(question.key)
     parts = [f"section {section.key}: {section.relevant}"] if section.relevant else []
     parts += [question.relevant] if question.relevant else []
+    # cascading selects: which options were offered depended on earlier answers
+    parts += [f"choice_filter: {question.choice_filter}"] if question.choice_filter else []
     return "; ".join(parts) or None
 
 

@@ -17,6 +17,7 @@ from flask_wtf.csrf import generate_csrf
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
+from survey.core.choices import offered
 from survey.core.questionnaire import Question, Section
 from survey.core.types import AnswerError, is_blank, type_of
 from survey.db import utcnow
@@ -107,6 +108,15 @@ def piped_values(visit: Visit, part: Section, values: Mapping[str, Any]) -> dict
     return {key: display(visit, visit.q.question(key), values.get(key)) for key in known}
 
 
+def offered_codes(part: Section, values: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """The codes each question of `part` with a choice_filter offers, given `values`."""
+    return {
+        question.key: frozenset(option.code for option in offered(question, values))
+        for question in part.questions
+        if question.choice_filter
+    }
+
+
 def candidate_values(visit: Visit, state: State, page_in: forms.PageInput | None) -> dict[str, Any]:
     """The saved answers with what the page typed on top, for deciding what is shown."""
     values = dict(state.values)
@@ -133,6 +143,7 @@ def render_page(
     shown = flow.shown_questions(part, candidate)
     locale = str(get_locale())
     piped = piped_values(visit, part, candidate)
+    offers = offered_codes(part, candidate)
     items = [
         item(
             visit,
@@ -144,6 +155,7 @@ def render_page(
             not shown[question.key],
             locale,
             piped,
+            offers.get(question.key),
         )  # fmt: skip
         for question in part.questions
         if question.type != "calculate"  # computed on save, never asked
@@ -160,7 +172,8 @@ def render_page(
         "answers": escape(str(htmlsafe_json_dumps(outside, dumps=current_app.json.dumps))),
         "csrf": escape(generate_csrf()),
         "since": escape(paradata.shown_token(visit.invitation.id, part.key)),
-        "visible": escape(",".join(key for key, on in shown.items() if on)),
+        # a filtered question with no option yet is not seen: saving its page asks again
+        "visible": escape(",".join(k for k, on in shown.items() if on and offers.get(k) != set())),
         "summary": parts("error_summary", summary) if summary else Markup(""),
         "notes": parts("notes_block", [NOTES[note] for note in notes]) if notes else Markup(""),
         # Each widget is Markup already: joined as text, with a literal, not escaped again.
@@ -203,6 +216,7 @@ def item(
     hidden: bool,
     locale: str | None = None,
     piped: Mapping[str, str] | None = None,
+    offered: frozenset[str] | None = None,
 ) -> Item:
     key = question.key
     typed = page_in.shown.get(key) if page_in else None
@@ -230,5 +244,6 @@ def item(
         conflict=conflict,
         locale=locale,
         piped=piped,
+        offered=offered,
     )
     return Item(question, text_in(question.text, visit.language), messages, hidden, html)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from survey.core import relevance
-from survey.core.expressions import ExpressionError, parse
+from survey.core.expressions import ExpressionError, parse, parse_filter
 from survey.core.questionnaire import Question, Questionnaire, Section
 from survey.core.types import AnswerError
 
@@ -126,12 +126,15 @@ def shown_questions(
 
 
 def references_outside(part: Section) -> set[str]:
-    """Question keys that the page's `relevant` expressions read from other pages."""
+    """Question keys that the page's `relevant` and `choice_filter` expressions read from
+    other pages (the page script evaluates both)."""
     own = {question.key for question in part.questions}
     found: set[str] = set()
-    for source in _sources(part.questions):
+    sources = [(source, parse) for source in _sources(part.questions)]
+    sources += [(q.choice_filter, parse_filter) for q in part.questions if q.choice_filter]
+    for source, parser in sources:
         try:
-            found |= parse(source).references
+            found |= parser(source).references
         except ExpressionError:  # validated at import; a broken one simply reads nothing
             continue
     return found - own

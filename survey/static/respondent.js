@@ -4,6 +4,9 @@
  *   (survey/core/expressions.py, Expression.to_json) in data-relevant; this file
  *   evaluates it with the same XPath value rules as the server and hides or shows
  *   the question. The server stays authoritative on every save.
+ * - Live choice filters: a question with a `choice_filter` carries its tree in data-filter
+ *   and each option its columns in data-columns; as the answers change, the options
+ *   that no longer fit are hidden and cleared, as the server draws them.
  * - Autosave: ~1.5 s after the last change the page's fields are POSTed as JSON to
  *   the form's data-autosave address with the CSRF token in X-CSRFToken; the answer
  *   versions that come back keep the page's optimistic lock current.
@@ -283,6 +286,7 @@
     if (kind === "num" || kind === "str") return node[1];
     if (kind === "ref") return answerValue(env.answers[node[1]]);
     if (kind === "cur") return answerValue(env.current);
+    if (kind === "col") return env.choice && env.choice[node[1]] !== undefined ? env.choice[node[1]] : "";
     if (kind === "neg") return -toNumber(evaluate(node[1], env));
     if (kind === "call") {
       var args = node.slice(2).map(function (arg) { return evaluate(arg, env); });
@@ -384,6 +388,51 @@
       form.addEventListener("change", update);
       update();
     }
+  }
+
+  // ------------------------------------------------------------------ live choice filters
+  function setUpChoiceFilters() {
+    var wrappers = Array.prototype.slice.call(form.querySelectorAll("[data-key]"));
+    var filtered = wrappers.filter(function (w) { return w.hasAttribute("data-filter"); });
+    if (!filtered.length) return;
+    var outside = JSON.parse(form.dataset.answers || "{}");
+    var trees = new Map();
+    filtered.forEach(function (w) { trees.set(w, JSON.parse(w.dataset.filter)); });
+
+    function fits(tree, env, element) {
+      try {
+        env.choice = JSON.parse(element.dataset.columns || "{}");
+        return toBoolean(evaluate(tree, env));
+      } catch (error) {
+        return true; // an expression this browser cannot evaluate: offer it, the server decides
+      }
+    }
+
+    function update(event) {
+      filtered.forEach(function (w) {
+        if (event && w.contains(event.target)) return; // choosing here changes no option of its own
+        // read afresh for each: clearing a city clears the districts filtered by it
+        var env = { answers: pageAnswers(wrappers, outside), current: null, today: form.dataset.today };
+        var any = false;
+        w.querySelectorAll("[data-columns]").forEach(function (choice) {
+          var on = fits(trees.get(w), env, choice);
+          any = any || on;
+          if (choice.tagName === "OPTION") {
+            choice.hidden = !on;
+            choice.disabled = !on;
+            if (!on && choice.selected) choice.parentNode.value = "";
+          } else {
+            choice.closest("label").hidden = !on;
+            if (!on) choice.checked = false;
+          }
+        });
+        var none = w.querySelector("[data-none]");
+        if (none) none.hidden = any;
+      });
+    }
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+    update();
   }
 
   // ------------------------------------------------------------------ don't know / refused
@@ -529,6 +578,7 @@
   if (form) {
     setUpSpecials();
     setUpRelevance();
+    setUpChoiceFilters();
     if (form.dataset.autosave && window.fetch) setUpAutosave();
     setUpOnce();
   }

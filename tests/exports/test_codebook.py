@@ -192,3 +192,14 @@ def test_codebook_html_is_standalone_escaped_and_tagged_with_languages(tmp_path)
     assert '<p lang="zh-Hant">Question kind?（繁）</p>' not in page  # hostile text replaced it
     assert '<span lang="zh-Hans">贸易</span>' in page
     assert not re.search(r"<[^>]*\s(src|href)=|<link|@import|url\(", page)  # nothing external
+
+
+def test_codebook_names_a_choice_filter_beside_the_relevant():
+    q = questionnaire()
+    kind = q.question("kind")
+    options = tuple(replace(o, columns={"group": "a"}) for o in kind.options)
+    filtered = replace(kind, options=options, choice_filter="group = 'a'")
+    q = replace(q, sections=(replace(q.sections[0], questions=(filtered,)),))
+    rows = {row.variable: row for row in codebook.codebook(q, layouts.wide(q, SIDES, []))}
+    assert rows["kind_us"].relevant == "choice_filter: group = 'a'"
+    assert [o.code for o in rows["kind_us"].options] == [o.code for o in kind.options]
