@@ -22,7 +22,7 @@ from survey.studies.models import Membership, Study
 
 LIBRARY = "*"  # scope of versions that belong to no study
 YAML_SUFFIXES = (".yaml", ".yml")
-XLSFORM_SUFFIXES = (".xlsx", ".xls")
+XLSFORM_SUFFIXES = (".xlsx", ".xls", ".zip")  # .zip: a form with the CSV files it reads
 
 
 @dataclass(frozen=True)

@@ -348,8 +348,8 @@ def test_default_compare_rules_follow_the_type(form):
         ("barcode", "b"),
         ("hidden", "h"),
         ("background-audio", "ba"),
-        ("select_one_from_file places.csv", "p"),
-        ("select_multiple_from_file p.csv", "p"),
+        ("select_one_from_file places.geojson", "p"),
+        ("select_multiple_from_file p.xml", "p"),
         ("select_one_external colours", "e"),
     ],
 )
@@ -1032,7 +1032,8 @@ CORPUS_EXPECTED: dict[str, tuple] = {
     "pyxform__UCL_Biomass_Plot_Form.xlsx": (
         "refused",
         (
-            ":16: question 'region_id' has type 'select_one_from_file UCL_regions.csv'",
+            ":16: question 'region_id' reads its choices from 'UCL_regions.csv', which is not"
+            " beside the form",
             ":32: 'trees' is a repeat",
         ),
     ),

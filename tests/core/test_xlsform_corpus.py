@@ -28,6 +28,7 @@ _KINDS = (
     (r"is a repeat", "repeat"),
     (r"inside the repeat", "rows in repeats"),
     (r"which survey cannot store as a code", "choice name not a code"),
+    (r"reads its choices from '[^']+', which is not beside", "choices file missing"),
     (r"is survey's own special answer", "choice dk/rf as survey's own"),
     (r"offers \d choice", "one-choice select"),
     (r"is renamed", "renamed key"),

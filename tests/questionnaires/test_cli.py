@@ -179,3 +179,24 @@ def test_skip_unsupported_names_every_dropped_row_and_what_depended_on_it(
     assert f"warning: {path}:3: dropped: question 'where'" in imported.output
     assert "Imported form 1 (sha256 " in imported.output
     assert stored(session) == 1
+
+
+def test_check_and_import_read_the_csv_beside_the_form_or_in_its_zip(runner, session, tmp_path):
+    import zipfile
+
+    from tests.core.test_xlsform_files import form_with_file
+
+    path = form_with_file(tmp_path)
+    check = runner.invoke(args=["questionnaire", "check", str(path)])
+    assert check.exit_code == 0, check.output
+    archive = tmp_path / "form.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.write(path, "form.xlsx")
+        bundle.write(tmp_path / "places.csv", "places.csv")
+    (tmp_path / "places.csv").unlink()
+    missing = runner.invoke(args=["questionnaire", "check", str(path)])
+    assert missing.exit_code == 1
+    assert "reads its choices from 'places.csv', which is not beside the form" in missing.output
+    imported = runner.invoke(args=["questionnaire", "import", str(archive)])
+    assert imported.exit_code == 0, imported.output
+    assert stored(session) == 1

@@ -75,9 +75,10 @@ class _Column:
     bare: bool
 
 
-def _read_book(path: Path, source: str) -> DefinitionData:
+def _read_book(path: Path, source: str, data: bytes | None = None) -> DefinitionData:
+    """The sheets of the workbook at `path` (or of `data`, a workbook named `path`)."""
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except OSError as error:
         problem = Problem(source, None, f"cannot read the file: {error.strerror} (check the path)")
         raise QuestionnaireError([problem]) from error

@@ -87,6 +87,7 @@ class _Kind:
     qtype: str | None = None  # for metadata: what it records (start, deviceid …)
     list_name: str | None = None
     or_other: bool = False  # `select_one L or_other`: an 'other' choice and its text question
+    file: str | None = None  # `select_one_from_file F.csv`: the CSV file its choices are in
 
     @property
     def unsupported(self) -> bool:
@@ -112,7 +113,11 @@ def _classify(type_text: str) -> _Kind:
 def _select_kind(match: re.Match[str]) -> _Kind:
     command = match["select_command"]
     target = aliases.select[command]
+    if command in aliases.select_from_file and target in _SELECTS:
+        if match["list_name"].lower().endswith(".csv") and not match["specify_other"]:
+            return _Kind("question", _SELECTS[target], file=match["list_name"])
+        return _Kind("refused")  # a .geojson or .xml file: places or a tree survey cannot read
     if command in aliases.select_from_file or target not in _SELECTS:
-        return _Kind("refused")  # select_one_from_file, select_one_external
+        return _Kind("refused")  # select_one_external
     other = bool(match["specify_other"])
     return _Kind("question", _SELECTS[target], match["list_name"], or_other=other)

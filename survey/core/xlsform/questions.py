@@ -24,6 +24,7 @@ from survey.core.xlsform.cells import (
     _truth,
     compare_from_text,
 )
+from survey.core.xlsform.choicefiles import FormFiles, csv_choices
 from survey.core.xlsform.kinds import _APPEARANCES, _BY_APPEARANCE, _Kind
 
 
@@ -31,8 +32,10 @@ class QuestionRows:
     """The choice lists, and each survey row's question built from its cells; the names
     taken so far (they must be unique in the whole form)."""
 
-    def __init__(self, book: Book):
+    def __init__(self, book: Book, files: FormFiles):
         self.book, self.problem, self.texts = book, book.problem, book.texts
+        self.files = files
+        self.file_lists: dict[tuple[str, str | None], list[Option] | None] = {}
         self.lists: dict[str, list[Option]] = {}
         self.names: dict[str, int] = {}  # question name → its row
 
@@ -118,6 +121,8 @@ class QuestionRows:
         appearance = appearance_of(cells)
         looks = [ours for (base, look), ours in _BY_APPEARANCE.items() if base == kind.qtype]
         qtype = next((ours for ours in looks if _APPEARANCES[ours] in appearance), kind.qtype)
+        if kind.file is not None:
+            return qtype, tuple(self._file_choices(line, name, kind.file, cells))
         if kind.list_name is None:
             return qtype, ()
         options = self.lists.get(kind.list_name)
@@ -135,6 +140,27 @@ class QuestionRows:
         if qtype == "single" and sorted(o.code for o in options) == sorted(YESNO_CODES):
             return "yesno", ()  # yesno has fixed codes; the service brings their labels
         return qtype, tuple(options)
+
+    def _file_choices(self, line: int, name: str, file: str, cells: Cells) -> list[Option]:
+        """The choices of `select_one_from_file F.csv`, read once per file and parameters."""
+        parameters = cells.get(("parameters",))
+        if (file, parameters) not in self.file_lists:
+            data = self.files.read(file)
+            if data is None:
+                self.problem(
+                    line,
+                    f"question '{name}' reads its choices from '{file}', which is not beside"
+                    " the form (put it in the form's folder, or the form and its CSV files"
+                    " in one .zip)",
+                )
+                self.file_lists[(file, parameters)] = None
+            else:
+                problems: list[str] = []
+                read = csv_choices(file, data, self.book.languages, parameters, problems.append)
+                for message in problems:
+                    self.problem(line, f"question '{name}': {message}")
+                self.file_lists[(file, parameters)] = None if problems else read
+        return list(self.file_lists[(file, parameters)] or [])
 
     def _columns(self, line: int, name: str, qtype: str, cells: Cells) -> dict[str, Any]:
         """The question's fields from `required` and from survey's own columns."""

@@ -20,6 +20,7 @@ from survey.core.validate import validate as validate_model
 from survey.core.validate.common import OPTION_CODE
 from survey.core.xlsform.book import Book, Cells, _read_book
 from survey.core.xlsform.cells import _free_name, _truth
+from survey.core.xlsform.choicefiles import FormFiles, open_zip
 from survey.core.xlsform.fallback import fill_missing_texts
 from survey.core.xlsform.kinds import _CONTROL, _REFUSALS, _classify
 from survey.core.xlsform.languages import language_tag
@@ -52,10 +53,16 @@ class _Open:
 class _Import:
     """One workbook's rows walked into sections and questions; None when it has problems."""
 
-    def __init__(self, book: Book, stem: str, skip_unsupported: bool = False):
+    def __init__(
+        self,
+        book: Book,
+        stem: str,
+        skip_unsupported: bool = False,
+        files: FormFiles | None = None,
+    ):
         self.book, self.stem, self.problem = book, stem, book.problem
         self.skips = Skips(book, skip_unsupported)
-        self.rows = QuestionRows(book)
+        self.rows = QuestionRows(book, files or FormFiles(None))
         self.drafts: list[_Draft] = []
         self.stack: list[_Open] = []
         self.current: _Draft | None = None
@@ -145,6 +152,10 @@ class _Import:
             return
         if kind.kind != "question":
             self.problem(line, _REFUSALS[kind.kind].format(name=name, type=type_text))
+            return
+        if kind.file and self.skips.enabled and self.rows.files.read(kind.file) is None:
+            why = f"question '{name}' reads its choices from '{kind.file}', which is not beside"
+            self.skips.unsupported(line, name, why + " the form")
             return
         name = self.skips.renamed(line, name)
         if not name and kind.qtype == "note":
@@ -274,7 +285,8 @@ def read_xlsform(
     validate: bool = True,
     skip_unsupported: bool = False,
 ) -> XLSFormRead:
-    """Read an XLSForm (.xlsx, .xls, pyxform .md or .csv) into a validated questionnaire,
+    """Read an XLSForm (.xlsx, .xls, pyxform .md or .csv, or a .zip holding one with the CSV
+    files of its `select_one_from_file` rows) into a validated questionnaire,
     with a warning for every row left out (metadata; with `skip_unsupported`, the rows
     survey cannot store yet and every row that depended on them).
 
@@ -284,8 +296,14 @@ def read_xlsform(
     """
     path = Path(path)
     source = source or str(path)
-    book = Book(_read_book(path, source), source)
-    importer = _Import(book, path.stem, skip_unsupported)
+    if path.suffix.lower() == ".zip":  # the form and the CSV files it reads choices from
+        name, data, files = open_zip(path, source)
+        book = Book(_read_book(Path(name), source, data), source)
+        stem = Path(name).stem
+    else:
+        files, stem = FormFiles(path.parent), path.stem
+        book = Book(_read_book(path, source), source)
+    importer = _Import(book, stem, skip_unsupported, files)
     questionnaire = importer.run()
     if questionnaire is None:
         raise QuestionnaireError(book.problems)
