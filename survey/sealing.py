@@ -8,7 +8,9 @@ HMAC-SHA256, from `cryptography`) under a random key kept in `subject_keys`, one
 respondent. The chain's hash covers the ciphertext, so erasing the person deletes only the
 key row (`forget`) and every hash stays right; the ciphertext can no longer be read.
 `opened` gives readers the details back, with each sealed field as `ERASED` once the key is
-gone. See docs/privacy.md.
+gone. A row about two people (a discrepancy's compared values, one per side) seals each value
+on its own under its own person's key (`seal_by_side`); `opened` opens such boxes wherever
+they lie in the details. See docs/privacy.md.
 """
 
 from __future__ import annotations
@@ -83,13 +85,43 @@ def seal(
     }
 
 
-def subjects_of(details: Iterable[Any]) -> set[int]:
-    """The respondents whose keys open these details."""
+def seal_value(connection: Connection, respondent_id: int, value: Any) -> dict[str, Any]:
+    """One value sealed on its own under the respondent's key (a box `opened` unwraps)."""
+    token = Fernet(key_of(connection, respondent_id).encode("ascii")).encrypt(
+        json.dumps(value, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+    )
+    return {SEALED: {"subject": respondent_id, "value": True, "data": token.decode("ascii")}}
+
+
+def seal_by_side(connection: Connection, values: Any, subjects: Mapping[str, int]) -> Any:
+    """A side-keyed mapping of values (a discrepancy's) with each side's value sealed under
+    the key of that side's respondent (`subjects`: side code -> respondent id). A side
+    without a known respondent (none was invited) has nothing personal to seal."""
+    if not isinstance(values, Mapping):
+        return values
     return {
-        d[SEALED]["subject"]
-        for d in details
-        if isinstance(d, dict) and isinstance(d.get(SEALED), dict)
+        side: seal_value(connection, subjects[side], value)
+        if side in subjects and value is not None
+        else value
+        for side, value in values.items()
     }
+
+
+def _boxes(details: Any) -> Iterable[dict[str, Any]]:
+    if isinstance(details, dict):
+        if isinstance(details.get(SEALED), dict):
+            yield details[SEALED]
+        for name, value in details.items():
+            if name != SEALED:
+                yield from _boxes(value)
+    elif isinstance(details, list):
+        for value in details:
+            yield from _boxes(value)
+
+
+def subjects_of(details: Iterable[Any]) -> set[int]:
+    """The respondents whose keys open these details (boxes at any depth)."""
+    return {box["subject"] for d in details for box in _boxes(d) if "subject" in box}
 
 
 def keys_for(session: Session, subjects: Iterable[int]) -> dict[int, str]:
@@ -102,19 +134,32 @@ def keys_for(session: Session, subjects: Iterable[int]) -> dict[int, str]:
     return {respondent_id: key for respondent_id, key in rows}
 
 
+def _decrypt(sealed: Mapping[str, Any], keys: Mapping[int, str]) -> tuple[bool, Any]:
+    key = keys.get(sealed.get("subject"))  # type: ignore[arg-type]
+    if key is None:
+        return False, None
+    try:
+        return True, json.loads(Fernet(key.encode("ascii")).decrypt(sealed["data"].encode("ascii")))
+    except (InvalidToken, ValueError, KeyError):
+        return False, None
+
+
 def opened(details: Any, keys: Mapping[int, str]) -> Any:
-    """The details as written, sealed fields opened; `ERASED` where the key is gone."""
-    if not isinstance(details, dict) or not isinstance(details.get(SEALED), dict):
+    """The details as written, sealed fields and values opened; `ERASED` where the key is
+    gone."""
+    if isinstance(details, list):
+        return [opened(value, keys) for value in details]
+    if not isinstance(details, dict):
         return details
-    sealed = details[SEALED]
-    clear = {name: value for name, value in details.items() if name != SEALED}
-    key = keys.get(sealed.get("subject"))
-    if key is not None:
-        try:
-            data = Fernet(key.encode("ascii")).decrypt(sealed["data"].encode("ascii"))
-            return clear | json.loads(data)
-        except (InvalidToken, ValueError, KeyError):
-            pass
+    sealed = details.get(SEALED)
+    clear = {name: opened(value, keys) for name, value in details.items() if name != SEALED}
+    if not isinstance(sealed, dict):
+        return clear
+    found, data = _decrypt(sealed, keys)
+    if sealed.get("value") is True:  # one value on its own (`seal_value`)
+        return data if found else ERASED
+    if found and isinstance(data, dict):
+        return clear | data
     return clear | dict.fromkeys(sealed.get("fields", ()), ERASED)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey import audit
+from survey.comparison import sealed
 from survey.comparison.models import Discrepancy
 from survey.comparison.services import questionnaire_of, side_order
 from survey.core.compare import compare_round as engine_compare_round
@@ -208,7 +209,12 @@ def reevaluate(session: Session, followup: Round, pair_id: int) -> None:
                 "before": before,
                 "by": "followup",
                 "round": block["round"],
-                "values_seen": block["values"],
+                "values_seen": sealed.values(
+                    session,
+                    asking_first(session, parent, block["round"]),
+                    pair_id,
+                    block["values"],
+                ),
                 "version": row.version,
             },
         )
@@ -221,3 +227,11 @@ def pair_code_blocks(session: Session, parent: Round) -> dict[tuple[str, str], d
         session.execute(select(Pair.id, Pair.code).where(Pair.id.in_({p for p, _ in found}))).all()
     )
     return {(codes[p], key): block for (p, key), block in found.items()}
+
+
+def asking_first(session: Session, parent: Round, slug: str) -> list[int]:
+    """The rounds whose respondents gave a follow-up's values: the follow-up, then its parent."""
+    asking = session.scalar(
+        select(Round.id).where(Round.study_id == parent.study_id, Round.slug == slug)
+    )
+    return [asking, parent.id] if asking is not None else [parent.id]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from survey import audit
 from survey.accounts.models import User
+from survey.comparison import sealed
 from survey.comparison.models import REVIEW_STATES, Comparison, Discrepancy
 from survey.core.compare import compare_round as engine_compare_round
 from survey.core.questionnaire import Questionnaire
@@ -256,13 +257,18 @@ def _reopen(
     row.decided_by_id = row.decided_at = None
     report.reopened += 1
     if before["status"] != "open":
+        before["values"] = sealed.values(session, [round_.id], row.pair_id, before["values"])
+        after = {
+            "status": "open",
+            "values": sealed.values(session, [round_.id], row.pair_id, values),
+        }
         audit.record(
             session,
             "discrepancy.reopen",
             study_id=round_.study_id,
             object_type="discrepancy",
             object_id=str(row.id),
-            details={"before": before, "after": {"status": "open", "values": values}},
+            details={"before": before, "after": after},
         )
 
 
@@ -277,7 +283,11 @@ def _remove(session: Session, round_: Round, row: Discrepancy, report: CompareRe
         details={
             "pair_id": row.pair_id,
             "question": row.question_key,
-            "last": {"status": row.status, "values": row.values, "note": row.note},
+            "last": {
+                "status": row.status,
+                "values": sealed.values(session, [round_.id], row.pair_id, row.values),
+                "note": row.note,
+            },
         },
     )
     session.delete(row)
@@ -340,7 +350,9 @@ def decide(
         actor_user_id=user.id,
         details={
             "status": status,
-            "values_seen": discrepancy.values,
+            "values_seen": sealed.values(
+                session, [discrepancy.round_id], discrepancy.pair_id, discrepancy.values
+            ),
             "version": discrepancy.version,
         },
     )

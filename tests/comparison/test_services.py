@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from survey import sealing
 from survey.audit import AuditEntry
 from survey.comparison import services as comparison
 from survey.comparison.models import Comparison, Discrepancy
@@ -92,10 +93,15 @@ def test_decisions_survive_while_values_stay_and_reopen_when_they_change(
     assert reopened.values == {"us": 1987, "cn": 1989}
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "discrepancy.reopen"))
     assert entry.details["before"]["status"] == "confirmed"
+    seen = sealing.open_all(session, [entry])[entry.id]
+    assert seen["before"]["values"] == {"us": 1987, "cn": 1990}
+    assert seen["after"]["values"] == {"us": 1987, "cn": 1989}
     answers.record_answers(session, sides["cn"], q, {"established": "1987"}, actor=correction)
     assert "established" not in discrepancies(session, round_)
     removed = session.scalar(select(AuditEntry).where(AuditEntry.action == "discrepancy.remove"))
-    assert removed.details["last"]["values"] == {"us": 1987, "cn": 1989}
+    assert "1989" not in str(removed.details["last"]["values"])  # each side's value sealed
+    last = sealing.open_all(session, [removed])[removed.id]["last"]
+    assert last["values"] == {"us": 1987, "cn": 1989}
     assert answers.answers_of(session, sides["us"])["established"] == 1987  # never overwritten
 
 

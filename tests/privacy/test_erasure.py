@@ -214,3 +214,117 @@ def test_study_privacy_settings_page_and_cli(client, runner, session, named_roun
     assert wrong.exit_code == 2
     login(client, named_round["emails"]["researcher"])
     assert client.get(path).status_code == 403
+
+
+def test_audit02_compared_identifying_text_leaves_the_discrepancy_audit_on_erasure(
+    session, make_user, make_study, make_round, identifying_questionnaire, tmp_path
+):
+    """A free-text question marked identifying that is also compared: its two values go into
+    the audit rows of the discrepancy's decisions. Erasing one side's person makes their value
+    unreadable there (and absent from every table), the other side's stays, the chain holds."""
+    from survey.comparison import services as comparison
+    from survey.comparison.models import Discrepancy
+    from survey.db import Base
+    from survey.responding import services as answers
+
+    compared = tmp_path / "compared.yaml"
+    text = identifying_questionnaire.read_text(encoding="utf-8")
+    marked = text.replace("        identifying: true\n", "        identifying: true\n"
+                          "        compare: exact\n")  # fmt: skip
+    assert marked != text
+    compared.write_text(marked, encoding="utf-8")
+    owner = make_user()
+    study = make_study(owner=owner)
+    round_ = make_round(study, pairs=1, questionnaire=compared)
+    q = comparison.questionnaire_of(session, round_)
+    said = {"us": "Mayor Zhang Wei met us at the airport", "cn": "Consul Lin Hui was there"}
+    people = {}
+    for rows in rounds.by_pair(rounds.invitation_rows(session, round_)).values():
+        for row in rows:
+            values = {"established": "1990", "training": "no", "comment": said[row.side.code]}
+            answers.record_answers(session, row.invitation, q, values)
+            answers.submit(session, row.invitation, q)
+            people[row.side.code] = row.respondent
+    item = session.scalars(
+        select(Discrepancy).where(
+            Discrepancy.round_id == round_.id, Discrepancy.question_key == "comment"
+        )
+    ).one()
+    comparison.decide(session, item, "confirmed", user=owner, version=item.version, note="ok")
+    decided = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "discrepancy.decide")
+    ).one()
+    assert said["us"] not in json.dumps(decided.details, ensure_ascii=False)
+    assert sealing.open_all(session, [decided])[decided.id]["values_seen"] == said
+
+    erasure.erase(session, people["us"], reason="their request", user=owner)
+    session.flush()
+    opened = sealing.open_all(session, [decided])[decided.id]["values_seen"]
+    assert opened == {"us": sealing.ERASED, "cn": said["cn"]}
+    assert audit.verify_chain(session) is None
+    removed = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "discrepancy.remove")
+    ).all()
+    assert removed  # the erased side has no answer: the discrepancy went, its last values sealed
+    assert all(said["us"] not in json.dumps(r.details, ensure_ascii=False) for r in removed)
+    for table in Base.metadata.sorted_tables:  # nowhere in any table's rows
+        for stored in session.execute(table.select()):
+            assert said["us"] not in json.dumps(list(stored), ensure_ascii=False, default=str)
+
+
+def test_access_export_holds_paradata_mail_records_and_attempts_in_their_language(
+    session, named_round, tmp_path
+):
+    """The right of access covers how the person used the form (visits, time on each page,
+    a language switch), the record of every mail queued to them, and the calls to them; the
+    readable page says it in the person's language."""
+    import datetime as dt
+
+    from survey.fieldwork.models import ContactAttempt
+    from survey.privacy import access
+    from survey.rounds.paradata import ParadataPage, ParadataVisit
+
+    person, invitation = first_us(session, named_round)
+    person.language = "zh-Hans"
+    start = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
+    visit = ParadataVisit(invitation_id=invitation.id, started_at=start, device="mobile",
+                          language="zh-Hans")  # fmt: skip
+    session.add(visit)
+    session.flush()
+    session.add_all([
+        ParadataPage(invitation_id=invitation.id, visit_id=visit.id, section="basics",
+                     event="page", shown_at=start, saved_at=start + dt.timedelta(seconds=83.5),
+                     seconds=83.5, language="zh-Hans"),
+        ParadataPage(invitation_id=invitation.id, visit_id=visit.id, section="exchanges",
+                     event="language", shown_at=start, saved_at=start + dt.timedelta(seconds=90),
+                     seconds=6.5, language="zh-Hans", switched_to="en"),
+    ])  # fmt: skip
+    session.add(ContactAttempt(invitation_id=invitation.id, at=start, mode="phone",
+                               outcome="no_answer", note=""))  # fmt: skip
+    message = queue_message(
+        session, kind="reminder", recipient=person.email, language="zh-Hans", subject="提醒",
+        body="请完成问卷", invitation_id=invitation.id,
+    )  # fmt: skip
+    session.flush()
+
+    held = access.gather(session, person)
+    mine = next(i for i in held["invitations"] if i["id"] == invitation.id)
+    assert [v["device"] for v in mine["paradata"]["visits"]] == ["mobile"]
+    assert [(p["page"], p["event"], p["seconds"]) for p in mine["paradata"]["pages"]] == [
+        ("basics", "page", 83.5),
+        ("exchanges", "language", 6.5),
+    ]
+    mail_rows = [r for r in held["audit"] if r["object"] == f"outbox_message:{message.id}"]
+    assert [r["action"] for r in mail_rows] == ["mail.queue"]
+
+    shown = {a["question"]: a["shown"] for a in mine["answers"]}
+    assert shown["training"] == "否"  # an answer as they read it, not its code "no"
+
+    _json, page = access.write(session, person, tmp_path / "held.json")
+    html = page.read_text(encoding="utf-8")
+    assert "基本情况：83.5 秒后保存" in html  # the page by its title, in their language
+    assert "2026-11-03 09:00" in html  # times as people read them, not ISO stamps
+    assert "手机" in html  # the device class in their language
+    assert "83.5" in html
+    assert "无人接听" in html  # the call's outcome in words, not its code
+    assert "no_answer" not in html
