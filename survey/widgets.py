@@ -23,6 +23,8 @@ Arguments of `question_html(q, lang, ...)`:
   hidden    the question does not apply now (`relevant`); the page script may show it
   tree      the `relevant` expression as JSON for the page script
   conflict  (their shown value, my shown value) when someone else saved meanwhile
+  guidance  show the question's guidance for interviewers (entry page, preview)
+  required  mark the question required (its required_if holds now)
   offered   choice_filter: the codes offered now (the others are drawn hidden, never
             ticked; the page script shows them as the earlier answers change)
 """
@@ -31,8 +33,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from flask_babel import get_locale
@@ -48,6 +50,7 @@ from survey.core.types import TYPES, format_number, type_of
 from survey.core.types.base import ACKNOWLEDGE_LABELS
 from survey.core.types.ranged import points
 from survey.templating import SPECIAL_LABELS, YES_NO_LABELS, text_in
+from survey.widget_parts import Compiled, conflict_box, dropdown, is_many, none_offered, rank
 
 CHOICE_WIDGETS = frozenset({"radio", "checkbox", "yesno"})  # the widgets (core.types) with choices
 CHOICES = frozenset(name for name, t in TYPES.items() if t.widget in CHOICE_WIDGETS)  # types
@@ -55,26 +58,6 @@ PIPED = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}")  # `${key}` in a t
 CACHE_SIZE = 8192
 DRAWN_SIZE = 4096  # drawn unanswered widgets (a couple of KB each)
 SCALE_POINTS = 11  # a range of at most this many values is drawn as one row
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    """The fixed parts of one question's widget, already escaped, in one pair of languages."""
-
-    question: Question
-    key: str
-    attributes: str  # id, data-key, data-type
-    title: str  # the question's text and the required mark
-    help: str  # the help paragraph, or ""
-    choices: tuple[tuple[Any, str], ...]  # (code, the option's <input ...> up to its state)
-    columns: tuple[str, ...]  # choice_filter: each option's ' data-columns="…"', else ""
-    none_offered: str  # choice_filter: the note shown while no option fits, else ""
-    labels: tuple[str, ...]  # "> label</label>" of each choice
-    specials: tuple[tuple[str, str], ...]  # (code, label)
-    rank_places: tuple[str, ...]  # rank: "Place 1", "Place 2" … escaped
-    input_attributes: str  # type, inputmode, class, maxlength of a typed answer
-    error_prefix: str
-    conflict_texts: tuple[str, str, str, str]  # intro, theirs, mine, no answer
 
 
 def question_html(
@@ -91,6 +74,9 @@ def question_html(
     locale: str | None = None,
     piped: Mapping[str, str] | None = None,
     offered: frozenset[str] | None = None,
+    *,
+    guidance: bool = False,
+    required: bool = False,
 ) -> Markup:
     """One question's widget (see the module's docstring for the arguments).
 
@@ -103,10 +89,10 @@ def question_html(
     """
     locale = locale or str(get_locale() or "en")
     drawn = piped or errors or conflict or special is not None or offered is not None
-    if drawn or not _is_unanswered(value):
+    if drawn or guidance or required or not _is_unanswered(value):
         return _draw(
             q, lang, value, disabled, errors, special, version, hidden, tree, conflict, locale,
-            piped, offered,
+            piped, offered, guidance=guidance, required=required,
         )  # fmt: skip
     blank = tuple(value) if isinstance(value, list) else value  # hashable, shown alike
     return _unanswered(Same(q), lang, locale, blank, disabled, version, hidden, Same(tree))
@@ -153,6 +139,9 @@ def _draw(  # noqa: PLR0913  (question_html's arguments)
     locale: str,
     piped: Mapping[str, str] | None = None,
     offered: frozenset[str] | None = None,
+    *,
+    guidance: bool = False,
+    required: bool = False,
 ) -> Markup:
     """Built from strings for speed: each fixed part was escaped when compiled, and every
     value of this call goes through `escape` below before it is joined in.
@@ -160,8 +149,13 @@ def _draw(  # noqa: PLR0913  (question_html's arguments)
     if q.type == "calculate":
         return Markup("")  # computed on save: nobody is asked for it
     c = _compiled_for(q, lang, locale)
+    if required and not q.required:  # required_if holds now: marked like required
+        c = replace(c, title=c.title + c.mark)
+    if guidance and c.guidance:  # for interviewers (and the preview), never respondents
+        c = replace(c, help=c.help + c.guidance)
     if piped:
-        c = replace(c, title=pipe(c.title, piped), help=pipe(c.help, piped))
+        labels = tuple(pipe(label, piped) for label in c.labels)
+        c = replace(c, title=pipe(c.title, piped), help=pipe(c.help, piped), labels=labels)
     if q.type == "range" and isinstance(value, int | float) and not isinstance(value, bool):
         value = format_number(value)  # as its choice is sent
     if (
@@ -188,7 +182,7 @@ def _draw(  # noqa: PLR0913  (question_html's arguments)
         attributes += " hidden"
     details = c.help
     if conflict:
-        details += _conflict(c, conflict)
+        details += conflict_box(c, conflict)
     if errors:
         joined = " ".join(str(escape(error)) for error in errors)
         details += f'<p class="error" id="{key}-error">{c.error_prefix} {joined}</p>'
@@ -199,11 +193,11 @@ def _draw(  # noqa: PLR0913  (question_html's arguments)
     if widget == "note":
         html = f'<div class="question note" {attributes}><p>{c.title}</p>{c.help}</div>'
     elif q.dropdown:
-        html = _dropdown(c, value, attributes, described, errors, details, off, offered)
+        html = dropdown(c, value, attributes, described, errors, details, off, offered)
     elif widget in CHOICE_WIDGETS:
         html = _choice(q, c, value, attributes, described, errors, details, off, offered)
     elif widget == "rank":
-        html = _rank(c, value, special, attributes, described, errors, details, off)
+        html = rank(c, value, special, attributes, described, errors, details, off)
     else:
         html = _typed(q, c, value, special, attributes, described, errors, details, off)
     return Markup(html)  # noqa: S704  every piece escaped: compiled parts in _compile, values here
@@ -211,7 +205,7 @@ def _draw(  # noqa: PLR0913  (question_html's arguments)
 
 def _choice(
     q: Question,
-    c: _Compiled,
+    c: Compiled,
     value: Any,
     attributes: str,
     described: str,
@@ -220,7 +214,7 @@ def _choice(
     off: str,
     offered: frozenset[str] | None = None,
 ) -> str:
-    chosen = value if _is_many(value) else (value,)
+    chosen = value if is_many(value) else (value,)
     shape = " scale" if q.type in ("scale", "range") else ""
     if q.type == "range" and len(c.choices) <= SCALE_POINTS:
         shape += " points"  # a short run of numbers: one row
@@ -236,7 +230,7 @@ def _choice(
             continue
         parts.append(f"{start}{columns}{' checked' if code in chosen else ''}{off}{label}")
     parts.append("\n</div>")
-    parts.append(_none_offered(c, offered))
+    parts.append(none_offered(c, offered))
     if c.specials:
         kind = "checkbox" if type_of(q).widget == "checkbox" else "radio"
         parts.append('\n<div class="special">')
@@ -253,7 +247,7 @@ def _choice(
 
 def _typed(
     q: Question,
-    c: _Compiled,
+    c: Compiled,
     value: Any,
     special: str | None,
     attributes: str,
@@ -262,7 +256,7 @@ def _typed(
     details: str,
     off: str,
 ) -> str:
-    raw = value if isinstance(value, str) else ("" if value is None or _is_many(value) else value)
+    raw = value if isinstance(value, str) else ("" if value is None or is_many(value) else value)
     shown = escape(raw)
     extra = f' aria-describedby="{described}"' if described else ""
     extra += (' aria-invalid="true"' if errors else "") + off
@@ -293,109 +287,6 @@ def _typed(
     return "".join(parts)
 
 
-def _dropdown(
-    c: _Compiled,
-    value: Any,
-    attributes: str,
-    described: str,
-    errors: Sequence[str],
-    details: str,
-    off: str,
-    offered: frozenset[str] | None = None,
-) -> str:
-    """A single question's options in one drop-down (XLSForm's appearance `minimal`); the
-    special answers come last in it."""
-    classes = "question has-error" if errors else "question"
-    extra = f' aria-describedby="{described}"' if described else ""
-    extra += (' aria-invalid="true"' if errors else "") + off
-    listed = [
-        (code, label, columns, offered is None or code in offered)
-        for (code, _start), columns, label in zip(c.choices, c.columns, c.labels, strict=True)
-    ]
-    options = "".join(
-        f'<option value="{escape(code)}"{columns}'
-        f"{(' selected' if code == value else '') if on else ' hidden disabled'}>{label}</option>"
-        for code, label, columns, on in [*listed, *((*s, "", True) for s in c.specials)]
-    )
-    return (
-        f'<div class="{classes}" role="group" aria-labelledby="label-{c.key}" {attributes}>\n'
-        f'<label class="label" id="label-{c.key}" for="f-{c.key}">{c.title}</label>\n{details}'
-        f'\n<select id="f-{c.key}" name="{c.key}"{extra}><option value="">—</option>'
-        f"{options}</select>{_none_offered(c, offered)}\n</div>"
-    )
-
-
-def _none_offered(c: _Compiled, offered: frozenset[str] | None) -> str:
-    """A filtered question's note for while no option fits the earlier answers (the page
-    script shows and hides it as the options change)."""
-    if not c.none_offered:
-        return ""
-    return (
-        c.none_offered.replace(">", " hidden>", 1) if offered is None or offered else c.none_offered
-    )
-
-
-def _rank(
-    c: _Compiled,
-    value: Any,
-    special: str | None,
-    attributes: str,
-    described: str,
-    errors: Sequence[str],
-    details: str,
-    off: str,
-) -> str:
-    """One drop-down per place, each offering every option: works without JavaScript."""
-    order = list(value) if _is_many(value) else []
-    classes = "question rank" + (" has-error" if errors else "")
-    aria = f' aria-describedby="{described}"' if described else ""
-    parts = [
-        f'<fieldset class="{classes}" {attributes}{aria}>\n<legend>{c.title}</legend>\n{details}',
-        '\n<ol class="ranking">',
-    ]
-    for place in range(1, len(c.choices) + 1):
-        given = order[place - 1] if place <= len(order) else ""
-        options = "".join(
-            f'<option value="{escape(code)}"{" selected" if code == given else ""}>{label}</option>'
-            for (code, _start), label in zip(c.choices, c.labels, strict=True)
-        )
-        parts.append(
-            f'\n<li><label for="f-{c.key}-{place}">{c.rank_places[place - 1]}</label> '
-            f'<select id="f-{c.key}-{place}" name="{c.key}"{off}><option value="">—</option>'
-            f"{options}</select></li>"
-        )
-    parts.append("\n</ol>")
-    if c.specials:
-        parts.append('\n<div class="special">')
-        for code, label in c.specials:
-            ticked = " checked" if special == code else ""
-            parts.append(
-                f'\n<label><input type="checkbox" name="{c.key}__special" value="{code}"'
-                f"{ticked}{off}> {label}</label>"
-            )
-        parts.append("\n</div>")
-    parts.append("\n</fieldset>")
-    return "".join(parts)
-
-
-def _conflict(c: _Compiled, conflict: tuple[str, str]) -> str:
-    intro, theirs, mine, nothing = c.conflict_texts
-    saved = escape(conflict[0]) if conflict[0] else nothing
-    typed = escape(conflict[1]) if conflict[1] else nothing
-    return (
-        f'<div class="conflict" id="{c.key}-conflict">\n<p>{intro}</p>\n'
-        f'<input type="hidden" name="_pending" value="{c.key}">\n'
-        f'<label><input type="radio" name="_c.{c.key}" value="theirs"> {theirs} '
-        f"<strong>{saved}</strong></label>\n"
-        f'<label><input type="radio" name="_c.{c.key}" value="mine"> {mine} '
-        f"<strong>{typed}</strong></label>\n</div>"
-    )
-
-
-def _is_many(value: Any) -> bool:
-    return isinstance(value, Iterable) and not isinstance(value, (str, bytes, dict))
-
-
 # ---------------------------------------------------------------------------- compiling
 
 
@@ -406,25 +297,28 @@ def _filter_tree(source: str) -> Any:
         return None  # validated at import: an older stored version offers every option
 
 
-def _compiled_for(q: Question, lang: str, locale: str) -> _Compiled:
+def _compiled_for(q: Question, lang: str, locale: str) -> Compiled:
     return _compiled(Same(q), lang, locale)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
-def _compiled(q: Same, lang: str, locale: str) -> _Compiled:
+def _compiled(q: Same, lang: str, locale: str) -> Compiled:
     return _compile(q.thing, lang)  # in `locale`: the caller's current one
 
 
-def _compile(q: Question, lang: str) -> _Compiled:
+def _compile(q: Question, lang: str) -> Compiled:
     key = str(escape(q.key))
-    mark = ""
-    if q.required:
-        required = escape(_("(required)"))
-        mark = (
-            ' <span class="required"><span aria-hidden="true">*</span>'
-            f'<span class="visually-hidden">{required}</span></span>'
-        )
+    required = escape(_("(required)"))
+    mark = (
+        ' <span class="required"><span aria-hidden="true">*</span>'
+        f'<span class="visually-hidden">{required}</span></span>'
+    )
     help_text = text_in(q.help, lang) if q.help else ""
+    guidance = ""
+    if guidance_text := (text_in(q.guidance, lang) if q.guidance else ""):
+        intro = escape(_("Interviewer guidance:"))
+        shown = escape(guidance_text)
+        guidance = f'<p class="help guidance"><strong>{intro}</strong> {shown}</p>'
     widget = type_of(q).widget
     if widget == "yesno":
         choices = [("yes", str(YES_NO_LABELS["yes"])), ("no", str(YES_NO_LABELS["no"]))]
@@ -456,13 +350,15 @@ def _compile(q: Question, lang: str) -> _Compiled:
         ]
         nothing = _("No choice fits your earlier answers yet.")
         none_offered = f'<p class="help" data-none>{escape(nothing)}</p>'
-    return _Compiled(
+    return Compiled(
         question=q,
         key=key,
         attributes=attributes,
         columns=tuple(columns),
         none_offered=none_offered,
-        title=f"{escape(text_in(q.text, lang))}{mark}",
+        title=f"{escape(text_in(q.text, lang))}{mark if q.required else ''}",
+        mark=mark,
+        guidance=guidance,
         help=f'<p class="help" id="{key}-help">{escape(help_text)}</p>' if help_text else "",
         choices=tuple(
             (

@@ -89,6 +89,7 @@ def _question_slots(path: str, question: Question) -> Iterator[TextSlot]:
     asked = question.type != "calculate"  # a calculation needs no text (XLSForm gives none)
     yield _slot(f"{path}.text", owner, question.text, question.line, required=asked)
     yield _slot(f"{path}.help", owner, question.help, question.line)
+    yield _slot(f"{path}.guidance", owner, question.guidance, question.line)
     yield _slot(f"{path}.constraint_message", owner, question.constraint_message, question.line)
     for o_index, option in enumerate(question.options):
         option_owner = f"option '{option.code}' of {owner}"

@@ -122,6 +122,7 @@ class Question:
     type: str
     text: Text
     help: Text = field(default_factory=dict)
+    guidance: Text = field(default_factory=dict)  # for interviewers (XLSForm's guidance_hint)
     required: bool = False
     required_if: str | None = None  # an expression: required only while it holds
     required_message: Text = field(default_factory=dict)  # instead of "Please answer …"
@@ -183,6 +184,7 @@ class Question:
             data["text"] = dict(self.text)
         optional = {
             "help": dict(self.help) or None,
+            "guidance": dict(self.guidance) or None,
             "required": self.required or None,
             "required_if": self.required_if,
             "required_message": dict(self.required_message) or None,
@@ -218,6 +220,7 @@ class Question:
             type=d["type"],
             text=dict(d.get("text", {})),
             help=dict(d.get("help", {})),
+            guidance=dict(d.get("guidance", {})),
             required=d.get("required", False),
             required_if=d.get("required_if"),
             required_message=dict(d.get("required_message", {})),

@@ -80,4 +80,6 @@ def preview(version_id: int) -> str:
             language=language,
             side=side,
             sides=_sides(row),
+            # piping shows where an answer goes: `${city}` as [city]
+            piped={key: f"[{key}]" for key in q.answerable_keys},
         )

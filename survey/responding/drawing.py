@@ -6,7 +6,7 @@ and language by `templating.framed` and filled with what this request shows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,8 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from survey.core.choices import offered
-from survey.core.questionnaire import Question, Section
+from survey.core.expressions import ExpressionError, parse
+from survey.core.questionnaire import Question, Questionnaire, Section, Text
 from survey.core.types import AnswerError, is_blank, type_of
 from survey.db import utcnow
 from survey.responding import flow, forms, paradata
@@ -73,14 +74,7 @@ def stored_shown(question: Question, value: Any) -> tuple[Any, str | None]:
 
 def display(visit: Visit, question: Question, value: Any) -> str:
     """An answer as text in the respondent's language; don't know / refused by name."""
-    if is_special(value):
-        return str(SPECIAL_LABELS[value])
-    if is_blank(value):
-        return ""
-    try:
-        return type_of(question).display(question, value, visit.language)
-    except (TypeError, ValueError, AttributeError):
-        return str(value)
+    return shown_in(question, value, visit.language)
 
 
 def typed_display(visit: Visit, question: Question, shown: tuple[Any, str | None]) -> str:
@@ -97,15 +91,38 @@ def typed_display(visit: Visit, question: Question, shown: tuple[Any, str | None
 def piped_values(visit: Visit, part: Section, values: Mapping[str, Any]) -> dict[str, str]:
     """The shown text of every answer or calculated value that a text of `part` pipes in
     with `${key}` (empty when none does, so that the page's widgets stay cached)."""
-    texts = (
-        text_in(text, visit.language)
-        for question in part.questions
-        for text in (question.text, question.help)
-        if text
-    )
+    return pipe_values(visit.q, part.questions, values, visit.language)
+
+
+def pipe_values(
+    q: Questionnaire,
+    questions: Iterable[Question],
+    values: Mapping[str, Any],
+    language: str,
+) -> dict[str, str]:
+    """The shown text, in `language`, of every answer or calculated value that the texts of
+    `questions` (text, help, guidance and option labels) pipe in with `${key}`."""
+    texts = (text_in(text, language) for question in questions for text in _texts(question) if text)
     keys = {match.group(1) for text in texts if "${" in text for match in PIPED.finditer(text)}
-    known = (key for key in keys if key in visit.q.answerable_keys)
-    return {key: display(visit, visit.q.question(key), values.get(key)) for key in known}
+    known = (key for key in keys if key in q.answerable_keys)
+    return {key: shown_in(q.question(key), values.get(key), language) for key in known}
+
+
+def _texts(question: Question) -> tuple[Text, ...]:
+    fixed = (question.text, question.help, question.guidance)
+    return (*fixed, *(option.label for option in question.options))
+
+
+def shown_in(question: Question, value: Any, language: str) -> str:
+    """An answer as text in `language`; don't know / refused by name."""
+    if is_special(value):
+        return str(SPECIAL_LABELS[value])
+    if is_blank(value):
+        return ""
+    try:
+        return type_of(question).display(question, value, language)
+    except (TypeError, ValueError, AttributeError):
+        return str(value)
 
 
 def offered_codes(part: Section, values: Mapping[str, Any]) -> dict[str, frozenset[str]]:
@@ -115,6 +132,23 @@ def offered_codes(part: Section, values: Mapping[str, Any]) -> dict[str, frozens
         for question in part.questions
         if question.choice_filter
     }
+
+
+def required_now(part: Section, values: Mapping[str, Any]) -> set[str]:
+    """The keys of `part`'s questions whose `required_if` holds for `values`: marked
+    required like the always-required ones."""
+    return {
+        question.key
+        for question in part.questions
+        if question.required_if and _holds(question.required_if, values)
+    }
+
+
+def _holds(source: str, values: Mapping[str, Any]) -> bool:
+    try:
+        return parse(source).test(values)
+    except ExpressionError:
+        return False  # validated at import: an older stored version marks nothing
 
 
 def candidate_values(visit: Visit, state: State, page_in: forms.PageInput | None) -> dict[str, Any]:
@@ -144,6 +178,7 @@ def render_page(
     locale = str(get_locale())
     piped = piped_values(visit, part, candidate)
     offers = offered_codes(part, candidate)
+    needed = required_now(part, candidate)
     items = [
         item(
             visit,
@@ -156,6 +191,7 @@ def render_page(
             locale,
             piped,
             offers.get(question.key),
+            question.key in needed,
         )  # fmt: skip
         for question in part.questions
         if question.type != "calculate"  # computed on save, never asked
@@ -179,14 +215,15 @@ def render_page(
         # Each widget is Markup already: joined as text, with a literal, not escaped again.
         "items": Markup("".join(["\n    " + str(item.html) for item in items])),  # noqa: S704
     }
+    has_required = any(question.required for question in part.questions) or bool(needed)
     return framed(
         "responding/page.html",
-        (visit.content_hash, part.key, progress, title),
+        (visit.content_hash, part.key, progress, title, has_required),  # needed: per answers
         slots,
         visit=visit,
         part=part,
         progress=progress,
-        has_required=any(question.required for question in part.questions),
+        has_required=has_required,
     )
 
 
@@ -217,6 +254,7 @@ def item(
     locale: str | None = None,
     piped: Mapping[str, str] | None = None,
     offered: frozenset[str] | None = None,
+    required: bool = False,
 ) -> Item:
     key = question.key
     typed = page_in.shown.get(key) if page_in else None
@@ -245,5 +283,6 @@ def item(
         locale=locale,
         piped=piped,
         offered=offered,
+        required=required,
     )
     return Item(question, text_in(question.text, visit.language), messages, hidden, html)

@@ -22,7 +22,7 @@ from survey.db import db
 from survey.errors import ServiceError
 from survey.questionnaires import services as questionnaires
 from survey.questionnaires.models import QuestionnaireVersion
-from survey.responding import followup_entry
+from survey.responding import drawing, followup_entry
 from survey.responding import services as answers
 from survey.responding.followup_answers import save_explanations
 from survey.responding.forms import read_page
@@ -78,6 +78,10 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
     values = (
         request.form if request.method == "POST" else answers.answers_of(db.session, invitation)
     )
+    saved = answers.answers_of(db.session, invitation)
+    questions = list(q.questions())
+    piped = drawing.pipe_values(q, questions, saved, lang_tag())  # as saved, escaped when drawn
+    needed = {key for section in q.sections for key in drawing.required_now(section, saved)}
     why = {}
     if again is not None:
         if request.method != "POST":
@@ -102,6 +106,8 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
         shown=followup_entry.shown,
         versions={k: r.version for k, r in answers.answer_rows(db.session, invitation).items()},
         language=lang_tag(),
+        piped=piped,
+        needed=needed,
     ), (422 if errors or conflicts else 200)
 
 

@@ -10,10 +10,11 @@ TOP_KEYS = (
 )  # fmt: skip
 SECTION_KEYS = ("key", "title", "description", "relevant", "questions")
 QUESTION_KEYS = (
-    "key", "type", "text", "help", "required", "required_if", "required_message", "options",
-    "min", "max", "step", "pattern", "min_length", "max_length", "relevant", "constraint",
-    "constraint_message", "compare", "mirror", "dont_know", "refused", "offer_special",
-    "calculation", "default", "read_only", "dropdown", "identifying", "choice_filter",
+    "key", "type", "text", "help", "guidance", "required", "required_if", "required_message",
+    "options", "min", "max", "step", "pattern", "min_length", "max_length", "relevant",
+    "constraint", "constraint_message", "compare", "mirror", "dont_know", "refused",
+    "offer_special", "calculation", "default", "read_only", "dropdown", "identifying",
+    "choice_filter",
 )  # fmt: skip
 OPTION_KEYS = ("code", "label", "columns")
 PLAIN_RULES = ("exact", "set", "review", "none")

@@ -87,6 +87,7 @@ class _Reader(_Texts):
             type=kind,
             text=self.text(fields, "text", where, f"{path}.text"),
             help=self.text(fields, "help", where, f"{path}.help"),
+            guidance=self.text(fields, "guidance", where, f"{path}.guidance"),
             required=self.boolean(fields, "required", where, default=False),
             required_if=self.string(fields, "required_if", where),
             required_message=self.text(

@@ -42,7 +42,13 @@ _SHEETS: dict[str, tuple[Mapping[str, Any], frozenset[str]]] = {
 # Columns of text per language. In settings only suffixed columns are: `label::<language>`
 # translates the title (as ODK forms write it); a bare settings column fills every language.
 _TRANSLATABLE = {
-    "survey": {("label",), ("hint",), ("bind", "jr:constraintMsg"), ("bind", "jr:requiredMsg")},
+    "survey": {
+        ("label",),
+        ("hint",),
+        ("guidance_hint",),
+        ("bind", "jr:constraintMsg"),
+        ("bind", "jr:requiredMsg"),
+    },
     "choices": {("label",)},
     "settings": {("label",), ("introduction",), ("closing",)},
 }

@@ -64,9 +64,9 @@ class QuestionRows:
         choice_filter = cells.get(("choice_filter",))
         qtype, options = self._shape(line, name, kind, cells)
         options = _filtered_columns(options, choice_filter)
-        label, hint, message, required_message = (
+        label, hint, guidance, message, required_message = (
             self.texts("survey", cells, fld)
-            for fld in (("label",), ("hint",), _MESSAGE, REQUIRED_MESSAGE)
+            for fld in (("label",), ("hint",), ("guidance_hint",), _MESSAGE, REQUIRED_MESSAGE)
         )
         relevant = _all_of([*enclosing, cells.get(("bind", "relevant"))])
         return Question(
@@ -74,6 +74,7 @@ class QuestionRows:
             type=qtype,
             text=label,
             help=hint,
+            guidance=guidance if qtype != "calculate" else {},
             options=options,
             choice_filter=choice_filter,
             relevant=relevant,

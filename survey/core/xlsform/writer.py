@@ -25,7 +25,7 @@ _YES_NO_LABELS = {
     "en": ("Yes", "No"), "zh-Hans": ("是", "否"), "zh-Hant": ("是", "否"), "fr": ("Oui", "Non"),
     "de": ("Ja", "Nein"), "es": ("Sí", "No"), "pt": ("Sim", "Não"),
 }  # fmt: skip
-_TEXT_COLUMNS = ("label", "hint", "constraint_message", "required_message")
+_TEXT_COLUMNS = ("label", "hint", "guidance_hint", "constraint_message", "required_message")
 _NUMBER_COLUMNS = ("min", "max", "min_length", "max_length")
 Row = dict[str, str | None]
 _CHOICE_HEADERS = ("list_name", "name")
@@ -104,7 +104,10 @@ def _question_row(question: Question, lists: Mapping[str, str], languages: Itera
         ends = (("start", question.min), ("end", question.max), ("step", question.step or 1))
         row |= {"min": None, "max": None}
         row["parameters"] = " ".join(f"{name}={_number_text(value)}" for name, value in ends)
-    texts = (question.text, question.help, question.constraint_message, question.required_message)
+    texts = (
+        question.text, question.help, question.guidance, question.constraint_message,
+        question.required_message,
+    )  # fmt: skip
     for column, text in zip(_TEXT_COLUMNS, texts, strict=True):
         row |= _translated(column, text, languages)
     return row
