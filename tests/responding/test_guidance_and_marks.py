@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from survey.questionnaires.models import QuestionnaireVersion
+from survey.responding.services import answers_of
 from survey.rounds import services as rounds
 from tests.fixtures.web import login, text_of
 from tests.responding.test_flow import location, start, submit_page
@@ -88,3 +89,15 @@ def test_the_preview_shows_guidance_and_where_answers_are_piped(client, session,
     html = text_of(client.get(f"/questionnaires/{row.id}/preview?language=zh-Hant"))
     assert "請詢問正式名稱。" in html
     assert "[partner_name]</label>" in html
+
+
+def test_a_read_only_choices_default_is_shown_never_stored(client, session, world):
+    _, us, _, _ = world
+    path = start(client, us)
+    response = submit_page(client, path, {"home": "Lyon", "has_partner": "no"})
+    assert response.status_code == 303
+    html = text_of(client.get(location(response)))
+    assert 'value="coast" id="f-region" checked disabled' in html  # displayed as chosen
+    forged = submit_page(client, location(response), {"region": "inland"})
+    assert forged.status_code == 303
+    assert "region" not in answers_of(session, us)  # neither the default nor a forged value
