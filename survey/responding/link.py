@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from survey import audit, i18n
 from survey.accounts.authz import public
 from survey.db import db, utcnow
-from survey.responding import bp, guards, paradata
+from survey.responding import bp, closed, guards, paradata
 from survey.responding.respondent import LINK_TEXTS, SESSION_KEY, go, message_page
 from survey.rounds import services as rounds
 from survey.rounds.models import Invitation, Round
@@ -53,6 +53,9 @@ def exchange(token: str) -> Response | tuple[Any, ...]:
         current_app.logger.info("unknown respondent link from %s", address)
         return message_page(LINK_TEXTS, 404)
     if not _usable(invitation):
+        round_ = db.session.get(Round, invitation.round_id)
+        if invitation.state != "declined" and round_ is not None and closed.is_closed(round_):
+            return closed.closed_page(db.session, invitation, round_)  # the holder's own news
         return message_page(LINK_TEXTS, 404)
     _mark_opened(invitation)
     _start_session(invitation)

@@ -21,8 +21,8 @@ from werkzeug.wrappers import Response
 
 from survey import i18n
 from survey.accounts.authz import respondent
-from survey.db import utcnow
-from survey.responding import flow, forms, guards
+from survey.db import db, utcnow
+from survey.responding import closed, flow, forms, guards
 from survey.responding.visit import State, Visit, load_visit
 
 SESSION_KEY = "respondent"
@@ -100,6 +100,8 @@ def gate(visit: Visit, endpoint: str) -> Response | tuple[Any, ...] | None:
     if state == "declined":
         return None if endpoint in ("decline", "index") else go("decline")
     if not visit.is_open:
+        if closed.is_closed(visit.round):
+            return closed.closed_page(db.session, visit.invitation, visit.round, visit.locale)
         return message_page(LINK_TEXTS, 404)
     return None
 

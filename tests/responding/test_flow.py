@@ -705,13 +705,16 @@ def test_decline_after_confirmation(client, session, mini):
     assert client.get(link_path(us)).status_code == 404
 
 
-def test_closed_round_gives_the_same_page_as_an_unknown_link(client, session, mini):
+def test_closed_round_gives_its_valid_links_the_closed_page(client, session, mini):
+    """The closed page (tests/responding/test_closed.py), never the form; unknown links keep
+    the generic message (TOK-02)."""
     round_, us, _, _ = mini
     rounds.set_state(session, round_, "closed")
     closed = client.get(link_path(us))
     unknown = client.get("/r/" + "A" * 43)
-    assert closed.status_code == unknown.status_code == 404
-    assert text_of(closed) == text_of(unknown)
+    assert (closed.status_code, unknown.status_code) == (410, 404)
+    assert "These interviews have closed" in text_of(closed)
+    assert "These interviews have closed" not in text_of(unknown)
     for tag in ('lang="en"', 'lang="zh-Hans"', 'lang="zh-Hant"'):
         assert tag in text_of(closed)
 
@@ -720,7 +723,7 @@ def test_a_round_closed_mid_way_stops_the_form(client, session, mini):
     round_, us, _, _ = mini
     first = start(client, us)
     rounds.set_state(session, session.get(Round, round_.id), "closed")
-    assert client.get(first).status_code == 404
+    assert client.get(first).status_code == 410
 
 
 # ---------------------------------------------------------------------------- messages and flow
