@@ -31,6 +31,21 @@ TIME_ZONES = (
 _HANT_REGIONS = {"tw", "hk", "mo", "hant"}
 
 
+@functools.cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def zone_key(value: str | None) -> str | None:
+    """The IANA name of a time zone as written (any case: `asia/shanghai`), else None.
+
+    Only names the zone database lists: never a path, an offset or an abbreviation
+    such as CST, which names several zones (I18N-04)."""
+    if not value:
+        return None
+    return _zones_by_folded_name().get(value.strip().casefold())
+
+
 def normalize(code: str | None) -> str | None:
     """Map a language code from any source onto one of LOCALES, or None when unknown."""
     if not code:

@@ -105,6 +105,7 @@ def pair_body(
                         position=r.position if named else None,
                         years_involved=r.years_involved,
                         language=r.language,
+                        timezone=r.timezone,
                         is_primary=r.is_primary,
                     )
                     for r in sorted(s.respondents, key=lambda r: r.id)

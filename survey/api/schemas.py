@@ -81,6 +81,9 @@ class Respondent(BaseModel):
     position: str | None
     years_involved: int | None
     language: str | None
+    timezone: str | None = Field(
+        description="IANA zone for reminders and closing dates; null: the side's zone"
+    )
     is_primary: bool
 
 

@@ -67,8 +67,11 @@ class Case:
 
     @property
     def zone(self) -> str | None:
-        """The zone of the newest agreed time: the respondent's, as far as we know."""
-        return next((a.callback_zone for a in reversed(self.attempts) if a.callback_zone), None)
+        """The respondent's zone as far as we know: their own (`respondents.timezone`), else
+        the zone the newest agreed time was agreed in, else their side's default zone; None
+        when none is known (the caller then takes the round's)."""
+        agreed = next((a.callback_zone for a in reversed(self.attempts) if a.callback_zone), None)
+        return self.respondent.timezone or agreed or self.side.timezone or None
 
 
 def may_log(session: Session, study_id: int, user: User, role: str, pair_id: int) -> bool:

@@ -64,6 +64,7 @@ def identity(respondent: Respondent) -> dict[str, Any]:
         "position": respondent.position,
         "years_involved": respondent.years_involved,
         "language": respondent.language,
+        "timezone": respondent.timezone,
         "is_primary": respondent.is_primary,
         "created_at": _when(respondent.created_at),
     }

@@ -118,6 +118,14 @@ class RespondentForm(FlaskForm):
         _l("Years involved"), validators=[Optional(), NumberRange(min=0, max=120)]
     )
     language = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES, default="")
+    timezone = StringField(
+        _l("Time zone"),
+        validators=[Length(max=64)],
+        description=_l(
+            "A zone name such as Asia/Shanghai or America/New_York: reminders are sent at "
+            "their hour in it, and closing dates shown in it. Empty: the side's zone."
+        ),
+    )
     is_primary = BooleanField(_l("Primary respondent of this side"))
 
     def to_data(self) -> RespondentData:
@@ -130,6 +138,7 @@ class RespondentForm(FlaskForm):
             position=self.position.data or "",
             years_involved=self.years_involved.data,
             language=self.language.data or None,
+            timezone=(self.timezone.data or "").strip() or None,
             is_primary=bool(self.is_primary.data),
         )
 

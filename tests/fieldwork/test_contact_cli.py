@@ -154,3 +154,45 @@ def test_list_formats_and_one_row_per_attempt(runner, field):
     assert {a["aapor"] for a in attempts if a["outcome"] == "callback"} == {"2.21"}
     csv_text = runner.invoke(args=["contact", "list", slug, "--format", "csv"]).output
     assert csv_text.splitlines()[0].startswith("pair,side,respondent,phone,attempts")
+
+
+def test_an_agreed_time_without_a_zone_is_read_in_the_respondents_else_the_sides_zone(
+    runner, session, field
+):
+    """Issue 19: the respondent's own zone, else their side's default, not the round's."""
+    from survey.studies.models import Pair, PairSide, Respondent, StudySide
+
+    study, round_, owner = field
+    slug, email = round_.slug, owner.email
+    us = session.scalar(
+        select(StudySide).where(StudySide.study_id == study.id, StudySide.code == "us")
+    )
+    us.timezone = "America/New_York"
+    session.commit()
+    by_side = _log(
+        runner, slug, "p4", "us", "--outcome", "callback", "--at", "2010-03-16 08:00",
+        "--callback", "2010-03-18 09:00", "--by", email,
+    )  # fmt: skip
+    assert by_side.exit_code == 0, by_side.output
+    assert "callback 2010-03-18 09:00 (EDT, UTC-04:00)" in by_side.output
+    attempt = session.scalar(select(ContactAttempt).order_by(ContactAttempt.id.desc()))
+    assert (attempt.callback_at, attempt.callback_zone) == (
+        dt.datetime(2010, 3, 18, 13, 0, tzinfo=dt.UTC), "America/New_York"
+    )  # fmt: skip
+    person = session.scalar(
+        select(Respondent)
+        .join(PairSide, PairSide.id == Respondent.pair_side_id)
+        .join(Pair, Pair.id == PairSide.pair_id)
+        .where(Pair.study_id == study.id, Pair.code == "p4", PairSide.side_id == us.id)
+    )
+    person.timezone = "America/Chicago"
+    session.commit()
+    own = _log(
+        runner, slug, "p4", "us", "--outcome", "appointment", "--at", "2010-03-16 08:05",
+        "--callback", "2010-03-19 09:00", "--by", email,
+    )  # fmt: skip
+    assert own.exit_code == 0, own.output
+    assert "callback 2010-03-19 09:00 (CDT, UTC-05:00)" in own.output
+    session.expire_all()
+    attempt = session.scalar(select(ContactAttempt).order_by(ContactAttempt.id.desc()))
+    assert attempt.callback_zone == "America/Chicago"

@@ -123,3 +123,29 @@ def test_the_round_page_reports_the_rates_per_side_and_mode(client, session, fie
     assert "33.3%" in page  # the second side's RR1 = 1/3
     assert "RR1 = I / ((I + P) + (R + NC + O) + (UH + UO))" in page
     assert "contacts/" in page
+
+
+def test_the_form_offers_the_respondents_zone_else_the_sides(client, session, field):
+    from survey.studies.models import Pair, PairSide, Respondent, StudySide
+
+    study, round_, owner = field
+    base = f"/studies/{study.slug}/rounds/{round_.slug}/contacts"
+    us = session.scalar(
+        select(StudySide).where(StudySide.study_id == study.id, StudySide.code == "us")
+    )
+    us.timezone = "America/New_York"
+    session.commit()
+    login(client, owner.email)
+    selected = '<option selected value="America/New_York">'
+    assert selected in text_of(client.get(f"{base}/p4/us"))  # no attempt agreed a time yet
+    person = session.scalar(
+        select(Respondent)
+        .join(PairSide, PairSide.id == Respondent.pair_side_id)
+        .join(Pair, Pair.id == PairSide.pair_id)
+        .where(Pair.study_id == study.id, Pair.code == "p4", PairSide.side_id == us.id)
+    )
+    person.timezone = "America/Chicago"
+    session.commit()
+    page = text_of(client.get(f"{base}/p4/us"))
+    assert '<option selected value="America/Chicago">' in page
+    assert selected not in page

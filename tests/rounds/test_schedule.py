@@ -117,6 +117,55 @@ def test_a_queued_reminder_is_cancelled_when_the_respondent_submits_first(
     assert rows[second.id].state == "sent"
 
 
+def test_a_zone_the_researcher_sets_on_the_respondent_moves_their_reminder_and_closing_date(
+    session, make_round
+):
+    """Issue 19: the respondent's own zone (set on their page, or from the pairs file, both
+    through `update_respondent`'s check) comes before the side's for reminders and mails."""
+    from survey.studies import pairs
+    from survey.studies.models import Study
+
+    round_ = make_round(pairs=1)
+    round_.closes_at = at("2027-03-31T16:00")
+    reminders.set_schedule(session, round_, reminders.Schedule((7,), dt.time(9, 0)))
+    invitations = _sent(session, round_, at("2027-03-08T16:00"))
+    session.query(OutboxMessage).delete()
+    sides = {s.id: s.code for s in session.scalars(select(StudySide))}
+    mover = next(i for i in invitations if sides[i.side_id] == "us")
+    stayer = next(i for i in invitations if sides[i.side_id] == "cn")
+    person = session.get(Respondent, mover.respondent_id)
+    data = pairs.RespondentData(
+        name=person.name, email=person.email, timezone="asia/tokyo", is_primary=True
+    )
+    pairs.update_respondent(session, session.get(Study, round_.study_id), person, data)
+    assert person.timezone == "Asia/Tokyo"
+    # the side without a zone: the round's (UTC), 09:00 UTC on 15 March; Tokyo's 09:00 on
+    # 16 March (sent at 01:00 on 9 March there) is 00:00 UTC
+    with time_machine.travel(at("2027-03-15T23:59"), tick=False):
+        assert reminders.queue_due(session, at("2027-03-15T23:59")) == 1
+    queued = {m.invitation_id: m for m in session.scalars(select(OutboxMessage))}
+    assert set(queued) == {stayer.id}
+    with time_machine.travel(at("2027-03-16T00:00"), tick=False):
+        assert reminders.queue_due(session, at("2027-03-16T00:00")) == 1
+    queued = {m.invitation_id: m for m in session.scalars(select(OutboxMessage))}
+    assert "Thursday, April 1, 2027, 1:00 a.m. (UTC+09:00)" in queued[mover.id].body_text
+    assert "UTC+09:00" not in queued[stayer.id].body_text
+
+
+def test_a_zone_zoneinfo_does_not_know_is_refused_on_the_respondent(session, make_round):
+    from survey.studies import pairs
+    from survey.studies.models import Study
+
+    round_ = make_round(pairs=1)
+    person = session.scalars(select(Respondent)).first()
+    data = pairs.RespondentData(name=person.name, timezone="CST", is_primary=True)
+    with pytest.raises(ServiceError) as refused:
+        pairs.update_respondent(session, session.get(Study, round_.study_id), person, data)
+    assert refused.value.field == "timezone"
+    assert "Unknown time zone CST" in refused.value.message
+    assert person.timezone is None
+
+
 def test_the_schedule_from_the_command_line(app, runner, session, make_round):
     from survey.rounds.cli import round_group
 

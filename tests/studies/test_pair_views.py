@@ -284,6 +284,47 @@ def test_a_respondent_is_edited_and_the_primary_cannot_just_be_unset(
     assert "nope@ is not a valid e-mail address." in text_of(bad)
 
 
+def test_a_researcher_sets_a_respondents_time_zone_and_a_bad_one_keeps_what_was_typed(
+    client, session, make_user, study
+):
+    login(client, member(make_user, session, study, "researcher").email)
+    side = pairs.get_pair_side(pairs.get_pair(session, study, "boulder-lhasa"), study, "cn")
+    person = pairs.primary_respondent(side)
+    page = f"/studies/{study.slug}/pairs/boulder-lhasa/respondents/{person.id}/edit"
+    kept = {"name": person.name, "email": person.email, "is_primary": "y"}
+    bad = post(client, page, page, {**kept, "timezone": "Beijing", "position": "处长"})
+    assert bad.status_code == 200
+    assert "Unknown time zone Beijing" in text_of(bad)
+    assert 'value="Beijing"' in text_of(bad)
+    assert 'value="处长"' in text_of(bad)
+    session.expire_all()
+    assert session.get(Respondent, person.id).timezone is None
+    assert post(client, page, page, {**kept, "timezone": "asia/shanghai"}).status_code == 302
+    session.expire_all()
+    assert session.get(Respondent, person.id).timezone == "Asia/Shanghai"
+    shown = text_of(client.get(f"/studies/{study.slug}/pairs/boulder-lhasa/"))
+    assert "Asia/Shanghai" in shown
+    # emptied: the side's zone applies again
+    assert post(client, page, page, {**kept, "timezone": ""}).status_code == 302
+    session.expire_all()
+    assert session.get(Respondent, person.id).timezone is None
+    entry = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "respondent.update").order_by(AuditEntry.id)
+    ).all()[-2]
+    assert entry.details["changes"]["timezone"] == [None, "Asia/Shanghai"]
+
+
+def test_a_viewer_cannot_set_a_time_zone(client, session, make_user, study):
+    login(client, member(make_user, session, study, "viewer").email)
+    side = pairs.get_pair_side(pairs.get_pair(session, study, "boulder-lhasa"), study, "cn")
+    person_id = pairs.primary_respondent(side).id
+    page = f"/studies/{study.slug}/pairs/boulder-lhasa/respondents/{person_id}/edit"
+    assert client.get(page).status_code == 403
+    assert post(client, page, page, {"name": "X", "timezone": "Asia/Taipei"}).status_code == 403
+    session.expire_all()
+    assert session.get(Respondent, person_id).timezone is None
+
+
 def test_a_respondent_of_another_pair_cannot_be_edited_through_this_one(
     client, session, make_user, study
 ):

@@ -39,6 +39,7 @@ REFUSALS = {
     "conflicting_attribute.csv": (3, "twinned_by", "conflict"),
     "bad_email.csv": (2, "respondent_email", "bad_email"),
     "bad_language.csv": (2, "language", "bad_language"),
+    "bad_timezone.csv": (3, "timezone", "bad_timezone"),
     "bad_year.csv": (2, "established", "bad_year"),
     "bad_years_involved.csv": (2, "years_involved", "bad_years_involved"),
     "fractional_years_involved.csv": (3, "years_involved", "bad_years_involved"),
@@ -62,6 +63,8 @@ MESSAGES = {
     "conflicting_kind.csv": "state differs from city on row 2, the pair's other row.",
     "garbage_bytes.csv": "Line 3 is neither UTF-8 nor GB18030 text: give the file's encoding.",
     "bad_email.csv": "e.marsh@ is not a valid e-mail address.",
+    "bad_timezone.csv": "Unknown time zone Beijing Time: use a zone name such as Asia/Shanghai, "
+    "Asia/Taipei or America/New_York.",
     "line_break_in_name.csv": "Line breaks are not allowed here.",
 }
 
@@ -340,6 +343,51 @@ def test_languages_and_addresses_are_normalised(session, study, tmp_path):
         ("c-d", "C"): ("zh-Hans", ""),
         ("c-d", "D"): ("zh-Hans", ""),
     }
+
+
+def test_time_zones_are_read_with_zoneinfo_and_written_as_their_iana_names(
+    session, study, tmp_path
+):
+    path = tmp_path / "zones.csv"
+    path.write_text(
+        "pair,side,respondent_name,timezone\n"
+        "a-b,us,A,america/new_york\n"
+        "a-b,cn,B, Asia/Shanghai \n"
+        "c-d,us,C,\n"
+        "c-d,cn,D,Asia/Taipei\n",
+        encoding="utf-8",
+    )
+    pairs.import_pairs(session, study, path)
+    found = {
+        pairs.primary_respondent(ps).name: pairs.primary_respondent(ps).timezone
+        for pair in pairs.list_pairs(session, study)[0]
+        for ps in pair.sides
+    }
+    assert found == {"A": "America/New_York", "B": "Asia/Shanghai", "C": None, "D": "Asia/Taipei"}
+    # the export writes the column back, and importing it again changes nothing
+    exported = tmp_path / "back.csv"
+    exported.write_bytes(pairs.pairs_file(pairs.export_pairs(session, study), "csv"))
+    assert "America/New_York" in exported.read_text(encoding="utf-8-sig")
+    assert pairs.import_pairs(session, study, exported).summary() == (
+        "0 created, 0 updated, 2 unchanged"
+    )
+
+
+@pytest.mark.parametrize(
+    "zone", ["CST", "UTC+8", "../../etc/passwd", "Asia/Beijing", "Mars/Olympus_Mons", "+08:00"]
+)
+def test_a_time_zone_zoneinfo_does_not_know_is_refused_on_its_row(session, study, tmp_path, zone):
+    path = tmp_path / "zones.csv"
+    path.write_text(
+        f"pair,side,respondent_name,timezone\na-b,us,A,America/Chicago\na-b,cn,B,{zone}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(pairs.PairsImportError) as refused:
+        pairs.import_pairs(session, study, path)
+    assert [(p.row, p.column, p.code) for p in refused.value.problems] == [
+        (3, "timezone", "bad_timezone")
+    ]
+    assert pairs.list_pairs(session, study)[0] == []
 
 
 def test_formula_like_cells_are_stored_as_text(session, study):

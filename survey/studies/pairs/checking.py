@@ -36,6 +36,8 @@ def clean(column: str, value: str, sides: Sequence[str] = ()) -> Any:
         return _integer(value.strip(), 0, MAX_YEARS_INVOLVED, "bad_years_involved")
     if column == "language":
         return _language(value.strip())
+    if column == "timezone":
+        return _timezone(value.strip())
     if column == "respondent_email":
         return _email(value.strip())
     return _text(column, value)
@@ -72,6 +74,15 @@ def _language(value: str) -> str | None:
     if locale is None:
         raise _CellError("bad_language", value=value)
     return i18n.tag(locale)
+
+
+def _timezone(value: str) -> str | None:
+    if not value:
+        return None
+    zone = i18n.zone_key(value)
+    if zone is None:
+        raise _CellError("bad_timezone", value=value[:64])
+    return zone
 
 
 def _email(value: str) -> str:

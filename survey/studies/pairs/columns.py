@@ -9,7 +9,7 @@ from survey.studies.models import ROLES
 COLUMNS = (
     "pair", "kind", "established", "side", "place_en", "place_zh", "region", "organization",
     "respondent_name", "respondent_email", "respondent_phone", "position", "years_involved",
-    "language",
+    "language", "timezone",
 )  # fmt: skip
 REQUIRED = ("pair", "side")
 PAIR_COLUMNS = ("kind", "established")
@@ -21,8 +21,11 @@ RESPONDENT_COLUMNS = {
     "position": "position",
     "years_involved": "years_involved",
     "language": "language",
+    "timezone": "timezone",
 }
-PERSON = ("name", "email", "phone", "organization", "position", "years_involved", "language")
+PERSON = (
+    "name", "email", "phone", "organization", "position", "years_involved", "language", "timezone",
+)  # fmt: skip
 PERSON_COLUMN = {f: c for c, f in RESPONDENT_COLUMNS.items()} | {
     "organization": "respondent_organization"
 }

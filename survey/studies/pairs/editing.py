@@ -113,6 +113,7 @@ class RespondentData:
     position: str = ""
     years_involved: int | None = None
     language: str | None = None
+    timezone: str | None = None
     is_primary: bool = False
 
 
@@ -190,6 +191,7 @@ def _respondent_fields(data: RespondentData) -> dict[str, Any]:
         raise PairError("name", "required")
     fields["years_involved"] = _checked("years_involved", data.years_involved)
     fields["language"] = _checked("language", data.language)
+    fields["timezone"] = _checked("timezone", data.timezone)
     return fields
 
 

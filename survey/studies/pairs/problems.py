@@ -45,6 +45,10 @@ MESSAGES = {
     "conflict": _l("%(value)s differs from %(other)s on row %(first)s, the pair's other row."),
     "bad_email": _l("%(value)s is not a valid e-mail address."),
     "bad_language": _l("Unknown language %(value)s: use en, zh-Hans or zh-Hant."),
+    "bad_timezone": _l(
+        "Unknown time zone %(value)s: use a zone name such as Asia/Shanghai, "
+        "Asia/Taipei or America/New_York."
+    ),
     "bad_year": _l("%(value)s is not a year between 1000 and 2100."),
     "bad_years_involved": _l("%(value)s is not a whole number of years from 0 to %(max)s."),
     "line_break": _l("Line breaks are not allowed here."),
