@@ -113,7 +113,28 @@ def _words(rule: Any, _: Callable[..., str], format_decimal: Callable[[float], s
         return _("within ±%(percent)s %%", percent=_percent(value, format_decimal))
     if parsed.kind == "tolerance":
         return _("within ±%(amount)s", amount=format_decimal(value))
+    if parsed.kind == "roster":
+        return _roster_words(parsed, _)
     return parsed.kind
+
+
+def _roster_words(rule: CompareRule, _: Callable[..., str]) -> str:
+    """ "rows paired by year, direction (sent ↔ received); each column by its own rule"."""
+    keys = ", ".join(rule.match)
+    swaps = "; ".join(
+        " ↔ ".join(sorted({code, other}))
+        for _column, pairs in rule.mirror
+        for code, other in pairs
+        if code < other
+    )
+    if swaps:
+        return _(
+            "rows paired by %(keys)s (%(swaps)s on the other side); "
+            "each column compared by its own rule",
+            keys=keys,
+            swaps=swaps,
+        )
+    return _("rows paired by %(keys)s; each column compared by its own rule", keys=keys)
 
 
 def _percent(share: float, format_decimal: Callable[[float], str]) -> str:

@@ -86,7 +86,9 @@ def _section_slots(path: str, section: Section) -> Iterator[TextSlot]:
 
 def _question_slots(path: str, question: Question) -> Iterator[TextSlot]:
     owner = f"question '{question.key}'"
-    asked = question.type != "calculate"  # a calculation needs no text (XLSForm gives none)
+    # a calculation needs no text (XLSForm gives none); a roster's heading is optional, as
+    # a repeat's label is in XLSForm: its columns carry the questions
+    asked = question.type not in ("calculate", "roster")
     yield _slot(f"{path}.text", owner, question.text, question.line, required=asked)
     yield _slot(f"{path}.help", owner, question.help, question.line)
     yield _slot(f"{path}.guidance", owner, question.guidance, question.line)
@@ -96,6 +98,8 @@ def _question_slots(path: str, question: Question) -> Iterator[TextSlot]:
         yield _slot(
             f"{path}.options.{o_index}.label", option_owner, option.label, option.line, True
         )
+    for c_index, column in enumerate(question.columns):  # a roster's questions
+        yield from _question_slots(f"{path}.columns.{c_index}", column)
 
 
 def _slot(path: str, owner: str, text: Text, line: int | None, required: bool = False) -> TextSlot:

@@ -32,12 +32,13 @@ TYPES = (
     "longtext",
     "note",
     "calculate",
+    "roster",
 )
 CHOICE_TYPES = frozenset({"single", "multi", "scale", "rank"})
 NUMERIC_TYPES = frozenset({"integer", "number", "year", "scale", "range"})
 RULES = (
     "exact", "set", "overlap", "tolerance", "within_days", "within_minutes", "rank_agreement",
-    "review", "none",
+    "roster", "review", "none",
 )  # fmt: skip
 YESNO_CODES = ("yes", "no")
 ACKNOWLEDGE_CODE = "OK"  # what an acknowledge question stores, as ODK stores it
@@ -82,10 +83,20 @@ class CompareRule:
     # rank_agreement: the least Spearman's rho
     value: float | None = None
     relative: bool = False  # tolerance only: `value` is relative to the larger answer
+    # roster only: the columns whose values pair the rows of the two sides, and per column
+    # the codes read as their counterpart on the other side (("direction", (("sent",
+    # "received"), ("received", "sent"))),): "sent" on one side is "received" on the other.
+    match: tuple[str, ...] = ()
+    mirror: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def to_dict(self) -> Any:
         if self.kind in ("exact", "set", "review", "none"):
             return self.kind
+        if self.kind == "roster":
+            body: dict[str, Any] = {"match": list(self.match)}
+            if self.mirror:
+                body["mirror"] = {column: dict(pairs) for column, pairs in self.mirror}
+            return {"roster": body}
         if self.kind == "tolerance":
             return {"tolerance": {("rel" if self.relative else "abs"): self.value}}
         return {self.kind: self.value}
@@ -95,10 +106,25 @@ class CompareRule:
         if isinstance(data, str):
             return cls(data)
         ((kind, value),) = data.items()
+        if kind == "roster":
+            return cls.roster(value.get("match", ()), value.get("mirror", {}))
         if kind == "tolerance":
             ((which, amount),) = value.items()
             return cls("tolerance", amount, which == "rel")
         return cls(kind, value)
+
+    @classmethod
+    def roster(cls, match: Any, mirror: Mapping[str, Mapping[str, str]]) -> CompareRule:
+        """The roster rule in its one form: each mirrored pair of codes both ways, sorted."""
+        swaps = []
+        for column, pairs in sorted(mirror.items()):
+            both = {**{b: a for a, b in pairs.items()}, **pairs}
+            swaps.append((column, tuple(sorted(both.items()))))
+        return cls("roster", match=tuple(match), mirror=tuple(swaps))
+
+    def swaps(self) -> dict[str, dict[str, str]]:
+        """roster: column → {code on one side: the code it stands for on the other}."""
+        return {column: dict(pairs) for column, pairs in self.mirror}
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +173,10 @@ class Question:
     read_only: bool = False  # shown, never answered by the respondent
     dropdown: bool = False  # single: one drop-down instead of a list of buttons
     identifying: bool = False  # free text that may name a person: left out of de-identified data
+    # roster: the questions asked once per row (min and max bound the number of rows),
+    # and the expression giving the number of rows (XLSForm's repeat_count)
+    columns: tuple[Question, ...] = ()
+    count: str | None = None
     line: int | None = field(default=None, compare=False)
 
     @property
@@ -161,6 +191,10 @@ class Question:
     @property
     def is_compared(self) -> bool:
         return self.compare is not None and self.compare.kind != "none"
+
+    def column(self, key: str) -> Question | None:
+        """roster: the column question named `key`, or None."""
+        return next((c for c in self.columns if c.key == key), None)
 
     @property
     def option_codes(self) -> tuple[str, ...]:
@@ -209,6 +243,8 @@ class Question:
             "read_only": self.read_only or None,
             "dropdown": self.dropdown or None,
             "identifying": self.identifying or None,  # absent when false: older hashes stay
+            "columns": [c.to_dict() for c in self.columns] or None,
+            "count": self.count,
         }
         data.update({k: v for k, v in optional.items() if v is not None})
         return data
@@ -248,6 +284,8 @@ class Question:
             read_only=d.get("read_only", False),
             dropdown=d.get("dropdown", False),
             identifying=d.get("identifying", False),
+            columns=tuple(Question.from_dict(c) for c in d.get("columns", ())),
+            count=d.get("count"),
         )
 
 

@@ -48,6 +48,10 @@ ANSWER_MESSAGES = {
     "special_not_alone": _l("You cannot combine “don't know” or “refused” with other choices."),
     "constraint": _l("This answer does not fit with your other answers; please check it."),
     "not_answerable": _l("This item only gives information and takes no answer."),
+    "not_rows": _l("This answer is not a list of rows."),
+    "too_few_rows": _l("Add at least %(min)s rows."),
+    "too_many_rows": _l("Enter no more than %(max)s rows."),
+    "row_errors": _l("Some rows have answers to correct (%(rows)s rows); see the rows below."),
 }
 
 # Codes the respondent's form adds to the answer types' own.

@@ -643,6 +643,7 @@ def test_every_error_code_raised_has_a_message_and_every_message_is_used():
     package = Path(types.__file__).parent
     source = "\n".join(p.read_text(encoding="utf-8") for p in sorted(package.glob("*.py")))
     raised = set(re.findall(r'AnswerError\(\s*"(\w+)"', source))
+    raised |= set(re.findall(r'super\(\).__init__\(\s*"(\w+)"', source))  # RosterError
     raised |= set(re.findall(r'too_(?:small|large)(?:: ClassVar\[str\])? = "(\w+)"', source))
     assert raised == set(ERROR_MESSAGES)
 
@@ -657,11 +658,13 @@ def test_each_type_carries_its_rules_widget_and_export_encoding():
         if question_type.default_rule is not None:
             assert question_type.default_rule in question_type.rules, name
         widgets = {"radio", "checkbox", "yesno", "input", "textarea", "note", "calculate", "rank"}
+        widgets.add("roster")  # rows of the column questions' own widgets
         assert question_type.widget in widgets, name
-        kinds = {"code", "codes", "integer", "number", "date", "string", None}
+        kinds = {"code", "codes", "integer", "number", "date", "string", "rows", None}
         assert question_type.export_kind in kinds, name
         if name != "note":
             assert question_type.rules, name
+        if name not in ("note", "roster"):  # a roster's agreement is its columns'
             assert question_type.agreement_levels, name
 
 

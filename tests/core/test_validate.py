@@ -167,7 +167,7 @@ def test_unknown_type_skips_the_checks_that_depend_on_the_type():
     assert messages(q) == [
         "x.yaml:10: question 'q1' has no type (add type: one of single, multi, yesno, scale, "
         "integer, number, year, date, time, datetime, range, rank, acknowledge, text, longtext, "
-        "note, calculate)"
+        "note, calculate, roster)"
     ]
 
 

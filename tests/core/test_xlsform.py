@@ -361,16 +361,38 @@ def test_what_survey_cannot_store_is_refused_naming_row_question_and_type(form, 
     ]
 
 
-def test_a_repeat_is_refused_at_its_begin_row(form):
+def test_a_repeat_inside_a_repeat_is_refused_at_its_begin_row(form):
     survey = [
         SURVEY,
         ("begin repeat", "children", "Children"),
         ("text", "child", "Name"),
+        ("begin repeat", "toys", "Toys"),
+        ("text", "toy", "Toy"),
+        ("end repeat", None, None),
         ("end repeat", None, None),
     ]
     assert refusal(form(survey)) == [
-        "form.xlsx:2: 'children' is a repeat ('begin repeat'), which survey cannot store"
-        " (every question has one answer per respondent)"
+        "form.xlsx:4: 'toys' is a repeat inside the repeat 'children', and survey has no"
+        " rosters inside rosters"
+    ]
+
+
+def test_a_loop_and_a_calculation_in_a_repeat_are_refused_at_their_rows(form):
+    survey = [
+        SURVEY,
+        ("begin repeat", "children", "Children"),
+        ("integer", "age", "Age"),
+        ("calculate", "months", None),
+        ("end repeat", None, None),
+        ("begin loop over colours", "each", "Each"),
+        ("integer", "n", "How many?"),
+        ("end loop", None, None),
+    ]
+    assert refusal(form(survey, COLOURS)) == [
+        "form.xlsx:4: 'months' is a calculation inside the repeat 'children', which survey"
+        " cannot store per row",
+        "form.xlsx:6: 'each' is a loop ('begin loop over colours'), which survey cannot store"
+        " (make it a repeat with a select_one column for the item)",
     ]
 
 
@@ -982,7 +1004,9 @@ CORPUS_EXPECTED: dict[str, tuple] = {
     ),
     "central-frontend__socio-economic-survey-v20240515.xlsx": (
         "refused",
-        (":22: 'familyMembers' is a repeat ('begin repeat')",),
+        (
+            ":6: question 'district' has a choice_filter",  # its repeat is a roster now
+        ),
     ),
     "central-frontend__whova_form.xlsx": (
         "refused",
@@ -991,14 +1015,18 @@ CORPUS_EXPECTED: dict[str, tuple] = {
     "onadata__childrens_survey_sw.xlsx": (
         "refused",
         (
-            ":4: 'children' is a repeat",
-            ":5: the name 'name' is already used at row 2",
+            # the repeat is a roster (its 'name' column is named within it) but holds
+            # another repeat
+            ":9: 'cartoons' is a repeat inside the repeat 'children'",
             ":19: question 'geolocation' has type 'gps'",
         ),
     ),
     "onadata__childrens_survey_sw_missing_en_label.xlsx": (
         "refused",
-        (":4: 'children' is a repeat", ":19: question 'geolocation' has type 'gps'"),
+        (
+            ":9: 'cartoons' is a repeat inside the repeat 'children'",
+            ":19: question 'geolocation' has type 'gps'",
+        ),
     ),
     "onadata__form_with_unicode_in_relevant_column.xlsx": ("imported", 2, ("en", "tet")),
     "onadata__mali_health.xlsx": (
@@ -1008,7 +1036,7 @@ CORPUS_EXPECTED: dict[str, tuple] = {
     "onadata__multi_lingual_form.xlsx": ("imported", 5, ("en", "sw", "fr")),
     "onadata__nested_repeats.xlsx": (
         "refused",
-        (":4: 'kids_details' is a repeat", ":7: 'kids_immunization' is a repeat"),
+        (":7: 'kids_immunization' is a repeat inside the repeat 'kids_details'",),
     ),
     "onadata__select_one_choices_test.xlsx": (
         "refused",
@@ -1032,14 +1060,14 @@ CORPUS_EXPECTED: dict[str, tuple] = {
     "pyxform__UCL_Biomass_Plot_Form.xlsx": (
         "refused",
         (
-            ":16: question 'region_id' reads its choices from 'UCL_regions.csv', which is not"
-            " beside the form",
-            ":32: 'trees' is a repeat",
+            ":16: question 'region_id' has type 'select_one_from_file UCL_regions.csv'",
+            ":33: 'plot_id1' is a calculation inside the repeat 'trees'",
+            ":43: 'stems' is a repeat inside the repeat 'trees'",
         ),
     ),
     "pyxform__attribute_columns_test.xlsx": (
         "refused",
-        (":15: 'repeat_test' is a repeat",),
+        (":34: question 'geopoint_test' has type 'geopoint'",),
     ),
     "pyxform__cascading_select_test_equivalent.xls": ("imported", 9, ("en",)),
     "pyxform__case_insensitivity.md": (
@@ -1069,20 +1097,17 @@ CORPUS_EXPECTED: dict[str, tuple] = {
     "pyxform__group.csv": ("imported", 3, ("en",)),
     "pyxform__loop.md": (
         "refused",
-        (":3: 'loop_toilet_types' is a repeat ('begin loop over toilet_type')",),
+        (":3: 'loop_toilet_types' is a loop ('begin loop over toilet_type')",),
     ),
-    "pyxform__repeat_date_test.xls": (
-        "refused",
-        (":4: 'repeat_test' is a repeat",),
-    ),
-    "pyxform__tutorial.xls": ("refused", (":2: 'member' is a repeat ('begin repeat')",)),
+    "pyxform__repeat_date_test.xls": ("imported", 4, ("en",)),  # with a roster
+    "pyxform__tutorial.xls": ("imported", 1, ("en",)),  # one roster: the household members
     "pyxform__widgets.xls": (
         "refused",
         (":13: question 'my_image' has type 'image'",),
     ),
     "pyxform__xlsform_spec_test.xlsx": (
         "refused",
-        (":15: 'repeat_test' is a repeat",),
+        (":34: question 'geopoint_test' has type 'geopoint'",),
     ),
     "xlsform-offline__external-itemsets.xlsx": (
         "refused",

@@ -130,26 +130,30 @@ def test_with_the_flag_a_group_whose_relevant_uses_a_dropped_row_loses_its_quest
     )
 
 
-def test_with_the_flag_a_repeat_is_dropped_with_every_row_inside_it(form):
+def test_with_the_flag_a_repeat_inside_a_repeat_is_dropped_with_every_row_inside_it(form):
     survey = [
         SURVEY,
         ("text", "head", "Head"),
         ("begin repeat", "kids", "Kids"),
         ("text", "name", "Name"),
+        ("begin repeat", "toys", "Toys"),
+        ("text", "toy", "Toy"),
         ("begin group", "inner", "Inner"),
         ("integer", "age", "Age"),
         ("end group", None, None),
         ("end repeat", None, None),
+        ("end repeat", None, None),
         ("text", "name2", "After"),
     ]
     read = skipped(form(survey))
-    assert keys(read.questionnaire) == ["head", "name2"]
+    assert keys(read.questionnaire) == ["head", "kids", "name2"]
+    assert [c.key for c in read.questionnaire.question("kids").columns] == ["name"]
     assert [str(w) for w in read.warnings] == [
-        "form.xlsx:3: dropped: 'kids' is a repeat ('begin repeat'), which survey cannot store"
-        " (every question has one answer per respondent)",
-        "form.xlsx:4: dropped 'name': it is inside the repeat 'kids' of row 3",
-        "form.xlsx:5: dropped 'inner': it is inside the repeat 'kids' of row 3",
-        "form.xlsx:6: dropped 'age': it is inside the repeat 'kids' of row 3",
+        "form.xlsx:5: dropped: 'toys' is a repeat inside the repeat 'kids', and survey has no"
+        " rosters inside rosters",
+        "form.xlsx:6: dropped 'toy': it is inside the repeat 'toys' of row 5",
+        "form.xlsx:7: dropped 'inner': it is inside the repeat 'toys' of row 5",
+        "form.xlsx:8: dropped 'age': it is inside the repeat 'toys' of row 5",
     ]
 
 

@@ -14,8 +14,9 @@ QUESTION_KEYS = (
     "options", "min", "max", "step", "pattern", "min_length", "max_length", "relevant",
     "constraint", "constraint_message", "compare", "mirror", "dont_know", "refused",
     "offer_special", "calculation", "default", "read_only", "dropdown", "identifying",
-    "choice_filter",
+    "choice_filter", "columns", "count",
 )  # fmt: skip
+ROSTER_RULE_KEYS = ("match", "compare", "mirror")
 OPTION_KEYS = ("code", "label", "columns")
 PLAIN_RULES = ("exact", "set", "review", "none")
 RULE_EXAMPLES = {
@@ -24,6 +25,7 @@ RULE_EXAMPLES = {
     "within_days": "{within_days: 31}",
     "within_minutes": "{within_minutes: 30}",
     "rank_agreement": "{rank_agreement: 0.8}",
+    "roster": "{roster: {match: [year, direction]}}",
 }
 # Each question type's compare rule when the file names none (core.types).
 DEFAULT_RULES = {name: t.default_rule for name, t in TYPES.items() if t.default_rule}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from survey.core.loader.keys import (
@@ -9,6 +11,7 @@ from survey.core.loader.keys import (
     OPTION_KEYS,
     PLAIN_RULES,
     QUESTION_KEYS,
+    ROSTER_RULE_KEYS,
     RULE_EXAMPLES,
     SECTION_KEYS,
     TOP_KEYS,
@@ -82,6 +85,13 @@ class _Reader(_Texts):
             self.option(n, f"{path}.options.{i}", _name(n, "option", i, where))
             for i, n in enumerate(nodes)
         )
+        columns = tuple(
+            self.question(n, f"{path}.columns.{i}", _name(n, "column", i, where))
+            for i, n in enumerate(self.items(fields, "columns", where))
+        )
+        compare = self.compare(fields, where, kind)
+        if compare is not None and compare.kind == "roster":
+            columns = self.column_rules(fields, columns, where)
         return Question(
             key=self.string(fields, "key", where) or "",
             type=kind,
@@ -106,7 +116,7 @@ class _Reader(_Texts):
             constraint_message=self.text(
                 fields, "constraint_message", where, f"{path}.constraint_message"
             ),
-            compare=self.compare(fields, where, kind),
+            compare=compare,
             mirror=self.string(fields, "mirror", where),
             dont_know=self.boolean(fields, "dont_know", where, default=True),
             refused=self.boolean(fields, "refused", where, default=True),
@@ -116,6 +126,8 @@ class _Reader(_Texts):
             read_only=self.boolean(fields, "read_only", where, default=False),
             dropdown=self.boolean(fields, "dropdown", where, default=False),
             identifying=self.boolean(fields, "identifying", where, default=False),
+            columns=columns,
+            count=self.string(fields, "count", where),
             line=fields.line,
         )
 
@@ -169,6 +181,8 @@ class _Reader(_Texts):
             return None
         if name == "tolerance":
             return self.tolerance(value, what)
+        if name == "roster":
+            return self.roster_rule(value, what)
         number = self.number(value, f"{name} in {what}", RULE_EXAMPLES[name])
         return None if number is None else CompareRule(name, number)
 
@@ -205,3 +219,47 @@ class _Reader(_Texts):
         if len(self.problems) == before:  # not already explained as a wrong kind or unknown key
             self.report(fields.line, f"{what} {expected}")
         return None
+
+    # -- the roster rule
+
+    def roster_rule(self, node: Node, what: str) -> CompareRule | None:
+        """`{match: [year, direction], mirror: {direction: {sent: received}}, compare: …}`;
+        the rules under `compare` are given to the columns by `column_rules`."""
+        where = f"roster in {what}"
+        fields = self.mapping(node, where, ROSTER_RULE_KEYS)
+        match = [self.scalar(n) for n in self.sequence(fields, "match", where)]
+        if not all(isinstance(key, str) for key in match):
+            self.report(fields.line, f"match of {where} must list column keys (e.g. [year])")
+            return None
+        mirror: dict[str, dict[str, str]] = {}
+        mirrored = fields.get("mirror")
+        if mirrored is not None:
+            for column, codes in self.mapping(mirrored, f"mirror of {where}", None).nodes.items():
+                pairs = self.mapping(codes, f"mirror of column '{column}' in {where}", None)
+                values = {code: self.scalar(other) for code, other in pairs.nodes.items()}
+                mirror[column] = {str(a): str(b) for a, b in values.items()}
+        return CompareRule.roster(match, mirror)
+
+    def column_rules(
+        self, fields: _Fields, columns: tuple[Question, ...], where: str
+    ) -> tuple[Question, ...]:
+        """The columns with the rules the roster rule's `compare` gives them."""
+        node = fields.get("compare")
+        inner = node.value[0][1] if isinstance(node, MappingNode) and node.value else None
+        rules = None
+        if isinstance(inner, MappingNode):
+            rules = next((v for k, v in inner.value if k.value == "compare"), None)
+        if rules is None:
+            return columns
+        what = f"compare of the roster rule of {where}"
+        given = self.mapping(rules, what, None)
+        by_key = {column.key: column for column in columns}
+        for key, rule_node in given.nodes.items():
+            if key not in by_key:
+                hint = _suggestion(key, tuple(by_key))
+                self.report(given.lines[key], f"{what} names '{key}', not a column ({hint})")
+                continue
+            rule = self.rule(rule_node, f"column '{key}' in {what}")
+            if rule is not None:
+                by_key[key] = dataclasses.replace(by_key[key], compare=rule)
+        return tuple(by_key[column.key] for column in columns)

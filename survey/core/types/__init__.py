@@ -81,6 +81,11 @@ def check_answer(
         return AnswerError("not_offered", code=", ".join(gone))
     if as_special(value) is None and q.constraint and not _holds(q, value, answers, today):
         return AnswerError("constraint")
+    if q.columns and isinstance(value, list):  # a roster: each row's cells in that row
+        from survey.core.types.roster import RosterError, row_problems
+
+        cells = row_problems(q, value, answers)
+        return RosterError(cells) if cells else None
     return None
 
 

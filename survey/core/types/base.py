@@ -44,6 +44,10 @@ ERROR_MESSAGES: dict[str, str] = {
     "special_not_alone": "You cannot combine “don't know” or “refused” with other choices.",
     "constraint": "This answer does not fit with your other answers; please check it.",
     "not_answerable": "This item only gives information and takes no answer.",
+    "not_rows": "This answer is not a list of rows.",
+    "too_few_rows": "Add at least %(min)s rows.",
+    "too_many_rows": "Enter no more than %(max)s rows.",
+    "row_errors": "Some rows have answers to correct (%(rows)s rows); see the rows below.",
 }
 
 YESNO_LABELS: dict[str, Text] = {

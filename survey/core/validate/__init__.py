@@ -18,6 +18,7 @@ from survey.core.validate.common import Found, canonical_tag, suggest
 from survey.core.validate.header import _control_characters, _header, _keys, _sections
 from survey.core.validate.questions import _question
 from survey.core.validate.references import _expressions
+from survey.core.validate.rosters import _rosters
 
 
 def validate(
@@ -32,6 +33,7 @@ def validate(
         *(_question(q, question) for question in q.questions()),
         translation_problems(q, top),
         _expressions(q),
+        _rosters(q),
         _control_characters(q.to_dict(), ""),
     )
     problems = [Problem(source, line, message) for found in checks for line, message in found]

@@ -16,6 +16,8 @@ def compare_from_text(text: str) -> CompareRule:
     kind = kind.lower()
     if kind in ("exact", "set", "review", "none") and not colon:
         return CompareRule(kind)
+    if kind == "roster":
+        return _roster_rule(text, argument)
     if kind not in _RULE_HELP:
         raise ValueError(
             f"compare '{text}' is not a rule (use exact, set, overlap:J, tolerance:X,"
@@ -43,6 +45,29 @@ def _rule_with_value(kind: str, argument: str) -> CompareRule:
     return CompareRule(kind, value)
 
 
+_ROSTER_HELP = (
+    "roster needs its match columns, and may mirror a column's codes,"
+    " e.g. roster:year,direction;direction=sent/received"
+)
+
+
+def _roster_rule(text: str, argument: str) -> CompareRule:
+    """`roster:year,direction;direction=sent/received`: the match columns, then the
+    mirrored codes (the columns' own rules are in their own compare cells)."""
+    match, *mirrors = (part.strip() for part in argument.split(";"))
+    columns = [column.strip() for column in match.split(",") if column.strip()]
+    swaps: dict[str, dict[str, str]] = {}
+    for mirror in mirrors:
+        column, equals, pair = (part.strip() for part in mirror.partition("="))
+        one, slash, other = (part.strip() for part in pair.partition("/"))
+        if not (column and equals and one and slash and other):
+            raise ValueError(f"compare '{text}': {_ROSTER_HELP}")
+        swaps.setdefault(column, {})[one] = other
+    if not columns:
+        raise ValueError(f"compare '{text}': {_ROSTER_HELP}")
+    return CompareRule.roster(columns, swaps)
+
+
 _RULE_HELP = {
     "overlap": "overlap needs a share between 0 and 1, e.g. overlap:0.5",
     "tolerance": "tolerance needs a number or a percentage, e.g. tolerance:1 or tolerance:10%",
@@ -55,6 +80,12 @@ _RULE_HELP = {
 
 def compare_to_text(rule: CompareRule) -> str:
     """The `compare` cell for a rule; compare_from_text reads it back as an equal rule."""
+    if rule.kind == "roster":
+        mirrors = [
+            f"{column}={one}/{other}" for column, pairs in rule.mirror for one, other in pairs
+            if one < other
+        ]  # fmt: skip
+        return ";".join([f"roster:{','.join(rule.match)}", *mirrors])
     if rule.value is None:
         return rule.kind
     if rule.relative:

@@ -43,10 +43,11 @@ class _Filler:
         )
         return dataclasses.replace(
             question,
-            text=self.text(question.text, line, True, question.key),
+            text=self.text(question.text, line, question.type != "roster", question.key),
             help=self.text(question.help, line, False, ""),
             constraint_message=self.text(question.constraint_message, line, False, ""),
             options=options,
+            columns=tuple(self.question(column) for column in question.columns),
         )
 
     def section(self, section: Section, title: Text) -> Section:

@@ -69,7 +69,7 @@ _BY_APPEARANCE = {
 _APPEARANCES = {ours: look for (_, look), ours in _BY_APPEARANCE.items()}
 SUPPORTED = (
     "text, integer, decimal, date, time, dateTime, range, note, calculate, acknowledge,"
-    " select_one, select_multiple, rank, begin group/end group"
+    " select_one, select_multiple, rank, begin group/end group, begin repeat/end repeat"
 )
 _REFUSALS = {
     "refused": "question '{name}' has type '{type}', which survey cannot store"

@@ -22,7 +22,7 @@ from survey.core.xlsform.book import Book, Cells, _read_book
 from survey.core.xlsform.cells import _free_name, _truth
 from survey.core.xlsform.choicefiles import FormFiles, open_zip
 from survey.core.xlsform.fallback import fill_missing_texts
-from survey.core.xlsform.kinds import _CONTROL, _REFUSALS, _classify
+from survey.core.xlsform.kinds import _CONTROL, _REFUSALS, _classify, _Kind
 from survey.core.xlsform.languages import language_tag
 from survey.core.xlsform.questions import KNOWN_APPEARANCES, QuestionRows, appearance_of
 from survey.core.xlsform.skipping import Skips
@@ -48,6 +48,9 @@ class _Open:
     line: int
     relevant: str | None  # what a nested group adds to the relevant of its questions
     dropped: tuple[str, int] | None = None  # (name, row) of the dropped repeat it is in
+    roster: Question | None = None  # a repeat: the roster its rows become the columns of
+    columns: list[Question] = field(default_factory=list)
+    names: dict[str, int] = field(default_factory=dict)  # the names taken outside the repeat
 
 
 class _Import:
@@ -106,13 +109,22 @@ class _Import:
         if control["edge"].lower() == "end":
             self._end(line, what)
             return
-        if what == "repeat" and self.skips.unsupported(
-            line,
-            name,
-            f"'{name}' is a repeat ('{control[0]}'), which survey cannot"
-            " store (every question has one answer per respondent)",
-        ):
-            self.stack.append(_Open(what, line, None, (name, line)))
+        outer = self._roster()
+        if what == "repeat" and (outer is not None or control["what"].lower() != "repeat"):
+            why = (
+                f"'{name}' is a repeat inside the repeat '{outer.key}', and survey has no"
+                " rosters inside rosters"
+                if outer is not None
+                else f"'{name}' is a loop ('{control[0]}'), which survey cannot store"
+                " (make it a repeat with a select_one column for the item)"
+            )
+            if self.skips.unsupported(line, name, why):
+                self.stack.append(_Open(what, line, None, (name, line)))
+                return
+        if what == "repeat":
+            roster = self._begin_roster(line, name, cells)
+            self.stack.append(_Open(what, line, None, roster=roster, names=self.rows.names))
+            self.rows.names = {}  # a column's name is unique within its repeat
             return
         relevant = cells.get(("bind", "relevant"))
         if not self.stack:
@@ -136,6 +148,9 @@ class _Import:
         opened = self.stack.pop()
         if opened.what != what:
             self.problem(line, f"'end {what}' ends the 'begin {opened.what}' of row {opened.line}")
+        if opened.roster is not None:
+            self.rows.names = opened.names
+            self._add(dataclasses.replace(opened.roster, columns=tuple(opened.columns)))
         if not self.stack:
             self.current = None
 
@@ -163,10 +178,16 @@ class _Import:
         if not name:
             self.problem(line, f"the '{type_text}' row has no name")
             return
-        if self.current is None:
-            self.current = _Draft(None, {})
-            self.drafts.append(self.current)
-        question = self.rows.question(line, name, kind, cells, [o.relevant for o in self.stack])
+        inside = self._inside_roster()
+        if inside is not self.stack and kind.qtype == "calculate":
+            roster = self._roster()
+            why = (
+                f"'{name}' is a calculation inside the repeat '{roster.key if roster else ''}',"
+                " which survey cannot store per row"
+            )
+            self.skips.unsupported(line, name, why)
+            return
+        question = self.rows.question(line, name, kind, cells, [o.relevant for o in inside])
         for look in appearance_of(cells):
             if look not in KNOWN_APPEARANCES:
                 why = "survey has no such widget and shows the question as usual"
@@ -175,9 +196,41 @@ class _Import:
             question = self._supported_choices(line, question)
             if question is None:
                 return
-        self.current.questions.append(question)
+        added = [question]
         if kind.or_other:
-            self.current.questions.append(self.rows.other_question(line, question))
+            added.append(self.rows.other_question(line, question))
+        if inside is not self.stack:
+            inside[0].columns.extend(added)
+            return
+        for each in added:
+            self._add(each)
+
+    def _add(self, question: Question) -> None:
+        """A question (or a finished roster) into the current section."""
+        if self.current is None:
+            self.current = _Draft(None, {})
+            self.drafts.append(self.current)
+        self.current.questions.append(question)
+
+    def _roster(self) -> Question | None:
+        """The roster whose repeat the current row is in, or None."""
+        return next((o.roster for o in reversed(self.stack) if o.roster is not None), None)
+
+    def _inside_roster(self) -> list[_Open]:
+        """The groups a row is in, up to the repeat it is in (its roster's entry first)."""
+        for index in range(len(self.stack) - 1, -1, -1):
+            if self.stack[index].roster is not None:
+                return self.stack[index:]
+        return self.stack
+
+    def _begin_roster(self, line: int, name: str, cells: Cells) -> Question:
+        """A repeat's row as a roster without its columns yet: its label, relevant (with the
+        groups around it), repeat_count, and survey's own min, max, compare and mirror."""
+        if not name:
+            self.problem(line, "the repeat has no name")
+        enclosing = [o.relevant for o in self.stack]
+        roster = self.rows.question(line, name, _Kind("question", "roster"), cells, enclosing)
+        return dataclasses.replace(roster, count=cells.get(("control", "jr:count")))
 
     def _supported_choices(self, line: int, question: Question) -> Question | None:
         """With the flag: the question with a choice 'dk'/'rf' made survey's own don't know

@@ -170,7 +170,13 @@ class Skips:
         if why := self._used(question.constraint) or _unevaluable(question.constraint):
             message = f"the constraint of '{question.key}' is left out: it uses {why}"
             self.notices.append(Notice(question.line, message))
-            return dataclasses.replace(question, constraint=None, constraint_message={})
+            question = dataclasses.replace(question, constraint=None, constraint_message={})
+        if question.columns:  # a roster: its columns kept as questions are
+            columns = tuple(c for c in map(self._kept, question.columns) if c is not None)
+            if not columns:
+                self._drop(question, "none of the rows of its repeat is left")
+                return None
+            question = dataclasses.replace(question, columns=columns)
         return question
 
     def _drop(self, question: Question, why: str) -> None:

@@ -19,7 +19,7 @@ _XLS_TYPES = {
     "multi": "select_multiple", "integer": "integer", "number": "decimal", "year": "date",
     "date": "date", "text": "text", "longtext": "text", "note": "note",
     "calculate": "calculate", "time": "time", "datetime": "dateTime", "range": "range",
-    "rank": "rank", "acknowledge": "acknowledge",
+    "rank": "rank", "acknowledge": "acknowledge", "roster": "begin repeat",
 }  # fmt: skip
 _YES_NO_LABELS = {
     "en": ("Yes", "No"), "zh-Hans": ("是", "否"), "zh-Hant": ("是", "否"), "fr": ("Oui", "Non"),
@@ -47,6 +47,7 @@ def dump_xlsform(q: Questionnaire, path: str | Path) -> None:
         "choice_filter",
         "default",
         "read_only",
+        "repeat_count",
         "appearance",
         "parameters",
         *EXTENSION_COLUMNS,
@@ -69,19 +70,23 @@ def _translated(column: str, text: Mapping[str, str], languages: Iterable[str]) 
     return {f"{column}::{language_header(tag)}": text[tag] for tag in languages if tag in text}
 
 
-def _survey_rows(q: Questionnaire, lists: Mapping[str, str]) -> list[Row]:
+def _survey_rows(q: Questionnaire, lists: Mapping[int, str]) -> list[Row]:
     rows: list[Row] = []
     for section in q.sections:
         begin = {"type": "begin group", "name": section.key, "relevant": section.relevant}
         begin |= _translated("label", section.title, q.languages)
         rows.append(begin | _translated("hint", section.description, q.languages))
-        rows += [_question_row(question, lists, q.languages) for question in section.questions]
+        for question in section.questions:
+            rows.append(_question_row(question, lists, q.languages))
+            if question.type == "roster":  # its columns, then the end of its repeat
+                rows += [_question_row(column, lists, q.languages) for column in question.columns]
+                rows.append({"type": "end repeat"})
         rows.append({"type": "end group"})
     return rows
 
 
-def _question_row(question: Question, lists: Mapping[str, str], languages: Iterable[str]) -> Row:
-    list_name = lists.get(question.key)
+def _question_row(question: Question, lists: Mapping[int, str], languages: Iterable[str]) -> Row:
+    list_name = lists.get(id(question))
     row: Row = {
         "type": _XLS_TYPES[question.type] + (f" {list_name}" if list_name else ""),
         "name": question.key,
@@ -93,6 +98,7 @@ def _question_row(question: Question, lists: Mapping[str, str], languages: Itera
         "constraint": question.constraint,
         "calculation": question.calculation,
         "choice_filter": question.choice_filter,
+        "repeat_count": question.count,
         "mirror": question.mirror,
         "pattern": question.pattern,
         "compare": compare_to_text(question.compare) if question.compare else None,
@@ -113,20 +119,25 @@ def _question_row(question: Question, lists: Mapping[str, str], languages: Itera
     return row
 
 
-def _choice_lists(q: Questionnaire) -> tuple[dict[str, str], list[Row]]:
-    """The list name of each choice question (its key), and the choices sheet's rows."""
-    yes_no = _free_name("yes_no", {question.key for question in q.questions()})
-    lists: dict[str, str] = {}
+def _choice_lists(q: Questionnaire) -> tuple[dict[int, str], list[Row]]:
+    """The list name of each choice question (its key, by the question's id), and the
+    choices sheet's rows."""
+    asked = [c for question in q.questions() for c in (question, *question.columns)]
+    yes_no = _free_name("yes_no", {question.key for question in asked})
+    lists: dict[int, str] = {}
     rows: list[Row] = []
-    for question in q.questions():
+    taken = {yes_no}
+    for question in asked:
         if question.type in CHOICE_TYPES:
-            lists[question.key] = question.key
+            # a column may share its key with a question elsewhere: its list is renamed
+            name = lists[id(question)] = _free_name(question.key, taken)
+            taken.add(name)
             rows += [
-                _option_row(question.key, o.code, o.label, q.languages) | dict(o.columns)
+                _option_row(name, o.code, o.label, q.languages) | dict(o.columns)
                 for o in question.options
             ]
         elif question.type == "yesno":
-            lists[question.key] = yes_no
+            lists[id(question)] = yes_no
     if yes_no in lists.values():
         rows += _yes_no_rows(yes_no, q.languages)
     return lists, rows
