@@ -82,7 +82,7 @@ def _keep_words() -> Any:
 
 
 def _template_globals() -> dict[str, Any]:
-    from survey import i18n, templating, widgets, wording
+    from survey import i18n, roster_widgets, templating, wording
 
     return {
         "LANGUAGE_NAMES": i18n.LANGUAGE_NAMES,
@@ -109,7 +109,7 @@ def _template_globals() -> dict[str, Any]:
         "sentences": templating.sentences,
         "fragment": templating.fragment,
         "url": templating.url,
-        "question_html": widgets.question_html,
+        "question_html": roster_widgets.widget_html,  # a roster's, or widgets.question_html
         "rule_words": wording.rule_words,
     }
 

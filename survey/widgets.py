@@ -78,7 +78,8 @@ def question_html(
     guidance: bool = False,
     required: bool = False,
 ) -> Markup:
-    """One question's widget (see the module's docstring for the arguments).
+    """One question's widget (see the module's docstring for the arguments; a roster's is
+    `survey.roster_widgets.widget_html`'s).
 
     `locale` is the interface's (Babel's current one when not given: a page drawing
     many widgets looks it up once).

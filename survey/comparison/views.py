@@ -153,6 +153,7 @@ def _pair_page(round_: Any, pair_code: str, posted: tuple[str, DecisionForm] | N
         outcomes=Counter(row.outcome for row in rows),
         languages=pages.languages(q, context["sides"]),
         show=pages.shower(q),
+        matched_rows=pages.matched_rows,
         can_decide=ROLE_RANK[g.role] >= ROLE_RANK["researcher"],
         statuses=STATUS_LABELS,
         forms=forms,

@@ -31,7 +31,7 @@ from survey.core.questionnaire import Text
 from survey.db import utcnow
 from survey.errors import ServiceError
 from survey.exports import codebook as codebooks
-from survey.exports import codebook_files, contacts, layouts, writers
+from survey.exports import codebook_files, contacts, layouts, rosters, writers
 from survey.exports.contacts import side_contacts
 from survey.exports.dataset import ExportError, text_for
 from survey.exports.deidentify import deidentified, withheld_about
@@ -354,9 +354,11 @@ def dataset_of(session: Session, round_: Round, request: ExportRequest):  # noqa
     dataset = layout(
         q,
         [s.code for s in sides],
-        records(session, round_, pairs, request),
+        rosters.prepared(q, request.layout, records(session, round_, pairs, request)),
         **{k: v for k, v in options.items() if _accepts(layout, k)},
     )
+    if request.layout == "long":  # one row per roster row
+        dataset = rosters.expanded(q, dataset, len(sides))
     return q, dataset if request.identifiers else deidentified(q, dataset), len(pairs)
 
 

@@ -21,12 +21,14 @@ from survey.core.choices import offered
 from survey.core.expressions import ExpressionError, parse
 from survey.core.questionnaire import Question, Questionnaire, Section, Text
 from survey.core.types import AnswerError, is_blank, type_of
+from survey.core.types.roster import RosterError
 from survey.db import utcnow
 from survey.responding import flow, forms, paradata
 from survey.responding.messages import answer_message
 from survey.responding.visit import State, Visit
+from survey.roster_widgets import widget_html
 from survey.templating import SPECIAL_LABELS, framed, text_in
-from survey.widgets import PIPED, question_html
+from survey.widgets import PIPED
 
 # What a page may say above its questions (`render_page(..., notes=[key])`).
 NOTES = {
@@ -59,7 +61,7 @@ def is_special(value: Any) -> bool:
 
 def stored_shown(question: Question, value: Any) -> tuple[Any, str | None]:
     """A stored answer as the widget shows it: (value, ticked special)."""
-    if question.type in forms.CHOICES:
+    if question.type in forms.CHOICES or question.type == "roster":  # a roster: its rows
         if is_blank(value) and question.default is not None:  # shown, saved as if chosen
             return (
                 question.default.split() if question.type == "multi" else question.default
@@ -227,6 +229,18 @@ def render_page(
     )
 
 
+def cell_messages(
+    question: Question, error: AnswerError | None, language: str
+) -> dict[tuple[int, str], str] | None:
+    """A roster's refused cells, each with its column's message, by (row, column)."""
+    if not isinstance(error, RosterError):
+        return None
+    return {
+        (row, key): answer_message(cell, question.column(key) or question, language)
+        for (row, key), cell in error.cells.items()
+    }
+
+
 def parts(macro: str, *args: Any) -> Markup:
     """A macro of the respondent pages' shared parts, drawn now."""
     return get_template_attribute("responding/_parts.html", macro)(*args)
@@ -269,7 +283,8 @@ def item(
         conflict = (theirs, typed_display(visit, question, (value, special)))
     error = errors.get(key)
     messages = [answer_message(error, question, visit.language)] if error else []
-    html = question_html(
+    cells = cell_messages(question, error, visit.language)
+    html = widget_html(
         question,
         visit.language,
         value=value,
@@ -284,5 +299,6 @@ def item(
         piped=piped,
         offered=offered,
         required=required,
+        cells=cells,
     )
     return Item(question, text_in(question.text, visit.language), messages, hidden, html)

@@ -105,6 +105,7 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
         why_max=followup_entry.WHY_MAX,
         shown=followup_entry.shown,
         versions={k: r.version for k, r in answers.answer_rows(db.session, invitation).items()},
+        rosters=_roster_rows(q, values),
         language=lang_tag(),
         piped=piped,
         needed=needed,
@@ -151,4 +152,19 @@ def _save_entry(
             result.conflicts,
         )
     flash(_("Saved."), "info")
+    if any(page.roster for page in pages):  # a roster's button: saved, drawn again
+        return {}, {}
     return redirect(request.path)
+
+
+def _roster_rows(q: Questionnaire, values: Any) -> dict[str, list[Any]]:
+    """Each roster's rows as the form shows them: as posted (with a row added or removed
+    by its button), else as stored."""
+    rosters = [x for x in q.questions() if x.type == "roster"]
+    if not rosters or not hasattr(values, "getlist"):
+        return {x.key: list(values.get(x.key) or []) for x in rosters}
+    shown = {}
+    for section in q.sections:
+        if any(x.type == "roster" for x in section.questions):
+            shown |= read_page(q, section, values).shown
+    return {x.key: list(shown.get(x.key, ([], None))[0]) for x in rosters}

@@ -24,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 from survey.core.questionnaire import Question, Questionnaire, Section
 from survey.core.types import AnswerError
 from survey.i18n import LOCALES
+from survey.roster_widgets import ACTION, MAX_DRAWN, ROWS_SUFFIX, cell_question
 from survey.widgets import CHOICES
 
 SPECIAL_SUFFIX = "__special"
@@ -47,6 +48,7 @@ class PageInput:
     visible: set[str] | None = None
     nav: str | None = None
     language: str | None = None
+    roster: tuple[str, str, int | None] | None = None  # ("add"|"remove", roster key, row)
 
 
 def read_page(q: Questionnaire, part: Section, form: MultiDict[str, str]) -> PageInput:
@@ -60,6 +62,10 @@ def read_page(q: Questionnaire, part: Section, form: MultiDict[str, str]) -> Pag
             continue  # not on the page that was posted: leave the stored answer alone
         page.versions[key] = _integer(version)
         _read_answer(page, question, form)
+    page.roster = _roster_action(form.get(ACTION), own)
+    if page.roster is not None:
+        page.nav = "stay"  # a roster's button saves the page and draws it again
+        _apply_roster_action(page, page.roster)
     page.pending = {key for key in form.getlist("_pending") if key in own}
     page.choices = {
         key: choice
@@ -83,7 +89,7 @@ def unknown_fields(q: Questionnaire, names: Iterable[str]) -> list[str]:
     for name in names:
         if name.startswith("_") or name == "csrf_token":
             continue
-        key = name.removesuffix(SPECIAL_SUFFIX)
+        key = name.removesuffix(SPECIAL_SUFFIX).split(".", 1)[0]  # a roster's cells: key.row.column
         if key not in keys:
             unknown.add(key[:100])
     return sorted(unknown)
@@ -107,6 +113,9 @@ def fields_to_form(fields: Any) -> MultiDict[str, str] | None:
 
 def _read_answer(page: PageInput, question: Question, form: MultiDict[str, str]) -> None:
     key = question.key
+    if question.type == "roster":
+        _read_roster(page, question, form)
+        return
     values = form.getlist(key)
     if question.type in CHOICES:
         raw: Any = values if question.type == "multi" or len(values) > 1 else _first(values)
@@ -128,6 +137,47 @@ def _read_answer(page: PageInput, question: Question, form: MultiDict[str, str])
 def _parts(text: str | list[str] | None) -> list[str]:
     """What a field (or a rank's drop-downs) sent, as a list."""
     return [text] if isinstance(text, str) else list(text or [])
+def _read_roster(page: PageInput, roster: Question, form: MultiDict[str, str]) -> None:
+    """A roster's rows as posted: each cell read as its column's own field would be."""
+    count = min(_integer(form.get(roster.key + ROWS_SUFFIX, "0")), MAX_DRAWN)
+    raw_rows: list[dict[str, Any]] = []
+    shown_rows: list[dict[str, Any]] = []
+    for index in range(count):
+        cell = PageInput()
+        for column in roster.columns:
+            _read_answer(cell, cell_question(roster, index, column), form)
+        names = {cell_question(roster, index, c).key: c.key for c in roster.columns}
+        raw_rows.append({names[k]: v for k, v in cell.raw.items()})
+        shown_rows.append({names[k]: v[1] or v[0] for k, v in cell.shown.items()})
+        for name, error in cell.errors.items():  # e.g. a typed answer and don't know ticked
+            page.errors[roster.key] = error
+            raw_rows[-1][names[name]] = shown_rows[-1][names[name]]
+    page.raw[roster.key] = raw_rows
+    page.shown[roster.key] = (shown_rows, None)
+
+
+def _roster_action(value: str | None, own: dict[str, Question]) -> tuple[str, str, int | None]:
+    """The roster button pressed, if it names a roster of this page."""
+    what, _, rest = (value or "").partition(":")
+    key, _, row = rest.partition(":")
+    roster = own.get(key)
+    if roster is None or roster.type != "roster" or what not in ("add", "remove"):
+        return None  # type: ignore[return-value]
+    if what == "add":
+        return ("add", key, None)
+    return ("remove", key, _integer(row)) if row.isdigit() else None  # type: ignore[return-value]
+
+
+def _apply_roster_action(page: PageInput, action: tuple[str, str, int | None]) -> None:
+    what, key, row = action
+    if key not in page.raw:
+        return
+    shown = page.shown[key][0]
+    if what == "add":
+        shown.append({})  # drawn, not stored: a blank row is no answer
+    elif row is not None and row < len(shown):
+        del shown[row]
+        del page.raw[key][row]
 
 
 def _form_error(code: str) -> AnswerError:

@@ -153,6 +153,8 @@ def page(visit: Visit, key: str) -> Response | tuple[Any, ...] | str:
     if saved.go is None:
         errors, conflicts = saved.errors, saved.conflicts
         return render_page(visit, part, saved.state, page_in, errors, conflicts, saved.notes)
+    if page_in.roster is not None:  # "Add a row" / "Remove row n": saved, drawn again
+        return render_page(visit, part, saved.state, page_in)
     if saved.go == saving.WELCOME:
         return go("welcome")
     return go("review") if saved.go == flow.REVIEW else go("page", key=saved.go)

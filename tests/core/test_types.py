@@ -660,7 +660,7 @@ def test_each_type_carries_its_rules_widget_and_export_encoding():
         widgets = {"radio", "checkbox", "yesno", "input", "textarea", "note", "calculate", "rank"}
         widgets.add("roster")  # rows of the column questions' own widgets
         assert question_type.widget in widgets, name
-        kinds = {"code", "codes", "integer", "number", "date", "string", "rows", None}
+        kinds = {"code", "codes", "integer", "number", "date", "string", None}
         assert question_type.export_kind in kinds, name
         if name != "note":
             assert question_type.rules, name

@@ -116,7 +116,7 @@ def test_xlsform_export_reimports_to_the_same_version(runner, tmp_path, session)
     assert stored(session) == 1
 
 
-def test_xlsform_with_a_repeat_is_refused_naming_the_row(runner, tmp_path, session):
+def test_xlsform_with_a_repeat_in_a_repeat_is_refused_naming_the_row(runner, tmp_path, session):
     from openpyxl import Workbook
 
     book = Workbook()
@@ -126,6 +126,9 @@ def test_xlsform_with_a_repeat_is_refused_naming_the_row(runner, tmp_path, sessi
         ["type", "name", "label::English (en)"],
         ["begin repeat", "visits", "Visits"],
         ["integer", "n", "How many?"],
+        ["begin repeat", "guests", "Guests"],
+        ["text", "guest", "Name"],
+        ["end repeat", "", ""],
         ["end repeat", "", ""],
     ):
         sheet.append(row)
@@ -133,8 +136,13 @@ def test_xlsform_with_a_repeat_is_refused_naming_the_row(runner, tmp_path, sessi
     book.save(path)
     result = runner.invoke(args=["questionnaire", "import", str(path)])
     assert result.exit_code == 1
-    assert "repeat.xlsx:2:" in result.output
+    assert "repeat.xlsx:4:" in result.output
     assert stored(session) == 0
+    book["survey"].delete_rows(4, 3)  # rows 4-6 gone: one repeat, imported as a roster
+    book.save(path)
+    result = runner.invoke(args=["questionnaire", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert stored(session) == 1
 
 
 def _unsupported_form(tmp_path) -> str:

@@ -70,7 +70,7 @@ class RosterType(QuestionType):
     rules = ("roster", "review", "none")
     default_rule = "review"
     agreement_levels = ()
-    export_kind = "rows"
+    export_kind = "integer"  # exports hold its number of rows; the long one each row
     widget = "roster"
 
     def parse(self, q: Question, raw: Raw | list[dict[str, Raw]]) -> Any:
@@ -108,8 +108,12 @@ class RosterType(QuestionType):
                     row[column.key] = value
             if row or any((index, c.key) in errors for c in q.columns):
                 rows.append(row)
-        if errors:
-            raise RosterError(errors)
+        if errors:  # with the other cells' own problems, so that all show at once
+            parsed = [
+                {k: v for k, v in row.items() if (i, k) not in errors} for i, row in enumerate(rows)
+            ]
+            found = row_problems(q, parsed)
+            raise RosterError({**found, **errors})
         return rows or None
 
     def check(self, q: Question, value: Any) -> None:
@@ -212,8 +216,6 @@ def compare_rows(
     q: Question, rule: CompareRule, row_a: Mapping[str, Any], row_b: Mapping[str, Any]
 ) -> dict[str, Verdict]:
     """Each compared column of two paired rows under its own rule."""
-    from survey.core.compare_rules import compare_values
-
     verdicts: dict[str, Verdict] = {}
     for column in q.columns:
         if column.key in rule.match or not column.is_compared or column.compare is None:
@@ -224,8 +226,18 @@ def compare_rows(
         elif is_blank(a) or is_blank(b) or as_special(a) or as_special(b):
             verdicts[column.key] = ("disagree", "answered on one side only")
         else:
-            verdicts[column.key] = compare_values(column, column.compare, a, b)
+            verdicts[column.key] = _compare(column, a, b)
     return verdicts
+
+
+def _compare(column: Question, a: Any, b: Any) -> Verdict:
+    rule = column.compare
+    assert rule is not None  # is_compared
+    column_type = _type(column)
+    try:
+        return column_type.comparator(column, rule)(column_type, column, rule, a, b)
+    except UnreadableError as error:
+        return ("review", str(error))
 
 
 def compare_rosters(t: QuestionType, q: Question, rule: CompareRule, a: Any, b: Any) -> Verdict:
