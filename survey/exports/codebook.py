@@ -89,7 +89,7 @@ def _row(
         compare=rule_text(question) if question and question.compare else None,
         relevant=_relevance(q, question) if question else None,
         specials=tuple(str(s) for s in v.specials),
-        coding={lang: _coding(v, lang) for lang in languages},
+        coding={lang: _coding(v, lang, question) for lang in languages},
     )
 
 
@@ -172,6 +172,15 @@ CODING: dict[str, Text] = {
         "zh-Hans": "agree、disagree、missing、skipped 或 review；SPSS 和 Stata 中为编号",
         "zh-Hant": "agree、disagree、missing、skipped 或 review；SPSS 與 Stata 中為編號",
     },
+    "roster": {
+        "en": "a roster: the number of rows a side gave (dk/rf as they are); the long layout has "
+        "a line per row, question <key>.<n>, the two sides' rows paired by the roster rule, "
+        "each as column=value; columns: %(columns)s",
+        "zh-Hans": "名册：该方填写的行数（dk/rf 保持原样）；长格式中每行一条记录，"
+        "问题为 <key>.<n>，双方各行按名册规则配对，每行写作 栏=值；各栏：%(columns)s",
+        "zh-Hant": "名冊：該方填寫的列數（dk/rf 保持原樣）；長格式中每列一筆記錄，"
+        "問題為 <key>.<n>，雙方各列依名冊規則配對，每列寫作 欄=值；各欄：%(columns)s",
+    },
     "date": {
         "en": "YYYY-MM-DD; an SPSS date (SDATE10), a Stata %td date, an R Date",
         "zh-Hans": "YYYY-MM-DD；SPSS 日期（SDATE10）、Stata %td 日期、R Date",
@@ -187,7 +196,10 @@ CODING: dict[str, Text] = {
 }
 
 
-def _coding(v: Variable, lang: str) -> str:
+def _coding(v: Variable, lang: str, question: Question | None = None) -> str:
+    if question is not None and question.type == "roster" and v.role not in ("agree", "status"):
+        columns = ", ".join(column.key for column in question.columns)
+        return text_for(CODING["roster"], lang) % {"columns": columns}
     keys = []
     if v.role in ("agree", "option", "special", "outcome", "followup"):
         keys.append(v.role)

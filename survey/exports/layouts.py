@@ -354,8 +354,8 @@ def rule_text(q: Question) -> str:
         text = f"tolerance {'rel' if rule.relative else 'abs'}={format_number(rule.value or 0)}"
     elif rule.value is not None:
         text = f"{rule.kind} {format_number(rule.value)}"
-    else:
-        text = rule.kind
+    else:  # a roster's rule with the columns that pair the rows
+        text = f"roster match={','.join(rule.match)}" if rule.kind == "roster" else rule.kind
     return f"{text}; mirror {q.mirror}" if q.mirror else text
 
 

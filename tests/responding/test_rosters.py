@@ -267,3 +267,19 @@ def test_interviewer_entry_adds_a_row_and_saves_the_roster(
     assert answers.answers_of(session, row.invitation)["delegations"] == [
         {"year": 2010, "direction": "sent", "size": 12}
     ]
+
+
+def test_the_codebook_documents_the_roster(session, rostered, tmp_path):
+    from survey.exports import services as exports
+    from survey.exports.codebook import codebook
+
+    round_ = _submitted_pair(session, rostered)
+    q, dataset, _ = exports.dataset_of(session, round_, exports.ExportRequest())
+    rows = {row.variable: row for row in codebook(q, dataset)}
+    row = rows["delegations_us"]
+    assert row.type == "roster"
+    assert row.compare == "roster match=year,direction"
+    assert "the number of rows a side gave" in row.coding["en"]
+    assert "columns: year, direction, size, purpose" in row.coding["en"]
+    assert "各栏：year, direction, size, purpose" in row.coding["zh-Hans"]
+    assert rows["delegations_agree"].coding["en"].startswith("1 = agree")
