@@ -357,8 +357,7 @@ def dataset_of(session: Session, round_: Round, request: ExportRequest):  # noqa
         rosters.prepared(q, request.layout, records(session, round_, pairs, request)),
         **{k: v for k, v in options.items() if _accepts(layout, k)},
     )
-    if request.layout == "long":  # one row per roster row
-        dataset = rosters.expanded(q, dataset, len(sides))
+    dataset = rosters.expanded(q, dataset, len(sides)) if request.layout == "long" else dataset
     return q, dataset if request.identifiers else deidentified(q, dataset), len(pairs)
 
 

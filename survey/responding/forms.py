@@ -137,6 +137,8 @@ def _read_answer(page: PageInput, question: Question, form: MultiDict[str, str])
 def _parts(text: str | list[str] | None) -> list[str]:
     """What a field (or a rank's drop-downs) sent, as a list."""
     return [text] if isinstance(text, str) else list(text or [])
+
+
 def _read_roster(page: PageInput, roster: Question, form: MultiDict[str, str]) -> None:
     """A roster's rows as posted: each cell read as its column's own field would be."""
     count = min(_integer(form.get(roster.key + ROWS_SUFFIX, "0")), MAX_DRAWN)
