@@ -132,6 +132,8 @@ def export_command(
         db.session.rollback()
         db.session.remove()
     click.echo(f"Wrote {result.rows} rows ({result.pairs} pairs, {layout}, {fmt}) to {target}.")
+    for path in result.beside:
+        click.echo(f"Wrote a roster's rows to {path.name if bundle == 'zip' else path}.")
     if bundle == "zip":
         click.echo("The zip holds the data file and its bilingual codebook (HTML).")
     elif book is not None:

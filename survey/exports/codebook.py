@@ -53,13 +53,23 @@ class CodebookRow:
 def codebook(
     q: Questionnaire, dataset: Dataset, lang_order: Sequence[str] = LANGUAGES
 ) -> list[CodebookRow]:
-    """The codebook rows for `dataset` (exported from `q`), in variable order."""
-    names = {fmt: naming.format_names(dataset.variables, fmt) for fmt in STAT_ORDER}
+    """The codebook rows for `dataset` (exported from `q`), in variable order, then those
+    of its roster files (a roster's column named `<roster>.<column>` as its question)."""
     languages = tuple(dict.fromkeys([*lang_order, *q.languages]))
     questions = {question.key: question for question in q.questions()}
-    return [
-        _row(v, questions.get(v.question or ""), q, names, languages) for v in dataset.variables
-    ]
+    questions |= {
+        f"{question.key}.{column.key}": column
+        for question in q.questions()
+        for column in question.columns
+    }
+    found = []
+    for roster, part in (("", dataset), *dataset.parts):
+        names = {fmt: naming.format_names(part.variables, fmt) for fmt in STAT_ORDER}
+        found += [
+            _row(v, questions.get(v.question or ""), q, names, languages, roster)
+            for v in part.variables
+        ]
+    return found
 
 
 def _row(
@@ -68,6 +78,7 @@ def _row(
     q: Questionnaire,
     names: Mapping[str, Mapping[str, str]],
     languages: Sequence[str],
+    roster: str = "",
 ) -> CodebookRow:
     numbers = v.numbers() if v.value_labels else {}
     options = tuple(
@@ -89,8 +100,15 @@ def _row(
         compare=rule_text(question) if question and question.compare else None,
         relevant=_relevance(q, question) if question else None,
         specials=tuple(str(s) for s in v.specials),
-        coding={lang: _coding(v, lang, question) for lang in languages},
+        coding={
+            lang: _in_file(roster, lang) + _coding(v, lang, question, roster) for lang in languages
+        },
     )
+
+
+def _in_file(roster: str, lang: str) -> str:
+    """Where a roster file's variable is: that file, sheet or JSON key."""
+    return text_for(CODING["roster_file"], lang) % {"roster": roster} if roster else ""
 
 
 CALCULATED: Text = {"en": "Calculated: ", "zh-Hans": "计算值：", "zh-Hant": "計算值："}
@@ -105,6 +123,8 @@ def _text(question: Question, languages: Sequence[str]) -> Text:
 
 
 def _relevance(q: Questionnaire, question: Question) -> str | None:
+    if question.key not in {x.key for x in q.questions()}:  # a roster's column
+        return question.relevant
     section = q.section_of(question.key)
     parts = [f"section {section.key}: {section.relevant}"] if section.relevant else []
     parts += [question.relevant] if question.relevant else []
@@ -173,13 +193,35 @@ CODING: dict[str, Text] = {
         "zh-Hant": "agree、disagree、missing、skipped 或 review；SPSS 與 Stata 中為編號",
     },
     "roster": {
-        "en": "a roster: the number of rows a side gave (dk/rf as they are); the long layout has "
-        "a line per row, question <key>.<n>, the two sides' rows paired by the roster rule, "
-        "each as column=value; columns: %(columns)s",
-        "zh-Hans": "名册：该方填写的行数（dk/rf 保持原样）；长格式中每行一条记录，"
-        "问题为 <key>.<n>，双方各行按名册规则配对，每行写作 栏=值；各栏：%(columns)s",
-        "zh-Hant": "名冊：該方填寫的列數（dk/rf 保持原樣）；長格式中每列一筆記錄，"
-        "問題為 <key>.<n>，雙方各列依名冊規則配對，每列寫作 欄=值；各欄：%(columns)s",
+        "en": "a roster: the number of rows a side gave (dk/rf as they are); the rows "
+        "themselves are in the roster file <name>_%(key)s (XLSX: the sheet %(key)s; JSON: "
+        "rosters.%(key)s), a line per pair, side and row; the long layout has a line per row, "
+        "question <key>.<n>, the two sides' rows paired by the roster rule, each as "
+        "column=value; columns: %(columns)s",
+        "zh-Hans": "名册：该方填写的行数（dk/rf 保持原样）；各行本身在名册文件 <name>_%(key)s 中"
+        "（XLSX 为工作表 %(key)s；JSON 为 rosters.%(key)s），每对、每方、每行一条记录；"
+        "长格式中每行一条记录，问题为 <key>.<n>，双方各行按名册规则配对，每行写作 栏=值；"
+        "各栏：%(columns)s",
+        "zh-Hant": "名冊：該方填寫的列數（dk/rf 保持原樣）；各列本身在名冊檔案 <name>_%(key)s 中"
+        "（XLSX 為工作表 %(key)s；JSON 為 rosters.%(key)s），每對、每方、每列一筆記錄；"
+        "長格式中每列一筆記錄，問題為 <key>.<n>，雙方各列依名冊規則配對，每列寫作 欄=值；"
+        "各欄：%(columns)s",
+    },
+    "roster_file": {
+        "en": "in the roster file <name>_%(roster)s (XLSX: the sheet %(roster)s; JSON: "
+        "rosters.%(roster)s), a line per pair, side and row; ",
+        "zh-Hans": "位于名册文件 <name>_%(roster)s（XLSX 为工作表 %(roster)s；JSON 为 "
+        "rosters.%(roster)s），每对、每方、每行一条记录；",
+        "zh-Hant": "位於名冊檔案 <name>_%(roster)s（XLSX 為工作表 %(roster)s；JSON 為 "
+        "rosters.%(roster)s），每對、每方、每列一筆記錄；",
+    },
+    "row_agree": {
+        "en": "1 = paired by the roster rule with no column disagreeing, 0 = a row of one side "
+        "only or a column disagrees, empty = a column goes to review",
+        "zh-Hans": "1 = 按名册规则配对且各栏均一致，0 = 仅一方有此行或有一栏不一致，"
+        "空 = 有一栏待人工核对",
+        "zh-Hant": "1 = 依名冊規則配對且各欄均一致，0 = 僅一方有此列或有一欄不一致，"
+        "空 = 有一欄待人工核對",
     },
     "date": {
         "en": "YYYY-MM-DD; an SPSS date (SDATE10), a Stata %td date, an R Date",
@@ -196,10 +238,12 @@ CODING: dict[str, Text] = {
 }
 
 
-def _coding(v: Variable, lang: str, question: Question | None = None) -> str:
-    if question is not None and question.type == "roster" and v.role not in ("agree", "status"):
+def _coding(v: Variable, lang: str, question: Question | None = None, roster: str = "") -> str:
+    if roster and v.role == "agree":  # a roster file's row_agree
+        return text_for(CODING["row_agree"], lang)
+    if question is not None and question.type == "roster" and v.role == "answer":
         columns = ", ".join(column.key for column in question.columns)
-        return text_for(CODING["roster"], lang) % {"columns": columns}
+        return text_for(CODING["roster"], lang) % {"columns": columns, "key": question.key}
     keys = []
     if v.role in ("agree", "option", "special", "outcome", "followup"):
         keys.append(v.role)

@@ -146,6 +146,8 @@ class Dataset:
     questionnaire: Questionnaire | None = None
     layout: str | None = None
     withheld: tuple[str, ...] = ()  # what a de-identified export left out (the codebook says)
+    # the wide layout's roster files: (roster key, its rows' dataset), exports/roster_files.py
+    parts: tuple[tuple[str, Dataset], ...] = ()
 
     def __post_init__(self) -> None:
         names = [v.name for v in self.variables]

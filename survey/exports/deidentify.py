@@ -18,8 +18,16 @@ from survey.exports.dataset import Dataset, Variable
 
 
 def identifying_keys(q: Questionnaire) -> frozenset[str]:
-    """The keys of the questions whose answers may name a person."""
-    return frozenset(question.key for question in q.questions() if question.identifying)
+    """The keys of the questions whose answers may name a person (a roster's column as
+    `<roster>.<column>`, as its roster file's variables name it)."""
+    keys = {question.key for question in q.questions() if question.identifying}
+    keys |= {
+        f"{question.key}.{column.key}"
+        for question in q.questions()
+        for column in question.columns
+        if column.identifying
+    }
+    return frozenset(keys)
 
 
 def deidentified(q: Questionnaire, dataset: Dataset) -> Dataset:
@@ -31,11 +39,14 @@ def deidentified(q: Questionnaire, dataset: Dataset) -> Dataset:
 
     withheld = [v.name for v in dataset.variables if named(v)]
     kept = dataset.select(lambda v: not named(v))
-    if dataset.layout == "long" and keys:
+    asked = frozenset(key for key in keys if "." not in key)  # not a roster's column
+    if dataset.layout == "long" and asked:
         index = [v.name for v in kept.stored].index("question")
-        kept = replace(kept, rows=_without(kept.rows, index, keys))
-        withheld += [f"question={key}" for key in sorted(keys)]
-    return replace(kept, withheld=tuple(withheld))
+        kept = replace(kept, rows=_without(kept.rows, index, asked))
+        withheld += [f"question={key}" for key in sorted(asked)]
+    parts = tuple((key, deidentified(q, part)) for key, part in dataset.parts)
+    withheld += [f"{key}: {name}" for key, part in parts for name in part.withheld]
+    return replace(kept, withheld=tuple(withheld), parts=parts)
 
 
 def _without(

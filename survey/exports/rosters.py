@@ -51,16 +51,20 @@ def _turned(answers: Any, keys: list[str], layout: str) -> Any:
     return turned
 
 
-def expanded(q: Questionnaire, dataset: Dataset, sides: int = 2) -> Dataset:
-    """The long dataset with one row per roster row after each roster's own row."""
+def expanded(
+    q: Questionnaire, dataset: Dataset, sides: int = 2, identifiers: bool = True
+) -> Dataset:
+    """The long dataset with one row per roster row after each roster's own row; without
+    `identifiers`, a row's text leaves out the columns marked identifying."""
     rosters = {key: q.question(key) for key in roster_keys(q)}
     if not rosters:
         return dataset
-    return dataclasses.replace(dataset, rows=_expand(rosters, dataset.rows, sides))
+    rows = _expand(rosters, dataset.rows, sides, identifiers)
+    return dataclasses.replace(dataset, rows=rows)
 
 
 def _expand(
-    rosters: dict[str, Question], rows: Iterable[Sequence[Any]], sides: int
+    rosters: dict[str, Question], rows: Iterable[Sequence[Any]], sides: int, identifiers: bool
 ) -> Iterator[Sequence[Any]]:
     for row in rows:
         roster = rosters.get(row[1])
@@ -70,11 +74,15 @@ def _expand(
         values = [_rows(value) for value in row[2 : 2 + sides]]
         yield [*row[:2], *(_count(v, raw) for v, raw in zip(values, row[2:], strict=False)),
                *row[2 + sides :]]  # fmt: skip
-        yield from _row_lines(roster, row, values, sides)
+        yield from _row_lines(roster, row, values, sides, identifiers)
 
 
 def _row_lines(
-    roster: Question, row: Sequence[Any], values: list[list[dict] | None], sides: int
+    roster: Question,
+    row: Sequence[Any],
+    values: list[list[dict] | None],
+    sides: int,
+    identifiers: bool = True,
 ) -> Iterator[list[Any]]:
     rule = roster.compare
     first, second = (values + [None, None])[:2]
@@ -95,7 +103,7 @@ def _row_lines(
             else:
                 verdicts = compare_rows(roster, rule, row_a, row_b).values()
                 outcome = "disagree" if any(v[0] == "disagree" for v in verdicts) else "agree"
-        texts = [_row_text(roster, r) for r in (row_a, row_b)][:sides]
+        texts = [_row_text(roster, r, identifiers) for r in (row_a, row_b)][:sides]
         yield [row[0], f"{roster.key}.{number}", *texts, outcome, *rest[1:]]
 
 
@@ -113,14 +121,15 @@ def _count(rows: list[dict] | None, raw: Any) -> Any:
     return str(len(rows)) if rows is not None else raw
 
 
-def _row_text(roster: Question, row: dict | None) -> str | None:
-    """`year=2009; direction=sent; size=5`: a row's cells by column key, as stored."""
+def _row_text(roster: Question, row: dict | None, identifiers: bool = True) -> str | None:
+    """`year=2009; direction=sent; size=5`: a row's cells by column key, as stored (without
+    `identifiers`, not those of a column marked identifying)."""
     if row is None:
         return None
     parts = []
     for column in roster.columns:
         value = row.get(column.key)
-        if value is None:
+        if value is None or (column.identifying and not identifiers):
             continue
         if isinstance(value, list):
             shown = ";".join(map(str, value))

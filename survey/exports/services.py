@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,14 +27,14 @@ from survey.accounts.models import User
 from survey.comparison.followup_outcomes import Newest, newest
 from survey.comparison.models import Comparison, Discrepancy
 from survey.comparison.services import questionnaire_of, side_order
-from survey.core.questionnaire import Text
 from survey.db import utcnow
 from survey.errors import ServiceError
 from survey.exports import codebook as codebooks
-from survey.exports import codebook_files, contacts, layouts, rosters, writers
+from survey.exports import codebook_files, contacts, layouts, roster_files, rosters, writers
 from survey.exports.contacts import side_contacts
-from survey.exports.dataset import ExportError, text_for
+from survey.exports.dataset import ExportError
 from survey.exports.deidentify import deidentified, withheld_about
+from survey.exports.side_labels import side_labels_for
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding.models import Answer, Explanation
 from survey.rounds.models import Invitation, Round, RoundPair
@@ -101,6 +101,7 @@ class ExportResult:
     rows: int
     pairs: int
     about: dict[str, Any] = field(default_factory=dict)
+    beside: tuple[Path, ...] = ()  # the roster files written beside the data file
 
 
 def _selected_pairs(session: Session, round_: Round, request: ExportRequest) -> list[Pair]:
@@ -357,36 +358,16 @@ def dataset_of(session: Session, round_: Round, request: ExportRequest):  # noqa
         rosters.prepared(q, request.layout, records(session, round_, pairs, request)),
         **{k: v for k, v in options.items() if _accepts(layout, k)},
     )
-    dataset = rosters.expanded(q, dataset, len(sides)) if request.layout == "long" else dataset
+    if request.layout == "long":  # one row per roster row
+        dataset = rosters.expanded(q, dataset, len(sides), request.identifiers)
+    elif request.layout == "wide":  # and a file (or sheet) of each roster's rows
+
+        def fresh() -> Iterator[layouts.PairRecord]:
+            return records(session, round_, pairs, request)
+
+        found = roster_files.parts(q, [s.code for s in sides], fresh, options["side_labels"])
+        dataset = dataclasses.replace(dataset, parts=found)
     return q, dataset if request.identifiers else deidentified(q, dataset), len(pairs)
-
-
-def side_labels_for(sides: Sequence[StudySide], pairs: Sequence[Pair]) -> dict[str, Text]:
-    """Each side's label in an export of `pairs`: the one all of them give it.
-
-    Pairs of one kind (`--kind cross-strait`) name a side by that kind's label ("Taiwan"), in
-    variable labels, value labels and the codebook alike. A column over pairs whose kinds
-    name a side differently carries every name, the side's own first ("China / Taiwan"),
-    per language; `about_of` lists which kind has which (docs/exports.md).
-    """
-    kinds = sorted({pair.kind for pair in pairs}) or [""]
-    labels = {}
-    for side in sides:
-        own = [dict(side.label_for(kind)) for kind in kinds]
-        distinct = [label for n, label in enumerate(own) if label not in own[:n]]
-        if len(distinct) > 1 and dict(side.label) in distinct:
-            distinct.remove(dict(side.label))
-            distinct.insert(0, dict(side.label))
-        languages = dict.fromkeys(lang for label in distinct for lang in label)
-        labels[side.code] = (
-            distinct[0]
-            if len(distinct) == 1
-            else {
-                lang: " / ".join(dict.fromkeys(text_for(label, lang) for label in distinct))
-                for lang in languages
-            }
-        )
-    return labels
 
 
 def _accepts(function: Any, name: str) -> bool:
@@ -400,11 +381,15 @@ def write(session: Session, round_: Round, request: ExportRequest, target: Any) 
     _snapshot(session)
     q, dataset, pairs = dataset_of(session, round_, request)
     about = about_of(session, round_, request) | withheld_about(dataset)
+    beside = request.fmt in roster_files.FILE_FORMATS and isinstance(target, Path)
+    files = [(roster_files.file_beside(target, k), p) for k, p in dataset.parts if beside]
     try:
         rows = _write(dataset, request, target, about)
+        for path, part in files:  # XLSX, JSON: inside the file
+            _write(part, request, path, about)
     except ExportError as error:
         raise ServiceError(None, "export_failed", reason=str(error)) from error
-    return ExportResult(rows=rows, pairs=pairs, about=about)
+    return ExportResult(rows=rows, pairs=pairs, about=about, beside=tuple(p for p, _ in files))
 
 
 def _write(dataset: Any, request: ExportRequest, target: Any, about: dict[str, Any]) -> int:
@@ -495,6 +480,6 @@ def write_bundle(
         result = write(session, round_, request, data)
         write_codebook(session, round_, "html", book, request)
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-            bundle.write(data, data.name)
-            bundle.write(book, book.name)
+            for path in [data, book, *sorted(set(data.parent.iterdir()) - {data, book})]:
+                bundle.write(path, path.name)  # with the roster files beside the data
     return result
