@@ -19,7 +19,10 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from survey.caching import Same
+from survey.core import expressions
 from survey.core.questionnaire import Question
+from survey.core.types import AnswerError, type_of
+from survey.core.types.roster import column_relevant
 from survey.templating import text_in
 from survey.widgets import question_html
 
@@ -48,11 +51,13 @@ def widget_html(q: Question, lang: str, value: Any = None, **options: Any) -> Ma
     """Any question's widget: a roster's rows here, every other question's from
     `widgets.question_html` (the same arguments; `cells`: a roster's refused cells)."""
     cells = options.pop("cells", None)
+    answers = options.pop("answers", None)
     if q.type != "roster":
         return question_html(q, lang, value, **options)
     rows = value if isinstance(value, list) else []
     kept = ("errors", "version", "hidden", "disabled", "locale")
-    return roster_html(q, lang, rows, cells=cells, **{k: options[k] for k in kept if k in options})
+    chosen = {k: options[k] for k in kept if k in options}
+    return roster_html(q, lang, rows, cells=cells, answers=answers, **chosen)
 
 
 def roster_html(  # noqa: PLR0913  (question_html's arguments, and the cells' errors)
@@ -66,17 +71,23 @@ def roster_html(  # noqa: PLR0913  (question_html's arguments, and the cells' er
     hidden: bool = False,
     disabled: bool = False,
     locale: str | None = None,
+    answers: Mapping[str, Any] | None = None,
 ) -> Markup:
     """The roster `q` with `rows` (stored values, or what was typed: a cell's value, or
-    "dk"/"rf"), the roster's own errors and each cell's error by (row, column)."""
+    "dk"/"rf"), the roster's own errors and each cell's error by (row, column). A column
+    whose `relevant` does not hold in a row (over `answers` and the row's own cells) is
+    drawn hidden there, and the page script shows it when it comes to hold. The red
+    border marks the rows and cells with an error; the roster's own only when the error
+    is the roster's (too few or too many rows), not its cells'."""
     key = str(escape(q.key))
     cells = cells or {}
     title = escape(text_in(q.text, lang)) if q.text else escape(_("Rows of answers"))
     help_text = text_in(q.help, lang) if q.help else ""
     off = " disabled" if disabled else ""
     described = f' aria-describedby="{key}-error"' if errors else ""
+    own_error = " has-error" if errors and not cells else ""
     parts = [
-        f'<fieldset class="question roster{" has-error" if errors else ""}" id="q-{key}"'
+        f'<fieldset class="question roster{own_error}" id="q-{key}"'
         f' data-key="{key}" data-type="roster"{" hidden" if hidden else ""}{described}>',
         f"\n<legend>{title}</legend>",
     ]
@@ -99,12 +110,15 @@ def roster_html(  # noqa: PLR0913  (question_html's arguments, and the cells' er
     parts.append('\n<ol class="roster-rows">')
     for index, row in enumerate(drawn):
         number = escape(_("Row %(number)s", number=index + 1))
+        cells_of_row = row if isinstance(row, Mapping) else {}
+        bad = any(row_index == index for row_index, _ in cells)
         parts.append(
-            f'\n<li class="roster-row"><fieldset><legend class="roster-row-title">{number}</legend>'
+            f'\n<li class="roster-row{" roster-row-error" if bad else ""}">'
+            f'<fieldset><legend class="roster-row-title">{number}</legend>'
         )
+        typed = _typed(q, cells_of_row)
         for column in q.columns:
             cell = cell_question(q, index, column)
-            value = row.get(column.key) if isinstance(row, Mapping) else None
             message = cells.get((index, column.key))
             parts.append(
                 "\n"
@@ -112,16 +126,18 @@ def roster_html(  # noqa: PLR0913  (question_html's arguments, and the cells' er
                     question_html(
                         cell,
                         lang,
-                        value=_shown(value),
+                        value=_shown(cells_of_row.get(column.key)),
                         errors=[message] if message else [],
                         disabled=disabled,
                         locale=locale,
+                        hidden=not column_relevant(column, typed, answers),
+                        tree=_tree(column.relevant),
                     )
                 )
             )
         remove = escape(_("Remove row %(number)s", number=index + 1))
         parts.append(
-            f'\n<button type="submit" class="button-secondary roster-remove" name="{ACTION}"'
+            f'\n<button type="submit" class="secondary roster-remove" name="{ACTION}"'
             f' value="remove:{key}:{index}" formnovalidate{off}>{remove}</button>'
             "\n</fieldset></li>"
         )
@@ -130,11 +146,38 @@ def roster_html(  # noqa: PLR0913  (question_html's arguments, and the cells' er
     if len(drawn) < limit:
         add = escape(_("Add a row"))
         parts.append(
-            f'\n<button type="submit" class="button-secondary roster-add" name="{ACTION}"'
+            f'\n<button type="submit" class="secondary roster-add" name="{ACTION}"'
             f' value="add:{key}" formnovalidate{off}>{add}</button>'
         )
     parts.append("\n</fieldset>")
     return Markup("".join(parts))  # noqa: S704  every piece escaped above or by question_html
+
+
+def _typed(q: Question, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row's cells as stored values, for its columns' `relevant` (what was typed is read
+    by the column's type; a cell it refuses counts as no answer)."""
+    typed: dict[str, Any] = {}
+    for column in q.columns:
+        value = row.get(column.key)
+        if isinstance(value, str | list):
+            try:
+                value = type_of(column).parse(column, value)
+            except AnswerError:
+                value = None
+        if value is not None:
+            typed[column.key] = value
+    return typed
+
+
+@functools.lru_cache(maxsize=1024)
+def _tree(source: str | None) -> Any:
+    """A column's `relevant` as JSON for the page script (evaluated in its row), or None."""
+    if not source:
+        return None
+    try:
+        return expressions.parse(source).to_json()
+    except expressions.ExpressionError:
+        return None
 
 
 def _shown(value: Any) -> Any:

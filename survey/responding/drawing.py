@@ -300,5 +300,6 @@ def item(
         offered=offered,
         required=required,
         cells=cells,
+        answers=state.values if question.type == "roster" else None,
     )
     return Item(question, text_in(question.text, visit.language), messages, hidden, html)

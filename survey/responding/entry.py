@@ -70,15 +70,14 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
     form = EntryForm(mode=invitation.mode if invitation.mode != "web" else "phone")
     errors: dict[str, str] = {}
     conflicts: dict = {}
+    cells: dict[str, dict[tuple[int, str], str]] = {}  # a roster's refused cells
     if form.validate_on_submit():
         outcome = _save_entry(invitation, q, form, again)
         if isinstance(outcome, Response):
             return outcome
-        errors, conflicts = outcome
-    values = (
-        request.form if request.method == "POST" else answers.answers_of(db.session, invitation)
-    )
+        errors, conflicts, cells = outcome
     saved = answers.answers_of(db.session, invitation)
+    values = request.form if request.method == "POST" else saved
     questions = list(q.questions())
     piped = drawing.pipe_values(q, questions, saved, lang_tag())  # as saved, escaped when drawn
     needed = {key for section in q.sections for key in drawing.required_now(section, saved)}
@@ -98,6 +97,7 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
         side_code=side_code,
         pair=db.session.get(Pair, invitation.pair_id),
         errors=errors,
+        cells=cells,
         conflicts=conflicts,
         values=values,
         again=again,
@@ -106,6 +106,7 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
         shown=followup_entry.shown,
         versions={k: r.version for k, r in answers.answer_rows(db.session, invitation).items()},
         rosters=_roster_rows(q, values),
+        stored=saved,  # what a roster's column's `relevant` reads besides its row
         language=lang_tag(),
         piped=piped,
         needed=needed,
@@ -117,7 +118,7 @@ def _save_entry(
     q: Questionnaire,
     form: EntryForm,
     again: followup_entry.AskedAgain | None,
-) -> Response | tuple[dict[str, str], dict[str, Any]]:
+) -> Response | tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
     submitted = invitation.state == "submitted"
     actor = answers.Actor(
         "correction" if submitted else "interviewer",
@@ -144,16 +145,18 @@ def _save_entry(
             answers.submit(db.session, invitation, q, actor=actor)
     except ServiceError as error:
         flash(error.message, "error")
-        return {}, {}
+        return {}, {}, {}
     if result.errors or result.conflicts:
         language = lang_tag()
+        errors = result.errors.items()
         return (
-            {k: answer_message(e, q.question(k), language) for k, e in result.errors.items()},
+            {k: answer_message(e, q.question(k), language) for k, e in errors},
             result.conflicts,
+            {k: found for k, e in errors if (found := drawing.cell_messages(q.question(k), e, language))},
         )
     flash(_("Saved."), "info")
     if any(page.roster for page in pages):  # a roster's button: saved, drawn again
-        return {}, {}
+        return {}, {}, {}
     return redirect(request.path)
 
 

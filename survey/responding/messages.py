@@ -51,7 +51,7 @@ ANSWER_MESSAGES = {
     "not_rows": _l("This answer is not a list of rows."),
     "too_few_rows": _l("Add at least %(min)s rows."),
     "too_many_rows": _l("Enter no more than %(max)s rows."),
-    "row_errors": _l("Some rows have answers to correct (%(rows)s rows); see the rows below."),
+    "row_errors": _l("Some rows have answers to correct; see the rows marked below."),
 }
 
 # Codes the respondent's form adds to the answer types' own.

@@ -21,6 +21,7 @@ from survey.accounts.models import User
 from survey.core import calculations, relevance
 from survey.core.questionnaire import Questionnaire
 from survey.core.types import AnswerError, check_answer, type_of
+from survey.core.types.roster import relevant_rows
 from survey.db import utcnow
 from survey.errors import ServiceError
 from survey.responding import store
@@ -124,6 +125,8 @@ def plan(
         k: v for k, v in parsed.items() if v is not None
     }
     for key, value in parsed.items():
+        if q.question(key).columns:  # a roster: the cells of columns not relevant in their row go
+            value = parsed[key] = relevant_rows(q.question(key), value, merged, today)
         error = check_answer(q.question(key), value, merged, today=today)
         if error is not None and error.code != "required":  # required is checked on submit
             result.errors[key] = error

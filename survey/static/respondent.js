@@ -367,6 +367,19 @@
   }
 
   // ------------------------------------------------------------------ live relevance
+  // A roster's cell (data-key "<roster>.<row>.<column>") sees its own row's cells under
+  // their column keys, as the server evaluates a column's `relevant` in its row.
+  function rowAnswers(wrapper, answers) {
+    var row = wrapper.closest(".roster-row");
+    if (!row) return answers;
+    var scoped = Object.assign({}, answers);
+    row.querySelectorAll("[data-key]").forEach(function (cell) {
+      var value = valueOf(cell);
+      if (value !== undefined) scoped[cell.dataset.key.split(".").pop()] = value;
+    });
+    return scoped;
+  }
+
   function setUpRelevance() {
     var wrappers = Array.prototype.slice.call(form.querySelectorAll("[data-key]"));
     var conditional = wrappers.filter(function (w) { return w.hasAttribute("data-relevant"); });
@@ -376,8 +389,11 @@
     conditional.forEach(function (w) { trees.set(w, JSON.parse(w.dataset.relevant)); });
 
     function update() {
-      var env = { answers: pageAnswers(wrappers, outside), current: null, today: form.dataset.today };
-      conditional.forEach(function (w) { w.hidden = !relevant(trees.get(w), env); });
+      var answers = pageAnswers(wrappers, outside);
+      conditional.forEach(function (w) {
+        var env = { answers: rowAnswers(w, answers), current: null, today: form.dataset.today };
+        w.hidden = !relevant(trees.get(w), env);
+      });
       if (shownField) {
         shownField.value = wrappers.filter(function (w) { return !w.hidden; })
           .map(function (w) { return w.dataset.key; }).join(",");

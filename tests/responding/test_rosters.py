@@ -87,7 +87,7 @@ def test_each_row_is_checked_and_a_bad_cell_is_shown_in_its_row_with_nothing_los
     )  # fmt: skip
     assert response.status_code == 200
     page = text_of(response)
-    assert "Some rows have answers to correct (1 rows); see the rows below." in page
+    assert "Some rows have answers to correct; see the rows marked below." in page
     assert "Enter a year no earlier than 2009." in page
     assert "Enter a whole number using digits only" in page
     assert "Please answer this question." in page  # the direction, required

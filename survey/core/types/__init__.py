@@ -84,7 +84,7 @@ def check_answer(
     if q.columns and isinstance(value, list):  # a roster: each row's cells in that row
         from survey.core.types.roster import RosterError, row_problems
 
-        cells = row_problems(q, value, answers)
+        cells = row_problems(q, value, answers, today)
         return RosterError(cells) if cells else None
     return None
 

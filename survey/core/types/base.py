@@ -47,7 +47,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "not_rows": "This answer is not a list of rows.",
     "too_few_rows": "Add at least %(min)s rows.",
     "too_many_rows": "Enter no more than %(max)s rows.",
-    "row_errors": "Some rows have answers to correct (%(rows)s rows); see the rows below.",
+    "row_errors": "Some rows have answers to correct; see the rows marked below.",
 }
 
 YESNO_LABELS: dict[str, Text] = {

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from survey.core.questionnaire import CompareRule, Question
@@ -46,17 +47,63 @@ def _type(column: Question) -> QuestionType:
     return TYPES[column.type]
 
 
+def column_relevant(
+    column: Question,
+    row: Mapping[str, Any],
+    answers: Mapping[str, Any] | None = None,
+    today: date | None = None,
+) -> bool:
+    """Whether a column applies in one row: its `relevant` over the answers with the row's
+    own cells (`${year}` is this row's year)."""
+    if column.relevant is None:
+        return True
+    from survey.core import expressions
+
+    return expressions.parse(column.relevant).test({**(answers or {}), **row}, today=today)
+
+
+def relevant_rows(
+    q: Question,
+    rows: Any,
+    answers: Mapping[str, Any] | None = None,
+    today: date | None = None,
+) -> Any:
+    """The rows without the cells of columns that do not apply in their row (as XLSForm
+    leaves out what is not relevant); a row left empty goes, and no rows is no answer.
+    Anything but rows (no answer, don't know, refused) is returned as it is."""
+    if not isinstance(rows, list) or not any(c.relevant for c in q.columns):
+        return rows
+    kept = []
+    for row in rows:
+        if not isinstance(row, dict):
+            return rows  # not rows: the type's own check refuses it
+        cells = {
+            key: value
+            for key, value in row.items()
+            if (column := q.column(key)) is None or column_relevant(column, row, answers, today)
+        }
+        if cells:
+            kept.append(cells)
+    return kept or None
+
+
 def row_problems(
-    q: Question, rows: list[dict[str, Any]], answers: Mapping[str, Any] | None = None
+    q: Question,
+    rows: list[dict[str, Any]],
+    answers: Mapping[str, Any] | None = None,
+    today: date | None = None,
 ) -> dict[tuple[int, str], AnswerError]:
-    """Every cell of `rows` that its column refuses: its limits, required, constraint."""
+    """Every cell of `rows` that its column refuses: its limits, required, constraint; a
+    column that does not apply in its row is not checked there."""
     from survey.core.types import check_answer
 
     found: dict[tuple[int, str], AnswerError] = {}
     for index, row in enumerate(rows):
         scope = {**(answers or {}), **row}
         for column in q.columns:
-            error = check_answer(column, row.get(column.key), scope)
+            if not column_relevant(column, row, answers, today):
+                continue
+            error = check_answer(column, row.get(column.key), scope, today=today)
             if error is not None:
                 found[index, column.key] = error
     return found
