@@ -156,3 +156,38 @@ def test_the_pair_page_shows_the_rosters_side_by_side(roster_site, new_page, art
             page.goto(f"{live.url}/lang/{locale}?next={where['pair']}")
             assert fits_the_screen(page), (locale, width)
             capture(page, artifacts, f"roster-pair-{locale}-{width}")
+
+
+def test_interviewer_entry_shows_each_bad_cell_in_its_row(roster_site, new_page, artifacts):
+    live, where = roster_site
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live.url + "/login")
+    page.fill('input[name="email"]', "roster@example.org")
+    page.fill('input[name="password"]', PASSWORD)
+    press(page, 'form button[type="submit"]')
+    entry = where["pair"].replace("/comparison/pair-1", "/entry/pair-2/cn")
+    page.goto(live.url + entry)
+    press(page, 'button[name="_roster"][value="add:delegations"]')
+    press(page, 'button[name="_roster"][value="add:delegations"]')
+    page.fill('input[name="delegations.0.year"]', "2009")
+    page.check('input[name="delegations.0.direction"][value="sent"]')
+    page.fill('input[name="delegations.0.size"]', "4")
+    page.fill('input[name="delegations.1.year"]', "2010")
+    page.check('input[name="delegations.1.direction"][value="received"]')
+    page.fill('input[name="delegations.1.size"]', "many")
+    press(page, 'button[name="action"][value="save"]')
+    page.errors.clear()  # the browser logs the page's 422 (refused answers), which is right
+    assert page.locator(".roster-row-error").count() == 1
+    bad = page.locator(".roster-row").nth(1)
+    assert "Enter a whole number" in bad.inner_text()
+    assert page.locator(".roster-row").nth(0).locator(".has-error").count() == 0
+    for width in (1280, 390):  # the refused cell in its row, as drawn after the save
+        page.set_viewport_size({"width": width, "height": 900})
+        assert fits_the_screen(page), width
+        capture(page, artifacts, f"roster-entry-error-en-{width}")
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for locale in ("en", "zh_Hans", "zh_Hant"):
+            page.goto(f"{live.url}/lang/{locale}?next={entry}")
+            assert fits_the_screen(page), (locale, width)
+            capture(page, artifacts, f"roster-entry-{locale}-{width}")
