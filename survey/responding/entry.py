@@ -152,12 +152,17 @@ def _save_entry(
         return (
             {k: answer_message(e, q.question(k), language) for k, e in errors},
             result.conflicts,
-            {k: found for k, e in errors if (found := drawing.cell_messages(q.question(k), e, language))},
+            {k: cells for k, e in errors if (cells := _cells(q, k, e, language))},
         )
     flash(_("Saved."), "info")
     if any(page.roster for page in pages):  # a roster's button: saved, drawn again
         return {}, {}, {}
     return redirect(request.path)
+
+
+def _cells(q: Questionnaire, key: str, error: Any, language: str) -> Any:
+    """A roster's refused cells with their messages, by (row, column), or None."""
+    return drawing.cell_messages(q.question(key), error, language)
 
 
 def _roster_rows(q: Questionnaire, values: Any) -> dict[str, list[Any]]:
