@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Response, abort, flash, g, redirect, render_template, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_percent, get_timezone
 from flask_babel import gettext as _
 
+from survey import paging
 from survey.db import db, utcnow
 from survey.fieldwork import bp, dispositions, services
 from survey.fieldwork.forms import AttemptForm
@@ -22,6 +23,15 @@ from survey.rounds.views import study_round
 from survey.studies.access import study_role
 
 blueprints = (bp,)
+PER_PAGE = 50
+_OUTCOME_ORDER = {code: n for n, code in enumerate(dispositions.OUTCOMES)}
+# The contacts list's sorts (a side without the value last, whatever the direction): the next
+# agreed callback, the last attempt's time, its outcome in the documented order.
+SORT_KEYS = {
+    "callback": lambda case: case.next_callback,
+    "last": lambda case: case.last.at if case.last else None,
+    "outcome": lambda case: _OUTCOME_ORDER[case.last.outcome] if case.last else None,
+}
 SIDE_PATH = "/studies/<slug>/rounds/<round_slug>/contacts/<pair_code>/<side_code>"
 
 
@@ -31,11 +41,16 @@ def contacts(slug: str, round_slug: str) -> str:
     """The sides (an interviewer's own), next callback first, with their attempts."""
     round_ = study_round(round_slug)
     found = services.cases(db.session, round_, user=g.user, role=g.role)
+    wanted = paging.parse(request.args, tuple(SORT_KEYS), "callback", per_page=PER_PAGE)
+    rows, total, wanted = paging.list_page(found, wanted, SORT_KEYS)
+    link = paging.link_to(
+        "fieldwork.contacts", request.args, slug=g.study.slug, round_slug=round_.slug
+    )
     return render_template(
         "fieldwork/contacts.html",
         study=g.study,
         round=round_,
-        cases=found,
+        listing=paging.Listing(rows, total, wanted, link),
         due=services.due(found),
         outcome_names=OUTCOME_NAMES,
         mode_names=MODE_NAMES,

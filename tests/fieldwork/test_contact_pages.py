@@ -149,3 +149,70 @@ def test_the_form_offers_the_respondents_zone_else_the_sides(client, session, fi
     page = text_of(client.get(f"{base}/p4/us"))
     assert '<option selected value="America/Chicago">' in page
     assert selected not in page
+
+
+def _order(page: str) -> list[str]:
+    """The sides of the contacts table, in the order shown: "p3/cn", …"""
+    import re
+
+    return re.findall(r'href="/studies/[^"]+/contacts/(p\d/\w+)"', page)
+
+
+def test_the_contacts_list_sorts_by_callback_last_attempt_and_outcome(client, session, field):
+    study, round_, owner = field
+    base = f"/studies/{study.slug}/rounds/{round_.slug}/contacts/"
+    login(client, owner.email)
+    # p3 cn has the only open agreed time; the others have none (last, in their table order)
+    by_callback = _order(text_of(client.get(base)))
+    assert by_callback[0] == "p3/cn"
+    assert sorted(by_callback) == sorted(f"p{n}/{s}" for n in range(1, 5) for s in ("us", "cn"))
+    assert _order(text_of(client.get(base + "?sort=callback&dir=desc")))[0] == "p3/cn"
+    # the fixture logs each side's attempts an hour apart from T0: the most attempts, latest
+    latest = _order(text_of(client.get(base + "?sort=last&dir=desc")))
+    assert latest[:2] == ["p1/cn", "p2/cn"]  # three attempts each, the last at T0 + 2 h
+    assert latest[-2:] == ["p1/us", "p2/us"]  # none: last
+    earliest = _order(text_of(client.get(base + "?sort=last")))
+    assert set(earliest[-2:]) == {"p1/us", "p2/us"}  # no attempt: last in either direction
+    # by the last outcome in the documented order: no answer, busy, …, completed, ineligible
+    outcomes = _order(text_of(client.get(base + "?sort=outcome")))
+    assert outcomes[:6] == ["p2/cn", "p4/us", "p3/us", "p3/cn", "p4/cn", "p1/cn"]
+    backwards = _order(text_of(client.get(base + "?sort=outcome&dir=desc")))
+    assert backwards[:4] == ["p1/cn", "p4/cn", "p3/cn", "p3/us"]
+    assert set(backwards[4:6]) == {"p2/cn", "p4/us"}  # both "no answer"
+    assert set(backwards[6:]) == {"p1/us", "p2/us"}  # no attempt: last
+    page = text_of(client.get(base + "?sort=outcome"))
+    assert 'aria-sort="ascending"' in page
+
+
+def test_the_contacts_list_is_paginated_and_an_interviewer_pages_through_their_own_only(
+    client, session, field, make_user, monkeypatch
+):
+    from survey.fieldwork import views
+
+    monkeypatch.setattr(views, "PER_PAGE", 3)
+    study, round_, owner = field
+    interviewer, _ = _people(session, study, make_user)
+    base = f"/studies/{study.slug}/rounds/{round_.slug}/contacts/"
+    login(client, owner.email)
+    first, second, third = (text_of(client.get(base + f"?sort=last&page={n}")) for n in (1, 2, 3))
+    assert "1–3 of 8 sides" in first
+    assert "7–8 of 8 sides" in third
+    shown = _order(first) + _order(second) + _order(third)
+    assert len(shown) == len(set(shown)) == 8  # no side twice, none left out
+    assert "page=2" in first  # the next page's link
+    # a page past the end shows the last one
+    assert _order(text_of(client.get(base + "?sort=last&page=99"))) == _order(third)
+    client.get("/logout")
+    login(client, interviewer)
+    mine = text_of(client.get(base))
+    assert "1–2 of 2 sides" in mine
+    assert set(_order(mine)) == {"p3/us", "p3/cn"}
+    assert "page=2" not in mine
+
+
+def test_bad_paging_or_sorting_of_the_contacts_list_is_a_clear_400(client, session, field):
+    study, round_, owner = field
+    base = f"/studies/{study.slug}/rounds/{round_.slug}/contacts/"
+    login(client, owner.email)
+    for query in ("?sort=name", "?page=0", "?page=x", "?dir=sideways", "?sort=note"):
+        assert client.get(base + query).status_code == 400, query
