@@ -44,6 +44,7 @@ def register(app: Flask) -> None:
     from survey.responding.cli import responses_group
     from survey.rounds.cli import round_group
     from survey.rounds.mail_cli import mail_group
+    from survey.rounds.paradata_cli import paradata_group
     from survey.studies.cli import study_group
     from survey.studies.pairs_cli import pairs_group
 
@@ -69,6 +70,7 @@ def register(app: Flask) -> None:
         token_group,
         respondent_group,
         retention_group,
+        paradata_group,
     )
     study_group.add_command(study_privacy)
     for group in groups:

@@ -12,9 +12,10 @@ import datetime as dt
 import statistics
 from dataclasses import dataclass
 
-from sqlalchemy import Float, ForeignKey, String, func, select
+from sqlalchemy import Float, ForeignKey, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from survey import audit
 from survey.charts import BarChart, bar_chart
 from survey.db import Base, UTCDateTime, utcnow
 from survey.rounds.models import Invitation, Round
@@ -102,3 +103,49 @@ def completion(session: Session, round_: Round, sides: list[tuple[int, str]]) ->
 def _bin_label(index: int) -> str:
     low = BINS[index]
     return f"{low}–{BINS[index + 1]}" if index + 1 < len(BINS) else f"{low}+"
+
+
+# -- purging ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Purge:
+    """What a purge removes (or would): page rows and visits recorded before `cutoff`."""
+
+    cutoff: dt.datetime
+    pages: int
+    visits: int
+
+
+def purge(session: Session, older_than_days: int, *, dry_run: bool = False) -> Purge:
+    """Delete the paradata recorded more than `older_than_days` days ago (docs/privacy.md):
+    page rows saved before the cutoff, then visits started before it that no page row kept
+    still names. One audit row, `paradata.purge`, with the cutoff and the counts."""
+    if older_than_days < 1:
+        raise ValueError("older_than_days must be at least 1")
+    cutoff = utcnow() - dt.timedelta(days=older_than_days)
+    old_pages = ParadataPage.saved_at < cutoff
+    still_named = (
+        select(ParadataPage.visit_id)
+        .where(ParadataPage.visit_id.is_not(None), ParadataPage.saved_at >= cutoff)
+        .scalar_subquery()
+    )
+    old_visits = (ParadataVisit.started_at < cutoff) & ParadataVisit.id.not_in(still_named)
+    count = select(func.count())
+    pages = session.scalar(count.select_from(ParadataPage).where(old_pages)) or 0
+    visits = session.scalar(count.select_from(ParadataVisit).where(old_visits)) or 0
+    if not dry_run:
+        session.execute(delete(ParadataPage).where(old_pages))
+        session.execute(delete(ParadataVisit).where(old_visits))
+        audit.record(
+            session,
+            "paradata.purge",
+            object_type="paradata",
+            details={
+                "older_than_days": older_than_days,
+                "cutoff": cutoff.isoformat(),
+                "pages": pages,
+                "visits": visits,
+            },
+        )
+    return Purge(cutoff, pages, visits)
