@@ -11,6 +11,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
+import shutil
+import subprocess
 
 import pytest
 import time_machine
@@ -199,6 +202,54 @@ def test_the_paradata_export_and_its_codebook(client, session, mini, make_user):
     for fmt in ("xlsx", "json", "sav", "dta"):
         exports.write(session, session.get(Round, round_.id),
                       exports.ExportRequest(layout="paradata", fmt=fmt), io.BytesIO())  # fmt: skip
+
+
+@pytest.mark.skipif(shutil.which("Rscript") is None, reason="R not installed (r-base-core)")
+def test_the_rds_paradata_export_is_read_back_by_r(client, session, mini, tmp_path):
+    from survey.rounds.models import Round
+
+    round_, us, _, _ = mini
+    with time_machine.travel(T0, tick=False) as clock:
+        client.get(link_path(us), headers={"User-Agent": IPHONE})
+        welcome = browser_fields(text_of(client.get("/respond/welcome")))
+        clock.shift(12.5)
+        _post(client, "/respond/welcome", welcome, _nav="start")
+        fields = browser_fields(text_of(client.get("/respond/p/basics")))
+        clock.shift(65)
+        _post(client, "/respond/p/basics", fields, established="1985", training="no", _nav="next")
+    path = tmp_path / "paradata.rds"
+    with path.open("wb") as target:
+        exports.write(
+            session,
+            session.get(Round, round_.id),
+            exports.ExportRequest(layout="paradata", fmt="rds", lang="zh-Hans"),
+            target,
+        )
+    script = f"""
+    all <- readRDS("{path}")
+    stopifnot(is.data.frame(all))
+    stopifnot(identical(attr(all$seconds, "label"), "{_label("seconds")}"))
+    x <- all[all$side == "us", ]
+    stopifnot(nrow(x) == 2L)
+    stopifnot(is.numeric(x$seconds), is.numeric(x$saves))
+    b <- x[x$section == "basics", ]
+    stopifnot(b$seconds == 65, b$saves == 1, b$devices == "mobile", b$visits == 1)
+    stopifnot(x[x$section == "welcome", "seconds"] == 12.5)
+    stopifnot(inherits(b$last_saved, "POSIXct"), attr(b$last_saved, "tzone") == "UTC")
+    stopifnot(format(b$last_saved, "%Y-%m-%dT%H:%M:%S") == "2027-03-15T09:01:17")
+    cat("ok")
+    """
+    result = subprocess.run(
+        ["Rscript", "-e", script], capture_output=True, text=True, check=False, timeout=120,
+        env={**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"},
+    )  # fmt: skip
+    assert result.stdout.endswith("ok"), result.stderr
+
+
+def _label(name: str) -> str:
+    from survey.exports.paradata import COLUMNS
+
+    return next(text["zh-Hans"] for column, _, text in COLUMNS if column == name)
 
 
 def test_the_round_page_shows_the_median_completion_time(client, session, mini, make_user):
