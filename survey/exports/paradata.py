@@ -26,7 +26,9 @@ from survey.rounds.paradata import ParadataPage, ParadataVisit
 from survey.studies.models import Pair, StudySide
 
 LAYOUT = "paradata"
-WELCOME = "welcome"  # the welcome page's name in the paradata (see responding/pages.py)
+WELCOME = "welcome"  # the pages that are no section, by their paradata names
+REVIEW = "review"  # (responding/paradata.py)
+THANKS = "thanks"
 SOURCE_MODES = {"respondent": "web"}  # Answer.source → the mode named in the export
 
 
@@ -41,17 +43,24 @@ COLUMNS: tuple[tuple[str, str, Text], ...] = (
         "Interview mode of the invitation", "邀请的访谈方式", "邀請的訪談方式")),
     ("state", "string", _text("Invitation state", "邀请状态", "邀請狀態")),
     ("section", "string", _text(
-        "Section (page); 'welcome' is the welcome page",
-        "部分（页面）；welcome 为欢迎页", "部分（頁面）；welcome 為歡迎頁")),
+        "Section (page); 'welcome', 'review' and 'thanks' are the welcome, review and thank-you "
+        "pages",
+        "部分（页面）；welcome、review、thanks 分别为欢迎页、检查页和致谢页",
+        "部分（頁面）；welcome、review、thanks 分別為歡迎頁、檢查頁和致謝頁")),
     ("position", "integer", _text(
-        "Position of the section in the questionnaire (0: welcome)",
-        "该部分在问卷中的顺序（0：欢迎页）", "該部分在問卷中的順序（0：歡迎頁）")),
+        "Position of the page in the form (0: welcome; the review and thank-you pages last)",
+        "该页在问卷中的顺序（0：欢迎页；检查页和致谢页在最后）",
+        "該頁在問卷中的順序（0：歡迎頁；檢查頁和致謝頁在最後）")),
     ("seconds", "number", _text(
         "Seconds on the page: from the server drawing it to its saving, each save capped at "
         "30 minutes, summed",
         "在该页停留的秒数：从服务器生成页面到保存，每次最多计 30 分钟，累加",
         "在該頁停留的秒數：從伺服器產生頁面到儲存，每次最多計 30 分鐘，累加")),
     ("saves", "integer", _text("Times the page was saved", "该页保存次数", "該頁儲存次數")),
+    ("autosaves", "integer", _text(
+        "Autosaves while typing on the page (counted, not timed)",
+        "在该页输入时的自动保存次数（只计次数，不计时间）",
+        "在該頁輸入時的自動儲存次數（只計次數，不計時間）")),
     ("language_switches", "integer", _text(
         "Language switches on the page", "在该页切换语言的次数", "在該頁切換語言的次數")),
     ("first_shown", "datetime", _text(
@@ -108,7 +117,7 @@ def _rows(
 ) -> Iterator[list[Any]]:
     codes = {pair.id: pair.code for pair in pairs}
     side_codes = {side.id: side.code for side in sides}
-    order = [WELCOME, *(section.key for section in q.sections)]
+    order = [WELCOME, *(section.key for section in q.sections), REVIEW, THANKS]
     invitations = sorted(
         (
             invitation
@@ -131,7 +140,9 @@ def _rows(
         own_visits = visits.get(invitation.id, [])
         total = round(sum(p[0] for p in own_pages.values()), 1)
         for key in seen:
-            seconds, saves, switches, first, last = own_pages.get(key, (0, 0, 0, None, None))
+            seconds, saves, autosaves, switches, first, last = own_pages.get(
+                key, (0, 0, 0, 0, None, None)
+            )
             modes = own_answers.get(key, {})
             yield [
                 codes[invitation.pair_id],
@@ -142,6 +153,7 @@ def _rows(
                 order.index(key),
                 seconds,
                 saves,
+                autosaves,
                 switches,
                 first,
                 last,
@@ -156,14 +168,17 @@ def _rows(
 
 def _pages(session: Session, round_: Round) -> dict[int, dict[str, tuple]]:
     switch = case((ParadataPage.event == "language", 1), else_=0)
+    autosave = case((ParadataPage.event == "autosave", 1), else_=0)
+    timed = case((ParadataPage.event != "autosave", ParadataPage.shown_at), else_=None)
     query = (
         select(
             ParadataPage.invitation_id,
             ParadataPage.section,
             func.sum(ParadataPage.seconds),
-            func.sum(1 - switch),
+            func.sum(1 - switch - autosave),
+            func.sum(autosave),
             func.sum(switch),
-            func.min(ParadataPage.shown_at),
+            func.min(timed),  # an autosave's row says when it saved, not when the page showed
             func.max(ParadataPage.saved_at),
         )
         .join(Invitation, Invitation.id == ParadataPage.invitation_id)
@@ -171,10 +186,13 @@ def _pages(session: Session, round_: Round) -> dict[int, dict[str, tuple]]:
         .group_by(ParadataPage.invitation_id, ParadataPage.section)
     )
     found: dict[int, dict[str, tuple]] = defaultdict(dict)
-    for invitation_id, section, seconds, saves, switches, first, last in session.execute(query):
+    for invitation_id, section, seconds, saves, autosaves, switches, first, last in session.execute(
+        query
+    ):
         found[invitation_id][section] = (
             round(float(seconds), 1),
             int(saves),
+            int(autosaves),
             int(switches),
             first,
             last,

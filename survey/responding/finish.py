@@ -8,9 +8,10 @@ from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from survey import i18n
 from survey.db import db
 from survey.errors import ServiceError
-from survey.responding import bp, flow, forms, guards
+from survey.responding import bp, flow, forms, guards, paradata
 from survey.responding import services as answers
 from survey.responding.drawing import NOTES, display, is_special
 from survey.responding.messages import answer_message
@@ -32,6 +33,7 @@ def review(visit: Visit) -> Response | str:
         if not guards.csrf_holds():
             notes.append(NOTES["csrf"])
         else:
+            _timed(visit, paradata.REVIEW_PAGE)
             set_language(visit, forms.language_of(request.form))
             if request.form.get("_nav") != "submit":
                 return go("review")
@@ -50,6 +52,15 @@ def review(visit: Visit) -> Response | str:
         sections=sections,
         problems=[item for part in sections for item in part["items"] if item["error"]],
         notes=notes,
+        since=paradata.shown_token(visit.invitation.id, paradata.REVIEW_PAGE),
+    )
+
+
+def _timed(visit: Visit, page: str) -> None:
+    """The time on the review or thanks page until this post (a submit or a language switch)."""
+    switch = forms.language_of(request.form)
+    paradata.record_posted(
+        db.session, visit.invitation.id, page, visit.language, i18n.tag(switch) if switch else None
     )
 
 
@@ -83,12 +94,17 @@ def thanks(visit: Visit) -> Response | str:
     notes = []
     if request.method == "POST":
         if guards.csrf_holds():
+            _timed(visit, paradata.THANKS_PAGE)
             set_language(visit, forms.language_of(request.form))
             return go("thanks")
         notes.append(NOTES["csrf"])
     state = state_of(visit)
     return render_template(
-        "responding/thanks.html", visit=visit, sections=_answer_list(visit, state), notes=notes
+        "responding/thanks.html",
+        visit=visit,
+        sections=_answer_list(visit, state),
+        notes=notes,
+        since=paradata.shown_token(visit.invitation.id, paradata.THANKS_PAGE),
     )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, render_template, request
-from flask import session as cookie
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -22,7 +21,6 @@ from survey.responding import bp, flow, forms, guards, paradata, saving
 from survey.responding.drawing import NOTES, render_page
 from survey.responding.messages import answer_message
 from survey.responding.respondent import (
-    SESSION_KEY,
     gate,
     go,
     message_page,
@@ -36,7 +34,7 @@ from survey.responding.visit import Visit, state_of
 from survey.studies.models import PairSide
 from survey.transaction import keep_on_error
 
-WELCOME_PAGE = "welcome"  # the paradata's name for the welcome page (no section has it)
+WELCOME_PAGE = paradata.WELCOME_PAGE  # the paradata's name for the welcome page
 
 
 @bp.route("/respond/")
@@ -81,18 +79,8 @@ def welcome(visit: Visit) -> Response | str:
 def _timed(visit: Visit, section: str, shown_in: str, switch: str | None) -> None:
     """The paradata of a posted page, shown in `shown_in` (a language tag), `switch`: the
     locale asked for: one row, when its `_since` field holds (see paradata)."""
-    data = cookie.get(SESSION_KEY)
-    visit_id = data.get("v") if isinstance(data, dict) else None
     switched = i18n.tag(switch) if switch else None
-    paradata.record_page(
-        db.session,
-        visit.invitation.id,
-        visit_id if isinstance(visit_id, int) else None,
-        section,
-        request.form.get("_since"),
-        shown_in,
-        switched if switched != shown_in else None,
-    )
+    paradata.record_posted(db.session, visit.invitation.id, section, shown_in, switched)
 
 
 def _start(visit: Visit) -> Response:
@@ -202,6 +190,7 @@ def autosave(visit: Visit) -> tuple[Response, int] | Response | tuple[Any, ...]:
     saved = saving.save_page(db.session, visit, part, state, page_in, None)
     if saved.closed:
         return gate(visit, "autosave")
+    paradata.record_autosave(db.session, visit.invitation.id, part.key, visit.language)
     return _autosaved(visit, saved, page_in)
 
 

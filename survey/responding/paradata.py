@@ -5,9 +5,10 @@ Kept per invitation, written in the request's own transaction with one plain INS
 - a **visit** when a personal link is exchanged for a session (`start_visit`): when, the
   device class from the User-Agent (`device_class`, a documented coarse classification;
   the User-Agent itself is not kept) and the language the form opened in;
-- a **page** row when a section page is posted (`record_page`): the section, when the page
-  was shown and when it was saved, the seconds between (capped at `IDLE_LIMIT`), the
-  language, and for a language switch the language switched to.
+- a **page** row when a page is posted (`record_page`): the section (or `welcome`,
+  `review`, `thanks`), when the page was shown and when it was saved, the seconds between
+  (capped at `IDLE_LIMIT`), the language, and for a language switch the language switched to;
+- an **autosave** row for each autosave while typing (`record_autosave`): counted, not timed.
 
 When the page was shown comes from a hidden field `_since` that the server writes into the
 page when it draws it: the server's own clock in milliseconds, the invitation and the
@@ -23,7 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import current_app
+from flask import current_app, request
+from flask import session as cookie
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -32,6 +34,10 @@ from survey.db import utcnow
 from survey.rounds.paradata import IDLE_LIMIT, ParadataPage, ParadataVisit
 
 _SALT = "survey.paradata.shown"
+# The paradata's names of the pages that are no section (exports/paradata.py orders them).
+WELCOME_PAGE = "welcome"
+REVIEW_PAGE = "review"
+THANKS_PAGE = "thanks"
 
 
 # -- the device class -------------------------------------------------------------------------
@@ -138,3 +144,45 @@ def record_page(  # noqa: PLR0913
         )
     )
     return True
+
+
+def visit_of_session() -> int | None:
+    """The paradata visit the respondent's session belongs to (set when its link was opened)."""
+    data = cookie.get("respondent")  # respondent.SESSION_KEY (which imports this module's users)
+    visit_id = data.get("v") if isinstance(data, dict) else None
+    return visit_id if isinstance(visit_id, int) else None
+
+
+def record_posted(
+    session: Session, invitation_id: int, section: str, shown_in: str, switch: str | None
+) -> bool:
+    """The paradata of a posted page (its `_since` field) shown in `shown_in` (a language
+    tag); `switch` the language tag asked for, if any."""
+    return record_page(
+        session,
+        invitation_id,
+        visit_of_session(),
+        section,
+        request.form.get("_since"),
+        shown_in,
+        switch if switch and switch != shown_in else None,
+    )
+
+
+def record_autosave(session: Session, invitation_id: int, section: str, language: str) -> None:
+    """One `autosave` row: counted, never timed (its seconds are 0; the page's own save
+    times the page)."""
+    now = utcnow()
+    session.execute(
+        insert(ParadataPage.__table__).values(
+            invitation_id=invitation_id,
+            visit_id=visit_of_session(),
+            section=section[:100],
+            event="autosave",
+            shown_at=now,
+            saved_at=now,
+            seconds=0.0,
+            language=language[:20],
+            switched_to=None,
+        )
+    )

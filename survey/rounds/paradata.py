@@ -22,7 +22,7 @@ from survey.rounds.models import Invitation, Round
 
 IDLE_LIMIT = 30 * 60  # seconds: longer on one page counts as this much (the rest was idle)
 DEVICES = ("desktop", "mobile", "tablet", "bot", "unknown")
-EVENTS = ("page", "language")
+EVENTS = ("page", "language", "autosave")
 # Minutes: the distribution chart's bins, [low, high); the last is open.
 BINS = (0, 5, 10, 15, 20, 30, 45, 60)
 
@@ -48,6 +48,7 @@ class ParadataPage(Base):
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id"), index=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("paradata_visits.id"))
     section: Mapped[str] = mapped_column(String(100))
+    # also "autosave" (counted, not timed): the comment is the migration's, kept as it was
     event: Mapped[str] = mapped_column(String(10), comment="page (saved) | language (switched)")
     shown_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, comment="server time, signed")
     saved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

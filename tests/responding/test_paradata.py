@@ -103,6 +103,86 @@ def test_time_on_each_page_is_measured_on_the_server_and_capped(client, session,
     assert rows[1].saved_at == T0 + dt.timedelta(seconds=54.4)
 
 
+def test_the_review_and_thanks_pages_are_timed_and_autosaves_counted(client, session, mini):
+    from survey.rounds.models import Round
+    from survey.rounds.paradata import completion_seconds
+    from tests.responding.test_flow import autosave
+
+    round_, us, _, _ = mini
+    with time_machine.travel(T0, tick=False) as clock:
+        client.get(link_path(us), headers={"User-Agent": FIREFOX})
+        welcome = browser_fields(text_of(client.get("/respond/welcome")))
+        _post(client, "/respond/welcome", welcome, _nav="start")
+        fields = browser_fields(text_of(client.get("/respond/p/basics")))
+        clock.shift(5)
+        fields.setlist("established", ["1985"])
+        assert autosave(client, "basics", fields, Origin="http://localhost").status_code == 200
+        clock.shift(5)
+        fields.setlist("training", ["no"])
+        assert autosave(client, "basics", fields, Origin="http://localhost").status_code == 200
+        clock.shift(10)
+        _post(client, "/respond/p/basics", fields, _nav="next")
+        second = browser_fields(text_of(client.get("/respond/p/exchanges")))
+        assert location(_post(client, "/respond/p/exchanges", second, _nav="next")) == (
+            "/respond/review"
+        )
+        review = browser_fields(text_of(client.get("/respond/review")))
+        assert review["_since"]
+        clock.shift(33.3)
+        assert location(_post(client, "/respond/review", review, _nav="submit")) == (
+            "/respond/thanks"
+        )
+        thanks = browser_fields(text_of(client.get("/respond/thanks")))
+        assert thanks["_since"]
+        clock.shift(7)
+        _post(client, "/respond/thanks", thanks, _lang="zh_Hant")
+    rows = [(r.section, r.event, r.seconds, r.switched_to) for r in _pages(session)]
+    assert rows == [
+        ("welcome", "page", 0.0, None),
+        ("basics", "autosave", 0.0, None),
+        ("basics", "autosave", 0.0, None),
+        ("basics", "page", 20.0, None),  # from drawing to saving, the autosaves not counted
+        ("exchanges", "page", 0.0, None),
+        ("review", "page", 33.3, None),
+        ("thanks", "language", 7.0, "zh-Hant"),
+    ]
+    # the completion time: every timed page, autosaves adding nothing
+    assert sorted(completion_seconds(session, session.get(Round, round_.id)).values()) == [[60.3]]
+    target = io.StringIO()
+    exports.write(
+        session, session.get(Round, round_.id), exports.ExportRequest(layout="paradata"), target
+    )
+    by = {r["section"]: r for r in csv.DictReader(io.StringIO(target.getvalue()))}
+    assert list(by) == ["welcome", "basics", "exchanges", "review", "thanks"]
+    assert (by["basics"]["saves"], by["basics"]["autosaves"], by["basics"]["seconds"]) == (
+        "1",
+        "2",
+        "20",
+    )
+    assert by["basics"]["first_shown"].startswith("2027-03-15")
+    assert (by["review"]["seconds"], by["review"]["saves"], by["review"]["position"]) == (
+        "33.3",
+        "1",
+        "3",
+    )
+    assert (by["thanks"]["language_switches"], by["thanks"]["position"]) == ("1", "4")
+
+
+def test_a_tampered_since_field_on_the_review_page_writes_no_time(client, session, mini):
+    _, us, _, _ = mini
+    client.get(link_path(us))
+    _post(client, "/respond/welcome", browser_fields(text_of(client.get("/respond/welcome"))),
+          _nav="start")  # fmt: skip
+    basics = browser_fields(text_of(client.get("/respond/p/basics")))
+    _post(client, "/respond/p/basics", basics, established="1985", training="no", _nav="next")
+    exchanges = browser_fields(text_of(client.get("/respond/p/exchanges")))
+    _post(client, "/respond/p/exchanges", exchanges, _nav="next")
+    review = browser_fields(text_of(client.get("/respond/review")))
+    review["_since"] = review["_since"][:-2] + "xx"
+    assert location(_post(client, "/respond/review", review, _nav="submit")) == "/respond/thanks"
+    assert [r.section for r in _pages(session)] == ["welcome", "basics", "exchanges"]
+
+
 def test_a_tampered_foreign_future_or_missing_since_field_writes_nothing(client, session, mini):
     _, us, cn, _ = mini
     with time_machine.travel(T0, tick=False) as clock:
