@@ -39,7 +39,11 @@ from survey.templating import (
 
 Section = Callable[[Session, Respondent], tuple[str, list[dict[str, Any]]]]
 SECTIONS: list[Section] = []
-PAGE_NAMES = {"welcome": _l("Welcome page")}  # pages of the paradata that are no section
+PAGE_NAMES = {  # pages of the paradata that are no section
+    "welcome": _l("Welcome page"),
+    "review": _l("Check your answers"),
+    "thanks": _l("Thank you"),
+}
 DEVICE_NAMES = {  # the device classes of survey/rounds/paradata.py, in words
     "desktop": _l("computer"),
     "mobile": _l("mobile phone"),

@@ -328,3 +328,31 @@ def test_access_export_holds_paradata_mail_records_and_attempts_in_their_languag
     assert "83.5" in html
     assert "无人接听" in html  # the call's outcome in words, not its code
     assert "no_answer" not in html
+
+
+def test_access_export_names_autosaves_and_the_review_page_in_their_language(
+    session, named_round, tmp_path
+):
+    """Issue 19's later paradata: an autosave is said to be one, not "saved after 0 seconds";
+    the review page has its name."""
+    import datetime as dt
+
+    from survey.privacy import access
+    from survey.rounds.paradata import ParadataPage
+
+    person, invitation = first_us(session, named_round)
+    person.language = "zh-Hant"
+    start = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
+    session.add_all([
+        ParadataPage(invitation_id=invitation.id, section="basics", event="autosave",
+                     shown_at=start, saved_at=start, seconds=0.0, language="zh-Hant"),
+        ParadataPage(invitation_id=invitation.id, section="review", event="page",
+                     shown_at=start, saved_at=start + dt.timedelta(seconds=21),
+                     seconds=21.0, language="zh-Hant"),
+    ])  # fmt: skip
+    session.flush()
+    _json, page = access.write(session, person, tmp_path / "held.json")
+    html = page.read_text(encoding="utf-8")
+    assert "基本情況：輸入時自動儲存" in html
+    assert "：0.0 秒後儲存" not in html
+    assert "檢查您的回答：21.0 秒後儲存" in html
