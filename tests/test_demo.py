@@ -160,3 +160,53 @@ def test_demo_fieldwork_is_dated_inside_its_round(tmp_path, app):
     assert len(first["followup"]) == 4
     assert all(row[3] == "submitted" for row in first["followup"])
     assert all(max(submitted) <= day(row[2]) <= end for row in first["followup"])
+
+
+def test_demo_delegations_roster_is_compared_with_its_planted_mismatches(tmp_path, app):
+    """The sister-city questionnaire's delegations roster: rows paired by year and
+    direction (mirrored), a size within 2 people agrees; the demo plants a row one side
+    left out and a size 6 people off, and every other pair's rows agree."""
+    from pathlib import Path
+
+    from sqlalchemy import create_engine, text
+
+    from survey.core.loader import load_file
+    from survey.core.types.roster import compare_rosters
+
+    sample = Path(__file__).resolve().parents[1] / "questionnaires" / "sister-cities.yaml"
+    roster = load_file(sample).question("delegations")
+    assert [c.key for c in roster.columns] == ["year", "direction", "size", "purpose"]
+    assert roster.compare.match == ("year", "direction")
+    assert roster.compare.swaps() == {"direction": {"sent": "received", "received": "sent"}}
+    url = f"sqlite:///{tmp_path / 'roster.sqlite'}"
+    demo = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": SECRET})
+    demo.instance_path = str(tmp_path)
+    try:
+        result = demo.test_cli_runner().invoke(args=["demo", "--no-serve"])
+        assert result.exit_code == 0, result.output
+    finally:
+        db.configure(app.config["DATABASE_URL"])
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "select p.code, c.outcomes from comparisons c join pairs p on p.id = c.pair_id"
+                " where c.round_id = (select min(id) from rounds)"
+            )
+        ).all()
+    engine.dispose()
+    found = {}
+    for code, outcomes in rows:
+        stored = json.loads(outcomes) if isinstance(outcomes, str) else outcomes
+        if "delegations" in stored:
+            found[code] = stored["delegations"]
+    disagree = {
+        code: compare_rosters(None, roster, roster.compare, o[1]["us"], o[1]["cn"])[1]
+        for code, o in found.items()
+        if o[0] == "disagree"
+    }
+    assert sorted(disagree) == ["riverside-jiangmen", "st-paul-changsha"]
+    assert "only side A: 2006 sent" in disagree["st-paul-changsha"]
+    assert "size difference 6 > tolerance 2" in disagree["riverside-jiangmen"]
+    agree = [code for code, o in found.items() if o[0] == "agree"]
+    assert len(agree) >= 25  # realistic: the two accounts mostly tell the same story

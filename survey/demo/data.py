@@ -39,6 +39,15 @@ AREAS = (
     "energy_efficiency",
     "green_building",
 )
+# What delegations came for, in each side's words (en, zh-Hans, zh-Hant).
+PURPOSES = (
+    ("Trade mission", "经贸考察", "經貿考察"),
+    ("Mayor's visit", "市长访问", "市長訪問"),
+    ("Cultural performance", "文化演出", "文化演出"),
+    ("Teachers' exchange", "教师交流", "教師交流"),
+    ("Urban planning study tour", "城市规划考察", "都市計畫考察"),
+    ("Hospital training visit", "医院培训访问", "醫院培訓訪問"),
+)
 US_POSITIONS = ("association_president", "association_board", "association_staff")
 CN_POSITIONS = ("fao_director", "fao_deputy_director", "fao_officer")
 
@@ -109,7 +118,26 @@ def _truth(code: str, kind: str, established: int) -> dict[str, Any]:
     if established <= 2001:
         truth["response_2001"] = "continued"
         truth["exchanges_during_2001"] = rng.choice(("yes", "no"))
+    truth["delegation_rows"] = _delegations(code, truth)
     return truth
+
+
+def _delegations(code: str, truth: dict[str, Any]) -> list[dict[str, Any]]:
+    """The main delegations of 2006-2008 (a generator of their own, so that the other
+    answers stay as they were): direction from the U.S. side, size, purpose."""
+    if truth["delegations_us_to_cn"] + truth["delegations_cn_to_us"] == 0:
+        return []  # nobody travelled in 2008: the roster is not asked
+    rng = _rng(code, "delegations")
+    rows = []
+    for year in (2006, 2007, 2008):
+        for direction, in_2008 in (("us_to_cn", "delegations_us_to_cn"),
+                                   ("cn_to_us", "delegations_cn_to_us")):  # fmt: skip
+            count = min(truth[in_2008], 2) if year == 2008 else rng.randint(0, 1)
+            for _ in range(count):
+                purpose = rng.randrange(len(PURPOSES))
+                rows.append({"year": year, "direction": direction,
+                             "size": rng.randint(2, 25), "purpose": purpose})  # fmt: skip
+    return rows
 
 
 def side_answers(code: str, side: str, truth: dict[str, Any], language: str) -> dict[str, Any]:
@@ -153,6 +181,8 @@ def side_answers(code: str, side: str, truth: dict[str, Any], language: str) -> 
     for key in ("response_1989", "response_2001", "exchanges_during_2001"):
         if key in truth:
             answers[key] = truth[key]
+    if sent + received and truth["delegation_rows"]:
+        answers["delegations"] = _delegation_answers(truth["delegation_rows"], us, language, rng)
     if truth["student_exchange"] == "yes":
         answers["students_count"] = str(truth["students_count"])
     if truth["governance_training"] == "yes":
@@ -172,6 +202,25 @@ def side_answers(code: str, side: str, truth: dict[str, Any], language: str) -> 
     return answers
 
 
+def _delegation_answers(
+    rows: list[dict[str, Any]], us: bool, language: str, rng: random.Random
+) -> list[dict[str, str]]:
+    """One side's rows: its own direction, the size as it counted it (an interpreter or a
+    driver more or less now and then), the purpose in its own language."""
+    column = {"en": 0, "zh-Hans": 1, "zh-Hant": 2}.get(language, 0)
+    given = []
+    for row in rows:
+        sent = (row["direction"] == "us_to_cn") == us
+        size = row["size"] if us else max(1, row["size"] + rng.choice((0, 0, 0, 1, -1)))
+        given.append({
+            "year": str(row["year"]),
+            "direction": "sent" if sent else "received",
+            "size": str(size),
+            "purpose": PURPOSES[row["purpose"]][column],
+        })  # fmt: skip
+    return given
+
+
 # Realistic differences between the two accounts, by pair position in the file.
 DISAGREEMENTS = {
     2: {"cn": {"delegations_received": "+3"}},  # one side counted a delegation trip twice
@@ -182,6 +231,9 @@ DISAGREEMENTS = {
     21: {"cn": {"trade_missions": "+4"}},
     26: {"us": {"last_joint_event": "2008-01-15"}},
 }
+# The delegations roster: a side that left out a delegation the other listed (a row of
+# one side only), and one that counted a delegation's members quite differently.
+ROSTER_DISAGREEMENTS = {23: ("cn", "left_out"), 31: ("us", "size+6")}
 MISSING = {11: "cn", 30: "us"}  # sides still not submitted
 IN_PROGRESS = {34: "cn"}
 
@@ -199,6 +251,13 @@ def plan(index: int, code: str, kind: str, established: int, side: str, language
     """The demo's plan for one side of the pair at `index` (0-based) in the pairs file."""
     answers = side_answers(code, side, _truth(code, kind, established), language)
     _adjust(answers, DISAGREEMENTS.get(index, {}).get(side, {}))
+    planted = ROSTER_DISAGREEMENTS.get(index)
+    if planted and planted[0] == side and answers.get("delegations"):
+        rows = answers["delegations"]
+        if planted[1] == "left_out":
+            answers["delegations"] = rows[1:]
+        else:
+            rows[0] = {**rows[0], "size": str(int(rows[0]["size"]) + 6)}
     if index == 17 and side == "us":
         answers.pop("students_count", None)
     mode = ("phone" if side == "us" else "email") if index % 4 else "web"
