@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import gettext as _
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from survey.caching import Same
@@ -55,7 +56,7 @@ def widget_html(q: Question, lang: str, value: Any = None, **options: Any) -> Ma
     if q.type != "roster":
         return question_html(q, lang, value, **options)
     rows = value if isinstance(value, list) else []
-    kept = ("errors", "version", "hidden", "disabled", "locale")
+    kept = ("errors", "version", "hidden", "disabled", "locale", "tree")
     chosen = {k: options[k] for k in kept if k in options}
     return roster_html(q, lang, rows, cells=cells, answers=answers, **chosen)
 
@@ -72,9 +73,12 @@ def roster_html(  # noqa: PLR0913  (question_html's arguments, and the cells' er
     disabled: bool = False,
     locale: str | None = None,
     answers: Mapping[str, Any] | None = None,
+    tree: Any = None,
 ) -> Markup:
     """The roster `q` with `rows` (stored values, or what was typed: a cell's value, or
-    "dk"/"rf"), the roster's own errors and each cell's error by (row, column). A column
+    "dk"/"rf"), the roster's own errors and each cell's error by (row, column). The
+    roster's own `relevant` (`tree`) goes on its fieldset, as on every question's, so that
+    the page script shows it as soon as it holds (and names it shown to the server). A column
     whose `relevant` does not hold in a row (over `answers` and the row's own cells) is
     drawn hidden there, and the page script shows it when it comes to hold. The red
     border marks the rows and cells with an error; the roster's own only when the error
@@ -86,9 +90,13 @@ def roster_html(  # noqa: PLR0913  (question_html's arguments, and the cells' er
     off = " disabled" if disabled else ""
     described = f' aria-describedby="{key}-error"' if errors else ""
     own_error = " has-error" if errors and not cells else ""
+    relevant = (
+        f' data-relevant="{escape(str(htmlsafe_json_dumps(tree)))}"' if tree is not None else ""
+    )
     parts = [
         f'<fieldset class="question roster{own_error}" id="q-{key}"'
-        f' data-key="{key}" data-type="roster"{" hidden" if hidden else ""}{described}>',
+        f' data-key="{key}" data-type="roster"{relevant}{" hidden" if hidden else ""}'
+        f"{described}>",
         f"\n<legend>{title}</legend>",
     ]
     if help_text:

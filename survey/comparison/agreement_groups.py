@@ -32,7 +32,7 @@ from survey.comparison.followup_outcomes import newest
 from survey.comparison.models import Comparison
 from survey.comparison.reports import STATISTIC_COLUMNS
 from survey.comparison.services import questionnaire_of, side_order
-from survey.core.agreement import DEFAULT_SEED, question_agreement
+from survey.core.agreement import DEFAULT_SEED, has_statistics, question_agreement
 from survey.core.compare import compare_round as engine_compare_round
 from survey.rounds.models import Invitation, Round
 from survey.studies.models import Pair, Respondent
@@ -141,7 +141,7 @@ def grouped(
     for name, members in groups.items():
         rows.append(_overall(name, members, n_boot, seed))
         for question in q.questions():
-            if not question.is_compared:
+            if not question.is_compared or not has_statistics(question):
                 continue
             stored = [p.outcomes[question.key] for p in members if question.key in p.outcomes]
             if not stored:

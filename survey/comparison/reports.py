@@ -10,7 +10,13 @@ from sqlalchemy.orm import Session
 
 from survey.comparison.models import Comparison
 from survey.comparison.services import questionnaire_of, side_order
-from survey.core.agreement import DEFAULT_SEED, QuestionAgreement, Tabulation, question_agreement
+from survey.core.agreement import (
+    DEFAULT_SEED,
+    QuestionAgreement,
+    Tabulation,
+    has_statistics,
+    question_agreement,
+)
 from survey.core.agreement import tabulate as tabulate_question
 from survey.errors import ServiceError
 from survey.rounds.models import Round
@@ -50,7 +56,7 @@ def agreement(
     data = _pairs_by_question(session, round_)
     results = []
     for question in q.questions():
-        if question.key in data and question.is_compared:
+        if question.key in data and question.is_compared and has_statistics(question):
             pairs, outcomes = data[question.key]
             results.append(
                 question_agreement(question, pairs, outcomes=outcomes, seed=seed, n_boot=n_boot)

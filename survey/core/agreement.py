@@ -65,6 +65,12 @@ class QuestionAgreement:
     ci: dict[str, tuple[float, float] | None]  # statistic name -> 95 % bootstrap interval
 
 
+def has_statistics(question: Question) -> bool:
+    """Whether a question's answers have a level of measurement (a roster's rows, a note's
+    nothing, do not: a roster's agreement is its rows' `row_agree` in the exports)."""
+    return question.type in _LEVELS_OF
+
+
 def level_of(question: Question) -> str:
     """The default level of measurement of a question's answers."""
     try:

@@ -283,3 +283,19 @@ def test_the_codebook_documents_the_roster(session, rostered, tmp_path):
     assert "columns: year, direction, size, purpose" in row.coding["en"]
     assert "各栏：year, direction, size, purpose" in row.coding["zh-Hans"]
     assert rows["delegations_agree"].coding["en"].startswith("1 = agree")
+
+
+def test_agreement_statistics_leave_a_roster_out_and_keep_the_other_questions(session, rostered):
+    """A roster has no level of measurement: the agreement report (page, CLI, API and the
+    grouped report) computes its other questions and names no roster, instead of failing."""
+    from survey.comparison import agreement_groups, reports
+
+    round_ = _submitted_pair(session, rostered)
+    found = reports.agreement(session, round_, n_boot=10)
+    keys = [row.question for row in found]
+    assert "delegations" not in keys
+    compared = [x.key for x in rostered[3].questions() if x.is_compared and x.type != "roster"]
+    assert set(keys) <= set(compared)
+    grouped = agreement_groups.grouped(session, round_, by="mode", n_boot=10)
+    assert grouped  # the overall row at least
+    assert all(row.get("question") != "delegations" for row in grouped)
