@@ -179,3 +179,25 @@ def _cell(page: str, key: str) -> str:
     following = page.find('data-key="', page.index(">", start) + 1)
     end = page.rindex("<", 0, following) if following != -1 else len(page)
     return page[start:end]
+
+
+def test_xss04_a_roster_escapes_its_texts_typed_cells_and_errors(app):
+    """The roster widget joins its pieces into one Markup: every text from the questionnaire,
+    every typed cell, every message and its relevance tree must arrive escaped."""
+    import dataclasses
+
+    from survey.roster_widgets import roster_html
+
+    hostile = '"><script>alert(1)</script>'
+    q = load_file(ROSTER).question("delegations")
+    q = dataclasses.replace(q, text={"en": hostile}, help={"en": hostile})
+    with app.test_request_context():
+        drawn = str(
+            roster_html(
+                q, "en", [{"year": hostile, "purpose": hostile}],
+                errors=[hostile], cells={(0, "year"): hostile}, tree={"x": hostile},
+            )
+        )  # fmt: skip
+    assert "<script>" not in drawn
+    # the legend, the help, the error, both typed cells and the cell's message
+    assert drawn.count("&lt;script&gt;") >= 6
