@@ -32,7 +32,6 @@ from survey.studies.models import Pair, PairSide, Respondent, StudySide
 from survey.templating import (
     ACTION_NAMES,
     MAIL_STATE_NAMES,
-    SPECIAL_LABELS,
     STATE_NAMES,
     text_in,
 )
@@ -134,24 +133,23 @@ def gather(session: Session, respondent: Respondent) -> dict[str, Any]:
 
 
 def shower(q: Any, language: str) -> Callable[[str, Any], str | None]:
-    """`show(key, value)`: an answer as the person reads it in `language` (option labels,
-    not codes; the special answers in words); None where there is nothing to say."""
+    """`show(key, value)`: an answer as the person reads it in `language`, as the pair page
+    shows answers (`comparison.pages.shower`: option labels, not codes; the special answers
+    in words); the value as text for a question the version no longer has."""
     from flask_babel import force_locale
 
-    from survey.core.types import as_special, type_of
+    from survey.comparison.pages import shower as answer_shower
+
+    show_answer = answer_shower(q) if q is not None else None
 
     def show(key: str, value: Any) -> str | None:
         if value is None or value == sealing.ERASED:
             return value
-        special = as_special(value)
+        if show_answer is None or key not in q.answerable_keys:
+            return str(value)
         with force_locale(i18n.normalize(language) or "en"):
-            if special is not None:
-                return str(SPECIAL_LABELS[special.value])
-            if q is None or key not in q.answerable_keys:
-                return str(value)
-            question = q.question(key)
             try:
-                return type_of(question).display(question, value, language)
+                return show_answer(key, value, language)
             except (TypeError, ValueError, KeyError, AttributeError):
                 return str(value)  # a value older than the questionnaire's current type
 
