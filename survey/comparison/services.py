@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from survey import audit
+from survey import audit, sealing
 from survey.accounts.models import User
 from survey.comparison import sealed
 from survey.comparison.models import REVIEW_STATES, Comparison, Discrepancy
@@ -257,11 +257,12 @@ def _reopen(
     row.decided_by_id = row.decided_at = None
     report.reopened += 1
     if before["status"] != "open":
-        before["values"] = sealed.values(session, [round_.id], row.pair_id, before["values"])
-        after = {
-            "status": "open",
-            "values": sealed.values(session, [round_.id], row.pair_id, values),
-        }
+        who, connection = (
+            sealed.respondents(session, [round_.id], row.pair_id),
+            session.connection(),
+        )
+        before["values"] = sealing.seal_by_side(connection, before["values"], who)
+        after = {"status": "open", "values": sealing.seal_by_side(connection, values, who)}
         audit.record(
             session,
             "discrepancy.reopen",
