@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -44,7 +44,7 @@ from markupsafe import Markup, escape
 
 from survey.caching import Same
 from survey.core.choices import columns_of
-from survey.core.expressions import ExpressionError, parse_filter
+from survey.core.expressions import Expression, ExpressionError, parse, parse_filter
 from survey.core.questionnaire import Question
 from survey.core.types import TYPES, format_number, type_of
 from survey.core.types.base import ACKNOWLEDGE_LABELS
@@ -150,8 +150,8 @@ def _draw(  # noqa: PLR0913  (question_html's arguments)
     if q.type == "calculate":
         return Markup("")  # computed on save: nobody is asked for it
     c = _compiled_for(q, lang, locale)
-    if required and not q.required:  # required_if holds now: marked like required
-        c = replace(c, title=c.title + c.mark)
+    if required and not q.required:  # required_if holds now: its mark is shown
+        c = replace(c, title=c.title.replace(c.mark, c.mark.replace(" hidden>", ">", 1), 1))
     if guidance and c.guidance:  # for interviewers (and the preview), never respondents
         c = replace(c, help=c.help + c.guidance)
     if piped:
@@ -291,11 +291,13 @@ def _typed(
 # ---------------------------------------------------------------------------- compiling
 
 
-def _filter_tree(source: str) -> Any:
+def _tree(source: str | None, parser: Callable[[str], Expression]) -> Any:
+    """An expression as JSON for the page script, or None without one. One that does not
+    parse (validated at import, so only an older stored version) draws as without it."""
     try:
-        return parse_filter(source).to_json()
+        return parser(source).to_json() if source else None
     except ExpressionError:
-        return None  # validated at import: an older stored version offers every option
+        return None
 
 
 def _compiled_for(q: Question, lang: str, locale: str) -> Compiled:
@@ -314,6 +316,13 @@ def _compile(q: Question, lang: str) -> Compiled:
         ' <span class="required"><span aria-hidden="true">*</span>'
         f'<span class="visually-hidden">{required}</span></span>'
     )
+    attributes = f'id="q-{key}" data-key="{key}" data-type="{escape(q.type)}"'
+    conditional = not q.required and (when := _tree(q.required_if, parse)) is not None
+    if conditional:
+        # required_if: the mark is drawn hidden; shown while the condition holds, by the
+        # server when drawing and by the page script as the answers change
+        attributes += f' data-required-if="{escape(str(htmlsafe_json_dumps(when)))}"'
+        mark = mark.replace('"required">', '"required" data-mark hidden>', 1)
     help_text = text_in(q.help, lang) if q.help else ""
     guidance = ""
     if guidance_text := (text_in(q.guidance, lang) if q.guidance else ""):
@@ -339,10 +348,9 @@ def _compile(q: Question, lang: str) -> Compiled:
         "Someone else (for example an interviewer) saved a different answer to this question "
         "while you had this page open. Please choose which answer to keep."
     )
-    attributes = f'id="q-{key}" data-key="{key}" data-type="{escape(q.type)}"'
     columns = [""] * len(choices)
     none_offered = ""
-    if q.choice_filter and (tree := _filter_tree(q.choice_filter)) is not None:
+    if q.choice_filter and (tree := _tree(q.choice_filter, parse_filter)) is not None:
         attributes += f' data-filter="{escape(str(htmlsafe_json_dumps(tree)))}"'
         by_code = {option.code: columns_of(option) for option in q.options}
         columns = [
@@ -357,7 +365,7 @@ def _compile(q: Question, lang: str) -> Compiled:
         attributes=attributes,
         columns=tuple(columns),
         none_offered=none_offered,
-        title=f"{escape(text_in(q.text, lang))}{mark if q.required else ''}",
+        title=f"{escape(text_in(q.text, lang))}{mark if q.required or conditional else ''}",
         mark=mark,
         guidance=guidance,
         help=f'<p class="help" id="{key}-help">{escape(help_text)}</p>' if help_text else "",

@@ -155,11 +155,18 @@ def _holds(source: str, values: Mapping[str, Any]) -> bool:
 
 def candidate_values(visit: Visit, state: State, page_in: forms.PageInput | None) -> dict[str, Any]:
     """The saved answers with what the page typed on top, for deciding what is shown."""
-    values = dict(state.values)
-    for key, raw in (page_in.raw if page_in else {}).items():
-        question = visit.q.question(key)
+    return typed_over(visit.q, state.values, page_in.raw if page_in else {})
+
+
+def typed_over(
+    q: Questionnaire, saved: Mapping[str, Any], raw: Mapping[str, Any]
+) -> dict[str, Any]:
+    """`saved` with each answer of `raw` (as a form posted it) that parses on top."""
+    values = dict(saved)
+    for key, typed in raw.items():
+        question = q.question(key)
         try:
-            values[key] = type_of(question).parse(question, raw)
+            values[key] = type_of(question).parse(question, typed)
         except AnswerError:
             continue
     return values
@@ -217,10 +224,11 @@ def render_page(
         # Each widget is Markup already: joined as text, with a literal, not escaped again.
         "items": Markup("".join(["\n    " + str(item.html) for item in items])),  # noqa: S704
     }
-    has_required = any(question.required for question in part.questions) or bool(needed)
+    # a required_if question's mark may appear as the answers change: the key is on the page
+    has_required = any(q.required or q.required_if for q in part.questions)
     return framed(
         "responding/page.html",
-        (visit.content_hash, part.key, progress, title, has_required),  # needed: per answers
+        (visit.content_hash, part.key, progress, title, has_required),
         slots,
         visit=visit,
         part=part,

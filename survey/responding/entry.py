@@ -13,12 +13,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from survey.core.questionnaire import Questionnaire
-from survey.db import db
+from survey.db import db, utcnow
 from survey.errors import ServiceError
 from survey.questionnaires import services as questionnaires
 from survey.questionnaires.models import QuestionnaireVersion
@@ -80,7 +90,14 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
     values = request.form if request.method == "POST" else saved
     questions = list(q.questions())
     piped = drawing.pipe_values(q, questions, saved, lang_tag())  # as saved, escaped when drawn
-    needed = {key for section in q.sections for key in drawing.required_now(section, saved)}
+    typed = saved  # what the marks and the filtered options follow: as typed, after a refusal
+    if request.method == "POST":
+        posted = (read_page(q, section, request.form).raw for section in q.sections)
+        typed = drawing.typed_over(q, saved, {k: v for raw in posted for k, v in raw.items()})
+    needed = {key for section in q.sections for key in drawing.required_now(section, typed)}
+    offers = {
+        k: v for section in q.sections for k, v in drawing.offered_codes(section, typed).items()
+    }
     why = {}
     if again is not None:
         if request.method != "POST":
@@ -110,6 +127,12 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
         language=lang_tag(),
         piped=piped,
         needed=needed,
+        offers=offers,
+        # for the page script (live required marks and choice filters): what is not on the page
+        outside=current_app.json.dumps(
+            {k: v for k, v in saved.items() if k not in q.answerable_keys}
+        ),
+        today=utcnow().date().isoformat(),
     ), (422 if errors or conflicts else 200)
 
 

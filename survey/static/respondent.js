@@ -4,6 +4,8 @@
  *   (survey/core/expressions.py, Expression.to_json) in data-relevant; this file
  *   evaluates it with the same XPath value rules as the server and hides or shows
  *   the question. The server stays authoritative on every save.
+ * - Live required marks: a question with a `required_if` carries it in data-required-if;
+ *   its mark (drawn hidden unless the condition held) is shown while it holds.
  * - Live choice filters: a question with a `choice_filter` carries its tree in data-filter
  *   and each option its columns in data-columns; as the answers change, the options
  *   that no longer fit are hidden and cleared, as the server draws them.
@@ -406,6 +408,36 @@
     }
   }
 
+  // ------------------------------------------------------------------ live required marks
+  // A question with a `required_if` carries its tree in data-required-if and its mark
+  // drawn hidden (shown by the server while the condition held when drawn); the mark
+  // follows the answers. The server decides on save, as for relevance.
+  function setUpRequiredMarks() {
+    var wrappers = Array.prototype.slice.call(form.querySelectorAll("[data-key]"));
+    var conditional = wrappers.filter(function (w) { return w.hasAttribute("data-required-if"); });
+    if (!conditional.length) return;
+    var outside = JSON.parse(form.dataset.answers || "{}");
+    var trees = new Map();
+    conditional.forEach(function (w) { trees.set(w, JSON.parse(w.dataset.requiredIf)); });
+
+    function update() {
+      var answers = pageAnswers(wrappers, outside);
+      conditional.forEach(function (w) {
+        var mark = w.querySelector("[data-mark]");
+        if (!mark) return;
+        var env = { answers: rowAnswers(w, answers), current: null, today: form.dataset.today };
+        try {
+          mark.hidden = !toBoolean(evaluate(trees.get(w), env));
+        } catch (error) {
+          // an expression this browser cannot evaluate: the mark stays as the server drew it
+        }
+      });
+    }
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+    update();
+  }
+
   // ------------------------------------------------------------------ live choice filters
   function setUpChoiceFilters() {
     var wrappers = Array.prototype.slice.call(form.querySelectorAll("[data-key]"));
@@ -594,6 +626,7 @@
   if (form) {
     setUpSpecials();
     setUpRelevance();
+    setUpRequiredMarks();
     setUpChoiceFilters();
     if (form.dataset.autosave && window.fetch) setUpAutosave();
     setUpOnce();

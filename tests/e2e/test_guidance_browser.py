@@ -63,6 +63,21 @@ def test_the_respondent_answers_and_sees_no_guidance(guided, new_page):
     assert page.inner_text("#q-closer").count("Nanjing") == 1
 
 
+def test_the_required_mark_follows_the_answer_as_it_changes(guided, new_page):
+    live, _ = guided
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.goto(link_of(live, "us", 1))
+    press(page, 'main button[name="_nav"][value="start"]')
+    mark = page.locator("#q-partner_name .required")
+    assert mark.count() == 1
+    assert not mark.is_visible()
+    page.check('input[name="has_partner"][value="yes"]')
+    assert mark.is_visible()
+    assert "Questions marked * need an answer." in page.inner_text("main")
+    page.check('input[name="has_partner"][value="no"]')
+    assert not mark.is_visible()
+
+
 @pytest.fixture(scope="module")
 def researcher(browser, guided) -> Iterator[Any]:  # noqa: ANN001
     live, where = guided
@@ -91,12 +106,14 @@ def test_entry_and_preview_show_guidance_and_read_well(
     advice = {"en": "official name", "zh-Hans": "正式名称", "zh-Hant": "正式名稱"}[tag]
     page.goto(live.url + where["entry"])
     assert advice in page.inner_text("#q-home")
-    if page.locator("#q-partner_name .required").count() == 0:  # not yet saved as yes
+    mark = page.locator("#q-partner_name .required")
+    if not mark.is_visible():  # not yet saved as yes
         page.check('input[name="has_partner"][value="yes"]')
+        assert mark.is_visible()  # as soon as it applies, before any save
         page.fill("#f-partner_name", "Nanjing")
         with page.expect_navigation():
             page.click('button[name="action"][value="save"]')
-    assert page.locator("#q-partner_name .required").count() == 1  # required now: yes saved
+    assert mark.is_visible()  # required now: yes saved
     assert problems_of(page, width) == {}
     screenshot(page, artifacts / f"guidance-entry-{locale}-{width}.png")
     page.goto(f"{live.url}{where['preview']}?language={tag}")

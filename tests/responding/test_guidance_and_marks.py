@@ -16,7 +16,10 @@ from tests.responding.test_flow import location, start, submit_page
 
 GUIDANCE = Path(__file__).resolve().parents[1] / "fixtures" / "questionnaires" / "guidance.yaml"
 ADVICE = "Ask for the official name."
-MARK = '<span class="required"><span aria-hidden="true">*</span>'
+# A required_if question's mark is drawn hidden while its condition does not hold (the
+# page script shows it live); shown while it does.
+MARK = '<span class="required" data-mark><span aria-hidden="true">*</span>'
+HIDDEN_MARK = '<span class="required" data-mark hidden><span aria-hidden="true">*</span>'
 
 
 @pytest.fixture
@@ -48,14 +51,18 @@ def test_web_respondents_never_see_the_guidance(client, world):
 def test_the_required_mark_follows_the_condition(client, world):
     _, us, _, _ = world
     path = start(client, us)
-    assert MARK not in title_of(text_of(client.get(path)), "partner_name")
+    title = title_of(text_of(client.get(path)), "partner_name")
+    assert HIDDEN_MARK in title
+    assert MARK not in title
     response = submit_page(client, path, {"has_partner": "yes"})
     html = text_of(response)
     assert MARK in title_of(html, "partner_name")  # the condition holds now
     assert "Questions marked * need an answer." in html
     response = submit_page(client, path, {"has_partner": "no"})
     assert response.status_code == 303
-    assert MARK not in title_of(text_of(client.get(path)), "partner_name")
+    title = title_of(text_of(client.get(path)), "partner_name")
+    assert HIDDEN_MARK in title
+    assert MARK not in title
 
 
 def test_answers_are_piped_into_choice_labels_escaped(client, world):
