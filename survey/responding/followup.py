@@ -134,6 +134,8 @@ def followup(visit: Visit) -> Response | tuple[Any, ...] | str:
         notes = [NOTES[note] for note in saved.notes]
         errors, conflicts = saved.errors, saved.conflicts
         return _draw(visit, found, saved.state, page_in, errors, conflicts, notes, typed)
+    if page_in.roster is not None:  # "Add a row" / "Remove row n": saved, drawn again
+        return _draw(visit, found, saved.state, page_in, typed=typed)
     if page_in.language is None and request.form.get("_nav") == "submit":
         return _submit(visit, found, saved.state, typed)
     return go("followup")
