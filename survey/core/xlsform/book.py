@@ -36,6 +36,8 @@ _SHEETS: dict[str, tuple[Mapping[str, Any], frozenset[str]]] = {
                frozenset(MultipleChoiceQuestion.get_slot_names()) | set(EXTENSION_COLUMNS)),
     "choices": (aliases.list_header,
                 frozenset(PyxformOption.get_slot_names()) | {constants.LIST_NAME_S}),
+    "external_choices": (aliases.list_header,
+                         frozenset(PyxformOption.get_slot_names()) | {constants.LIST_NAME_S}),
     "settings": (aliases.settings_header,
                  frozenset(Survey.get_slot_names()) | {"introduction", "closing"}),
 }  # fmt: skip
@@ -50,6 +52,7 @@ _TRANSLATABLE = {
         ("bind", "jr:requiredMsg"),
     },
     "choices": {("label",)},
+    "external_choices": {("label",)},
     "settings": {("label",), ("introduction",), ("closing",)},
 }
 _EXPRESSIONS = {("bind", "relevant"), ("bind", "constraint")}
@@ -145,6 +148,7 @@ class Book:
         self.source, self.problems = source, []
         self.survey = self._sheet(data, "survey")
         self.choices = self._sheet(data, "choices")
+        self.external = self._sheet(data, "external_choices")  # select_one_external's lists
         self.settings_sheet = self._sheet(data, "settings")
         self.settings = next((cells for _, cells in self.settings_sheet.rows if cells), {})
         self.default_tag = language_tag(self.settings.get(("default_language",), "")) or "en"
@@ -185,7 +189,7 @@ class Book:
         return not self.problems
 
     def map_languages(self) -> None:
-        for sheet in (self.survey, self.choices, self.settings_sheet):
+        for sheet in (self.survey, self.choices, self.external, self.settings_sheet):
             for tokens, header in sheet.headers.items():
                 place = _translatable(sheet.name, tokens)
                 # A column without any text declares no language (forms carry empty ones).

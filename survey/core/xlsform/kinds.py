@@ -34,8 +34,10 @@ _METADATA = {
     if "jr:preload" in spec.get("bind", {})
 } | {
     name: name
-    for name in ("audit", "start-geopoint", "background-geopoint", "xml-external", "csv-external")
-}
+    for name in (
+        "audit", "start-geopoint", "background-geopoint", "xml-external", "csv-external", "hidden",
+    )
+}  # fmt: skip
 # What the device's rows would record, in words: a web form has none of it.
 DEVICE_DATA = {
     "deviceid": "device id", "uri:deviceid": "device id", "subscriberid": "subscriber id",
@@ -60,8 +62,13 @@ _SELECTS = {
     constants.SELECT_ONE: "single", constants.SELECT_ALL_THAT_APPLY: "multi", "rank": "rank",
 }  # fmt: skip
 _CONTROL = re.compile(
-    r"(?P<edge>begin|end)[ _](?P<what>group|repeat|loop|lgroup|looped group)\b.*", re.IGNORECASE
+    r"(?P<edge>begin|end)[ _](?P<what>group|repeat|loop|lgroup|looped group)\b"
+    r"(?: (?:over )?(?P<list_name>\S+))?.*",
+    re.IGNORECASE,
 )
+# `select_one_external L`: choices from the workbook's external_choices sheet (pyxform writes
+# them out as itemsets.csv for ODK); `select_multiple_external L` read the same way.
+_EXTERNAL = re.compile(r"select_(?P<how>one|multiple)_external +(?P<list_name>\S+)", re.IGNORECASE)
 # (XLSForm type as ours, appearance) → our type; without the appearance the plain type holds.
 _BY_APPEARANCE = {
     ("text", "multiline"): "longtext", ("date", "year"): "year", ("single", "likert"): "scale",
@@ -69,7 +76,8 @@ _BY_APPEARANCE = {
 _APPEARANCES = {ours: look for (_, look), ours in _BY_APPEARANCE.items()}
 SUPPORTED = (
     "text, integer, decimal, date, time, dateTime, range, note, calculate, acknowledge,"
-    " select_one, select_multiple, rank, begin group/end group, begin repeat/end repeat"
+    " select_one, select_multiple, select_one_external, rank, begin group/end group,"
+    " begin repeat/end repeat, begin loop/end loop"
 )
 _REFUSALS = {
     "refused": "question '{name}' has type '{type}', which survey cannot store"
@@ -88,6 +96,7 @@ class _Kind:
     list_name: str | None = None
     or_other: bool = False  # `select_one L or_other`: an 'other' choice and its text question
     file: str | None = None  # `select_one_from_file F.csv`: the CSV file its choices are in
+    external: bool = False  # `select_one_external L`: list L is on the external_choices sheet
 
     @property
     def unsupported(self) -> bool:
@@ -95,7 +104,17 @@ class _Kind:
         return self.kind == "refused"
 
 
+def control_what(control: re.Match[str]) -> str:
+    """'group', 'repeat' or 'loop' for a begin/end row (`lgroup`, `looped group`: repeats,
+    as pyxform reads them)."""
+    what = control["what"].lower()
+    return what if what in ("group", "loop") else "repeat"
+
+
 def _classify(type_text: str) -> _Kind:
+    if external := _EXTERNAL.fullmatch(type_text):
+        qtype = "single" if external["how"].lower() == "one" else "multi"
+        return _Kind("question", qtype, external["list_name"], external=True)
     if select := RE_SELECT.match(type_text):
         return _select_kind(select)
     lowered = type_text.lower()

@@ -32,29 +32,38 @@ class QuestionRows:
     """The choice lists, and each survey row's question built from its cells; the names
     taken so far (they must be unique in the whole form)."""
 
-    def __init__(self, book: Book, files: FormFiles):
+    def __init__(self, book: Book, files: FormFiles, note: Callable[[int, str], None]):
         self.book, self.problem, self.texts = book, book.problem, book.texts
-        self.files = files
+        self.files, self.note = files, note
         self.file_lists: dict[tuple[str, str | None], list[Option] | None] = {}
         self.lists: dict[str, list[Option]] = {}
+        self.external_lists: dict[str, list[Option]] = {}  # the external_choices sheet's
         self.names: dict[str, int] = {}  # question name → its row
 
     def read_choices(self) -> None:
-        for line, cells in self.book.choices.rows:
-            list_name, code = cells.get((constants.LIST_NAME_S,)), cells.get(("name",))
-            if not (list_name or code):
-                continue  # an empty row, or one with only columns survey does not read
-            if not (list_name and code):
-                self.problem(line, "choices sheet: the row needs both a list_name and a name")
-                continue
-            options = self.lists.setdefault(list_name, [])
-            if any(option.code == code for option in options):
-                self.problem(
-                    line,
-                    f"choices sheet: the list '{list_name}' has the name '{code}' more than once",
-                )
-            label = self.texts("choices", cells, ("label",))
-            options.append(Option(code, label, line, columns=_extra_columns(cells)))
+        for sheet, lists in ((self.book.choices, self.lists), (self.book.external, None)):
+            for line, cells in sheet.rows:
+                list_name, code = cells.get((constants.LIST_NAME_S,)), cells.get(("name",))
+                if not (list_name or code):
+                    continue  # an empty row, or one with only columns survey does not read
+                if not (list_name and code):
+                    self.problem(
+                        line, f"{sheet.name} sheet: the row needs both a list_name and a name"
+                    )
+                    continue
+                label = self.texts(sheet.name, cells, ("label",))
+                option = Option(code, label, line, columns=_extra_columns(cells))
+                if lists is None:  # a name twice is ODK's way there: told apart by a filter
+                    self.external_lists.setdefault(list_name, []).append(option)
+                    continue
+                options = lists.setdefault(list_name, [])
+                if any(option.code == code for option in options):
+                    self.problem(
+                        line,
+                        f"choices sheet: the list '{list_name}' has the name '{code}'"
+                        " more than once",
+                    )
+                options.append(option)
 
     def question(
         self, line: int, name: str, kind: _Kind, cells: Cells, enclosing: Iterable[str | None]
@@ -88,7 +97,8 @@ class QuestionRows:
             default=cells.get(("default",)) if qtype not in ("calculate", "note") else None,
             read_only=qtype not in ("calculate", "note")
             and bool(_truth(cells.get(("bind", "readonly"), "no"))),
-            dropdown=qtype == "single" and DROPDOWN in appearance_of(cells),
+            dropdown=qtype == "single"
+            and (DROPDOWN in appearance_of(cells) or (kind.external and len(options) > LONG_LIST)),
             **self._columns(line, name, qtype, cells),
         )
 
@@ -124,6 +134,8 @@ class QuestionRows:
         qtype = next((ours for ours in looks if _APPEARANCES[ours] in appearance), kind.qtype)
         if kind.file is not None:
             return qtype, tuple(self._file_choices(line, name, kind.file, cells))
+        if kind.external and kind.list_name is not None:
+            return qtype, self._external_choices(line, name, kind.list_name)
         if kind.list_name is None:
             return qtype, ()
         options = self.lists.get(kind.list_name)
@@ -141,6 +153,33 @@ class QuestionRows:
         if qtype == "single" and sorted(o.code for o in options) == sorted(YESNO_CODES):
             return "yesno", ()  # yesno has fixed codes; the service brings their labels
         return qtype, tuple(options)
+
+    def _external_choices(self, line: int, name: str, list_name: str) -> tuple[Option, ...]:
+        """The choices of `select_one_external L`, from the external_choices sheet: a name
+        the list has more than once (ODK tells them apart by their filter columns) is
+        stored as `<name>_2`, `_3` …, as survey's codes are unique in a question."""
+        options = self.external_lists.get(list_name, [])
+        codes = {option.code for option in options}
+        first: dict[str, int | None] = {}
+        kept = []
+        for option in options:
+            if option.code not in first:
+                first[option.code] = option.line
+                kept.append(option)
+                continue
+            number = 2
+            while f"{option.code}_{number}" in codes:
+                number += 1
+            code = f"{option.code}_{number}"
+            codes.add(code)
+            self.note(
+                line,
+                f"'{name}': the list '{list_name}' of the external_choices sheet has the name"
+                f" '{option.code}' more than once (rows {first[option.code]} and"
+                f" {option.line}): row {option.line} is stored as '{code}'",
+            )
+            kept.append(dataclasses.replace(option, code=code))
+        return tuple(kept)
 
     def _file_choices(self, line: int, name: str, file: str, cells: Cells) -> list[Option]:
         """The choices of `select_one_from_file F.csv`, read once per file and parameters."""
@@ -238,6 +277,7 @@ def _filtered_columns(options: Iterable[Option], choice_filter: str | None) -> t
 
 
 DROPDOWN = "minimal"  # the appearance that makes a select_one one drop-down
+LONG_LIST = 20  # an external select_one with more choices than this is one drop-down
 # Appearances survey honours: the rest are named in a warning and ignored.
 KNOWN_APPEARANCES = frozenset({*_APPEARANCES.values(), DROPDOWN, "field-list"})
 

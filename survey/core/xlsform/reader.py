@@ -9,6 +9,7 @@ from pathlib import Path
 
 from survey.core.questionnaire import (
     YESNO_CODES,
+    Option,
     Problem,
     Question,
     Questionnaire,
@@ -22,9 +23,16 @@ from survey.core.xlsform.book import Book, Cells, _read_book
 from survey.core.xlsform.cells import _free_name, _truth
 from survey.core.xlsform.choicefiles import FormFiles, open_zip
 from survey.core.xlsform.fallback import fill_missing_texts
-from survey.core.xlsform.kinds import _CONTROL, _REFUSALS, _classify, _Kind
+from survey.core.xlsform.kinds import _CONTROL, _REFUSALS, _classify, _Kind, control_what
 from survey.core.xlsform.languages import language_tag
-from survey.core.xlsform.questions import KNOWN_APPEARANCES, QuestionRows, appearance_of
+from survey.core.xlsform.loops import Loop, expand, loop_refusal
+from survey.core.xlsform.questions import (
+    KNOWN_APPEARANCES,
+    OTHER_CODE,
+    OTHER_LABELS,
+    QuestionRows,
+    appearance_of,
+)
 from survey.core.xlsform.skipping import Skips
 
 
@@ -44,10 +52,10 @@ class _Draft:
 class _Open:
     """A begin group / begin repeat row not yet ended."""
 
-    what: str
+    what: str  # group, repeat or loop
     line: int
     relevant: str | None  # what a nested group adds to the relevant of its questions
-    dropped: tuple[str, int] | None = None  # (name, row) of the dropped repeat it is in
+    dropped: tuple[str, int, str] | None = None  # (name, row, what) of the dropped repeat it is in
     roster: Question | None = None  # a repeat: the roster its rows become the columns of
     columns: list[Question] = field(default_factory=list)
     names: dict[str, int] = field(default_factory=dict)  # the names taken outside the repeat
@@ -65,10 +73,13 @@ class _Import:
     ):
         self.book, self.stem, self.problem = book, stem, book.problem
         self.skips = Skips(book, skip_unsupported)
-        self.rows = QuestionRows(book, files or FormFiles(None))
+        self.rows = QuestionRows(book, files or FormFiles(None), self.skips.note)
         self.drafts: list[_Draft] = []
         self.stack: list[_Open] = []
         self.current: _Draft | None = None
+        self.loop: Loop | None = None  # a `begin loop` whose body is being collected
+        self.other_lists: set[str] = set()  # lists that `or_other` adds a choice 'other' to
+        self.taken: set[str] = set()  # every name of the survey sheet: a loop's keys avoid them
 
     def run(self) -> Questionnaire | None:
         """Build the questionnaire; None when there were problems."""
@@ -76,8 +87,16 @@ class _Import:
             return None
         self.book.map_languages()
         self.rows.read_choices()
+        for _, cells in self.book.survey.rows:
+            type_text = " ".join(cells.get(("type",), "").split())
+            kind = _classify(type_text) if type_text else _Kind("unknown")
+            if kind.or_other and kind.list_name and not _truth(cells.get(("disabled",), "")):
+                self.other_lists.add(kind.list_name)
+            self.taken.add(cells.get(("name",), ""))
         for line, cells in self.book.survey.rows:
             self._row(line, cells)
+        if self.loop is not None:
+            self.problem(self.loop.line, "the 'begin loop' of this row is never ended")
         for opened in self.stack:
             self.problem(opened.line, f"the 'begin {opened.what}' of this row is never ended")
         return self._questionnaire()
@@ -91,36 +110,39 @@ class _Import:
             if name or any(tokens[0] == "label" for tokens in cells):
                 self.problem(line, f"the row '{name}' has no type")
             return  # else a row of comments only
+        if self.loop is not None:
+            if self.loop.take(line, type_text, cells):
+                self._expand_loop(line, type_text)
+            return
         control = _CONTROL.fullmatch(type_text)
         cells = self.skips.rewrite(cells)
         dropped = self.stack[-1].dropped if self.stack else None
         if dropped and not (control and control["edge"].lower() == "end"):
             self.skips.inside(line, name, *dropped)
             if control:
-                what = "group" if control["what"].lower() == "group" else "repeat"
-                self.stack.append(_Open(what, line, None, dropped))
+                self.stack.append(_Open(control_what(control), line, None, dropped))
         elif control:
             self._control(line, control, name, cells)
         else:
             self._typed_row(line, type_text, name, cells)
 
     def _control(self, line: int, control: re.Match[str], name: str, cells: Cells) -> None:
-        what = "group" if control["what"].lower() == "group" else "repeat"
+        what = control_what(control)
         if control["edge"].lower() == "end":
             self._end(line, what)
             return
         outer = self._roster()
-        if what == "repeat" and (outer is not None or control["what"].lower() != "repeat"):
+        if what == "repeat" and outer is not None:
             why = (
                 f"'{name}' is a repeat inside the repeat '{outer.key}', and survey has no"
                 " rosters inside rosters"
-                if outer is not None
-                else f"'{name}' is a loop ('{control[0]}'), which survey cannot store"
-                " (make it a repeat with a select_one column for the item)"
             )
             if self.skips.unsupported(line, name, why):
-                self.stack.append(_Open(what, line, None, (name, line)))
+                self.stack.append(_Open(what, line, None, (name, line, what)))
                 return
+        if what == "loop":
+            self._begin_loop(line, control, name, cells, outer)
+            return
         if what == "repeat":
             roster = self._begin_roster(line, name, cells)
             self.stack.append(_Open(what, line, None, roster=roster, names=self.rows.names))
@@ -141,6 +163,42 @@ class _Import:
         self.current = _Draft(name or None, label, hint, cells.get(("bind", "relevant")), line)
         self.drafts.append(self.current)
 
+    def _begin_loop(
+        self, line: int, control: re.Match[str], name: str, cells: Cells, outer: Question | None
+    ) -> None:
+        """A `begin loop over L`: its body is collected up to its end, then expanded."""
+        type_text, list_name = control[0], control["list_name"]
+        refusal = loop_refusal(name, type_text, list_name, self.rows.lists)
+        if refusal is None and outer is not None:
+            why = (
+                f"'{name}' is a loop inside the repeat '{outer.key}', which survey cannot store"
+                " (a loop's rows become questions, one per choice, not columns of a roster)"
+            )
+            self.skips.unsupported(line, name, why)
+        elif refusal is None:
+            relevant = cells.get(("bind", "relevant"))
+            self.loop = Loop(line, name, type_text, list_name, relevant)
+            return
+        else:
+            self.problem(line, refusal)
+        self.stack.append(_Open("loop", line, None, (name, line, "loop")))
+
+    def _expand_loop(self, line: int, type_text: str) -> None:
+        """The loop ended at `line`: its body's rows once per choice, inside the loop as in
+        a nested group (its relevant joins theirs)."""
+        loop, self.loop = self.loop, None
+        assert loop is not None
+        choices = list(self.rows.lists[loop.list_name])
+        if loop.list_name in self.other_lists and all(c.code != OTHER_CODE for c in choices):
+            label = {tag: OTHER_LABELS.get(tag, OTHER_LABELS["en"]) for tag in self.book.languages}
+            choices.append(Option(OTHER_CODE, label))  # as or_other adds it to the list
+        rows = expand(loop, choices, self.book, self.skips, self.taken)
+        self.stack.append(_Open("loop", loop.line, loop.relevant))
+        for each in rows:
+            self._row(*each)
+        control = _CONTROL.fullmatch(type_text)
+        self._end(line, control_what(control) if control else "loop")
+
     def _end(self, line: int, what: str) -> None:
         if not self.stack:
             self.problem(line, f"'end {what}' has no 'begin {what}' before it")
@@ -158,7 +216,7 @@ class _Import:
         kind = _classify(type_text)
         if kind.kind == "metadata":
             # the device's or the session's data, not a respondent's answer
-            self.skips.metadata(line, name, type_text, kind.qtype)
+            self.skips.metadata(line, name, type_text, kind.qtype, cells.get(("default",)))
             return
         if kind.unsupported:
             self.skips.unsupported(
@@ -167,6 +225,15 @@ class _Import:
             return
         if kind.kind != "question":
             self.problem(line, _REFUSALS[kind.kind].format(name=name, type=type_text))
+            return
+        if kind.external and kind.list_name not in self.rows.external_lists:
+            where = (
+                f"the external_choices sheet has no list '{kind.list_name}'"
+                if self.book.external.headers
+                else "the workbook has no external_choices sheet"
+            )
+            why = f"question '{name}' has type '{type_text}', but {where}"
+            self.skips.unsupported(line, name, why)
             return
         if kind.file and self.skips.enabled and self.rows.files.read(kind.file) is None:
             why = f"question '{name}' reads its choices from '{kind.file}', which is not beside"
@@ -187,6 +254,10 @@ class _Import:
             )
             self.skips.unsupported(line, name, why)
             return
+        if ("choice_filter",) in cells and not (kind.list_name or kind.file):
+            why = f"a {type_text} question has no choices to filter (as in ODK)"
+            self.skips.note(line, f"the choice_filter of '{name}' is ignored: {why}")
+            cells = {tokens: text for tokens, text in cells.items() if tokens != ("choice_filter",)}
         question = self.rows.question(line, name, kind, cells, [o.relevant for o in inside])
         for look in appearance_of(cells):
             if look not in KNOWN_APPEARANCES:
@@ -196,6 +267,14 @@ class _Import:
             question = self._supported_choices(line, question)
             if question is None:
                 return
+        if kind.external:
+            shown = "as one drop-down" if question.dropdown else "as a usual select"
+            self.skips.note(
+                line,
+                f"'{name}' ({type_text}): ODK searches its list on the external_choices sheet"
+                f" as one types; survey stores its {len(question.options)} choices and shows"
+                f" them {shown}",
+            )
         added = [question]
         if kind.or_other:
             added.append(self.rows.other_question(line, question))

@@ -67,10 +67,19 @@ class Skips:
         """A warning about a row (or the whole form, without one)."""
         self.notices.append(Notice(line, message))
 
-    def metadata(self, line: int, name: str, type_text: str, what: str | None) -> None:
+    def metadata(
+        self, line: int, name: str, type_text: str, what: str | None, default: str | None = None
+    ) -> None:
         """A metadata row: paradata survey records itself, or left out with a warning."""
         named = f"'{name}' ({type_text})" if name else f"the '{type_text}' row"
-        if what in PARADATA:
+        if what == "hidden":
+            message = (
+                f"{named} is left out: a hidden value is neither shown nor answered,"
+                " and on a web form nothing sets it"
+            )
+            if default:
+                message += f" (its default '{default}' is a constant survey does not store)"
+        elif what in PARADATA:
             message = f"{named} is not asked: survey records {PARADATA[what]} as paradata"
         else:
             device = DEVICE_DATA.get(what or "", what)
@@ -90,10 +99,12 @@ class Skips:
             self.gone.setdefault(name, line)
         return True
 
-    def inside(self, line: int, name: str, repeat: str, repeat_line: int) -> None:
-        """A row inside a dropped repeat, dropped with it."""
+    def inside(
+        self, line: int, name: str, repeat: str, repeat_line: int, kind: str = "repeat"
+    ) -> None:
+        """A row inside a dropped repeat (or loop), dropped with it."""
         what = f"'{name}'" if name else "the row"
-        message = f"dropped {what}: it is inside the repeat '{repeat}' of row {repeat_line}"
+        message = f"dropped {what}: it is inside the {kind} '{repeat}' of row {repeat_line}"
         self.notices.append(Notice(line, message))
         if name:
             self.gone.setdefault(name, line)
