@@ -199,6 +199,15 @@ def test_a_loop_inside_a_repeat_is_dropped_with_its_rows_with_the_flag(tmp_path)
     ]
 
 
+@pytest.mark.parametrize("alias", ["lgroup", "looped group"])
+def test_the_old_names_of_a_repeat_are_read_as_a_repeat(tmp_path, alias):
+    survey = [BILINGUAL, (f"begin {alias}", "houses", "Houses", "房子"),
+              ("text", "address", "Address", "地址"), (f"end {alias}",)]  # fmt: skip
+    q = load_xlsform(write_form(tmp_path / "form.xlsx", survey))
+    houses = q.question("houses")
+    assert (houses.type, [c.key for c in houses.columns]) == ("roster", ["address"])
+
+
 @needs_corpus
 def test_pyxforms_loop_form_imports_without_the_flag():
     result = read_xlsform(CORPUS / "pyxform__loop.md", source="loop.md")

@@ -9,6 +9,7 @@ as pyxform does. The mapping, and what is refused, is documented in docs/xlsform
 The parts: `book` (the sheets and their columns of text per language), `reader` (rows
 into sections), `questions` (a row into a question), `kinds` (row types), `skipping` (rows
 left out; with `skip_unsupported`, rows dropped and what depended on them),
+`loops` (`begin loop over L` as one question per choice and row),
 `fallback` (texts missing in a language, with `skip_unsupported`), `cells` (cell
 values both ways), `languages` (header names to BCP 47 tags) and `writer`.
 """
