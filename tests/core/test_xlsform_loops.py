@@ -117,9 +117,12 @@ def test_the_loops_relevant_and_a_group_inside_it_join_each_questions_relevant(t
         ("integer", "n", "How many %(label)s?", "几个%(label)s？", None),
         ("end group",),
         ("end loop",),
+        ("text", "after", "After", "之后", None),
     ]
     q = load_xlsform(write_form(tmp_path / "form.xlsx", survey, TOILETS))
-    assert [s.key for s in q.sections] == ["section_1"]  # the section the loop is in
+    assert [(s.key, [x.key for x in s.questions]) for s in q.sections] == [
+        ("section_1", ["people", "n_flush", "n_pit", "after"])  # the section the loop is in
+    ]
     assert q.question("n_pit").relevant == "(${people} > 0) and (${people} > 2)"
 
 

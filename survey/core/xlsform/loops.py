@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 
 from survey.core.questionnaire import Option
 from survey.core.xlsform.book import Book, Cells
-from survey.core.xlsform.kinds import _CONTROL, control_what
+from survey.core.xlsform.cells import _truth
+from survey.core.xlsform.kinds import _CONTROL, _classify, control_what
+from survey.core.xlsform.questions import OTHER_CODE, OTHER_LABELS
 from survey.core.xlsform.skipping import Skips
 
 _SUBSTITUTION = re.compile(r"%\((name|label)\)s|%%")  # pyxform applies Python's `%` to cells
@@ -51,6 +53,37 @@ class Loop:
             self.depth += 1
         self.rows.append((line, cells))
         return False
+
+
+class FormNames:
+    """Every name of the survey sheet (a loop's keys avoid them, and each other), and the
+    lists `or_other` adds its choice 'other' to (pyxform adds it to the list itself, so a
+    loop over the list has it too)."""
+
+    def __init__(self, book: Book):
+        self.book = book
+        self.taken: set[str] = set()
+        self.other_lists: set[str] = set()
+        for _, cells in book.survey.rows:
+            type_text = " ".join(cells.get(("type",), "").split())
+            kind = _classify(type_text) if type_text else None
+            if (
+                kind
+                and kind.or_other
+                and kind.list_name
+                and not _truth(cells.get(("disabled",), ""))
+            ):
+                self.other_lists.add(kind.list_name)
+            self.taken.add(cells.get(("name",), ""))
+
+    def choices(self, list_name: str, options: Iterable[Option]) -> list[Option]:
+        """The choices a loop over the list goes through."""
+        choices = list(options)
+        if list_name in self.other_lists and all(c.code != OTHER_CODE for c in choices):
+            languages = self.book.languages
+            label = {tag: OTHER_LABELS.get(tag, OTHER_LABELS["en"]) for tag in languages}
+            choices.append(Option(OTHER_CODE, label))
+        return choices
 
 
 def loop_refusal(name: str, type_text: str, list_name: str | None, lists: Container[str]):

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from survey.core.questionnaire import (
     YESNO_CODES,
-    Option,
     Problem,
     Question,
     Questionnaire,
@@ -25,14 +24,8 @@ from survey.core.xlsform.choicefiles import FormFiles, open_zip
 from survey.core.xlsform.fallback import fill_missing_texts
 from survey.core.xlsform.kinds import _CONTROL, _REFUSALS, _classify, _Kind, control_what
 from survey.core.xlsform.languages import language_tag
-from survey.core.xlsform.loops import Loop, expand, loop_refusal
-from survey.core.xlsform.questions import (
-    KNOWN_APPEARANCES,
-    OTHER_CODE,
-    OTHER_LABELS,
-    QuestionRows,
-    appearance_of,
-)
+from survey.core.xlsform.loops import FormNames, Loop, expand, loop_refusal
+from survey.core.xlsform.questions import KNOWN_APPEARANCES, QuestionRows, appearance_of
 from survey.core.xlsform.skipping import Skips
 
 
@@ -78,8 +71,7 @@ class _Import:
         self.stack: list[_Open] = []
         self.current: _Draft | None = None
         self.loop: Loop | None = None  # a `begin loop` whose body is being collected
-        self.other_lists: set[str] = set()  # lists that `or_other` adds a choice 'other' to
-        self.taken: set[str] = set()  # every name of the survey sheet: a loop's keys avoid them
+        self.names = FormNames(book)  # what a loop's keys must avoid, and its 'other' choices
 
     def run(self) -> Questionnaire | None:
         """Build the questionnaire; None when there were problems."""
@@ -87,12 +79,6 @@ class _Import:
             return None
         self.book.map_languages()
         self.rows.read_choices()
-        for _, cells in self.book.survey.rows:
-            type_text = " ".join(cells.get(("type",), "").split())
-            kind = _classify(type_text) if type_text else _Kind("unknown")
-            if kind.or_other and kind.list_name and not _truth(cells.get(("disabled",), "")):
-                self.other_lists.add(kind.list_name)
-            self.taken.add(cells.get(("name",), ""))
         for line, cells in self.book.survey.rows:
             self._row(line, cells)
         if self.loop is not None:
@@ -188,16 +174,15 @@ class _Import:
         a nested group (its relevant joins theirs)."""
         loop, self.loop = self.loop, None
         assert loop is not None
-        choices = list(self.rows.lists[loop.list_name])
-        if loop.list_name in self.other_lists and all(c.code != OTHER_CODE for c in choices):
-            label = {tag: OTHER_LABELS.get(tag, OTHER_LABELS["en"]) for tag in self.book.languages}
-            choices.append(Option(OTHER_CODE, label))  # as or_other adds it to the list
-        rows = expand(loop, choices, self.book, self.skips, self.taken)
+        choices = self.names.choices(loop.list_name, self.rows.lists[loop.list_name])
+        rows = expand(loop, choices, self.book, self.skips, self.names.taken)
         self.stack.append(_Open("loop", loop.line, loop.relevant))
         for each in rows:
             self._row(*each)
-        control = _CONTROL.fullmatch(type_text)
+        current, control = self.current, _CONTROL.fullmatch(type_text)
         self._end(line, control_what(control) if control else "loop")
+        if not self.stack:
+            self.current = current  # no section of its own: the questions after it join theirs
 
     def _end(self, line: int, what: str) -> None:
         if not self.stack:
