@@ -235,6 +235,25 @@ CODING: dict[str, Text] = {
         "zh-Hant": "UTC：CSV、XLSX、JSON 中為帶時區偏移的 ISO 8601；"
         "SPSS DATETIME、Stata %tc、R POSIXct",
     },
+    "time": {
+        "en": "a time of day, HH:MM or HH:MM:SS; an SPSS TIME8, a Stata %tcHH:MM:SS (milliseconds "
+        "since midnight), an R hms (seconds since midnight)",
+        "zh-Hans": "一天中的时间，HH:MM 或 HH:MM:SS；SPSS TIME8、Stata %tcHH:MM:SS"
+        "（自午夜起的毫秒数）、R hms（自午夜起的秒数）",
+        "zh-Hant": "一天中的時間，HH:MM 或 HH:MM:SS；SPSS TIME8、Stata %tcHH:MM:SS"
+        "（自午夜起的毫秒數）、R hms（自午夜起的秒數）",
+    },
+    "clock": {
+        "en": "a date and time on the respondent's wall clock, no time zone: YYYY-MM-DDTHH:MM in "
+        "CSV, XLSX, JSON (with the offset an import gave); SPSS DATETIME, Stata %tc, R POSIXct "
+        "labelled UTC (the offset not applied)",
+        "zh-Hans": "受访者当地的日期和时间，不含时区：CSV、XLSX、JSON 中为 YYYY-MM-DDTHH:MM"
+        "（导入时带有的时区偏移照原样保留）；SPSS DATETIME、Stata %tc、标为 UTC 的 R POSIXct"
+        "（不按偏移换算）",
+        "zh-Hant": "受訪者當地的日期和時間，不含時區：CSV、XLSX、JSON 中為 YYYY-MM-DDTHH:MM"
+        "（匯入時帶有的時區偏移照原樣保留）；SPSS DATETIME、Stata %tc、標為 UTC 的 R POSIXct"
+        "（不按偏移換算）",
+    },
 }
 
 
@@ -247,7 +266,7 @@ def _coding(v: Variable, lang: str, question: Question | None = None, roster: st
     keys = []
     if v.role in ("agree", "option", "special", "outcome", "followup"):
         keys.append(v.role)
-    elif v.kind in ("code", "codes", "date", "datetime"):
+    elif v.kind in ("code", "codes", "date", "datetime", "time", "clock"):
         keys.append(v.kind)
     if v.specials and v.role != "special":
         keys.append("special_text" if v.kind in ("string", "codes") else "special_number")

@@ -14,6 +14,9 @@ layout copies them and only the formats that need another form convert them:
     integer  int                    codes    list or tuple of option codes (multi)
     number   int | float            date     "YYYY-MM-DD" (or a datetime.date)
     datetime datetime, aware (UTC)
+    time     "HH:MM[:SS]" (a time of day)
+    clock    "YYYY-MM-DDTHH:MM[:SS][offset]": a date and time on the wall clock the person
+             gave (the offset, when an import gave one, is kept in the text formats only)
 
 None, "" and an empty list mean no answer; in a variable whose `specials` allow them,
 the strings "dk" and "rf" (or `Special` members, which equal them) are the special
@@ -30,8 +33,9 @@ from typing import Any, NamedTuple
 
 from survey.core.questionnaire import FALLBACKS, Questionnaire, Special, Text, text_in
 
-KINDS = ("string", "integer", "number", "date", "datetime", "code", "codes")
-NUMERIC_KINDS = frozenset({"integer", "number", "date", "datetime", "code"})  # in SPSS/Stata
+KINDS = ("string", "integer", "number", "date", "datetime", "time", "clock", "code", "codes")
+# numbers in SPSS, Stata and R (times and clocks too: seconds, or Stata's milliseconds)
+NUMERIC_KINDS = frozenset({"integer", "number", "date", "datetime", "time", "clock", "code"})
 TEXT_FORMATS = frozenset({"csv", "xlsx", "json"})
 STAT_FORMATS = frozenset({"sav", "dta", "rds"})
 FORMATS = TEXT_FORMATS | STAT_FORMATS

@@ -22,7 +22,7 @@ class TimeType(QuestionType):
     name = "time"
     rules = ("exact", "within_minutes", "review", "none")
     comparators = {"exact": exact_moment, "within_minutes": within_minutes}
-    export_kind = "string"
+    export_kind = "time"  # typed in SPSS, Stata and R; as stored in CSV, XLSX, JSON
     input_attributes = ' type="time" class="short"'
 
     def parse_text(self, q: Question, text: str) -> str:

@@ -23,7 +23,7 @@ class DateTimeType(QuestionType):
     name = "datetime"
     rules = ("exact", "within_minutes", "review", "none")
     comparators = {"exact": exact_moment, "within_minutes": within_minutes}
-    export_kind = "string"
+    export_kind = "clock"  # a wall clock: typed in SPSS, Stata and R; as stored elsewhere
     input_attributes = ' type="datetime-local"'
 
     def parse_text(self, q: Question, text: str) -> str:

@@ -13,7 +13,8 @@ from survey.core.types import format_number
 from survey.exports.dataset import SPECIAL_CODES, ExportError, Table, Variable
 
 _FORMULA_FIRST = frozenset(FORMULA_START)
-TEXT_KINDS = frozenset({"string", "code", "codes"})
+# written as text in XLSX: times of day and wall clocks too, as stored (an import's offset kept)
+TEXT_KINDS = frozenset({"string", "code", "codes", "time", "clock"})
 
 
 # ---------------------------------------------------------------------------- cells

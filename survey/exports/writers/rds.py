@@ -14,6 +14,7 @@ from survey.exports.dataset import Dataset, Variable, text_for
 from survey.exports.writers.stat_encoding import (
     UNIX_EPOCH,
     ColumnEncoder,
+    _clock,
     _dates,
     _encode_columns,
     _lookup,
@@ -76,6 +77,8 @@ def _r_encoder(v: Variable) -> ColumnEncoder:
         return _dates(v, UNIX_EPOCH.date(), 1.0, other)
     if v.kind == "datetime":
         return _times(v, UNIX_EPOCH, 1.0, R_NA_REAL)
+    if v.kind in ("time", "clock"):
+        return _clock(v, UNIX_EPOCH, 1.0, other)
     return _numbers(v, other)
 
 
@@ -96,10 +99,17 @@ def _r_column_writer(
         return lambda: r.integers(values, attributes)
     if v.kind == "date":
         return lambda: r.reals(values, [("class", lambda: r.strings(["Date"])), *label])
-    if v.kind == "datetime":
+    if v.kind in ("datetime", "clock"):  # a clock reads as UTC, as haven reads SPSS's
         attributes = [
             ("class", lambda: r.strings(["POSIXct", "POSIXt"])),
             ("tzone", lambda: r.strings(["UTC"])),
+            *label,
+        ]
+        return lambda: r.reals(values, attributes)
+    if v.kind == "time":  # seconds since midnight: hms (difftime in base R), as haven's
+        attributes = [
+            ("units", lambda: r.strings(["secs"])),
+            ("class", lambda: r.strings(["hms", "difftime"])),
             *label,
         ]
         return lambda: r.reals(values, attributes)

@@ -107,8 +107,10 @@ def _sav_missing(v: Variable, width: _Width) -> list[Any]:
 def _sav_format(v: Variable, width: _Width) -> str | None:
     if v.kind == "date":
         return "SDATE10"  # yyyy/mm/dd
-    if v.kind == "datetime":
+    if v.kind in ("datetime", "clock"):
         return "DATETIME20"
+    if v.kind == "time":
+        return "TIME8"  # hh:mm:ss
     if v.kind in ("code", "integer") or v.value_labels:
         return f"F{min(40, max(8, width.width))}.0"
     if v.kind == "number":
@@ -123,6 +125,14 @@ def _sav_measure(v: Variable) -> str:
     if v.kind in ("string", "codes") or v.value_labels:
         return "nominal"
     return "scale"
+
+
+DTA_FORMATS = {
+    "date": "%tdCCYY-NN-DD",
+    "datetime": "%tc",
+    "clock": "%tc",
+    "time": "%tcHH:MM:SS",  # milliseconds since midnight (of Stata's day 0)
+}
 
 
 def write_dta(
@@ -143,8 +153,8 @@ def write_dta(
             value_labels[name] = found
         if v.specials and v.kind not in ("string", "codes"):
             missing[name] = [DTA_SPECIAL[s] for s in v.specials]
-        if v.kind in ("date", "datetime"):
-            formats[name] = "%tdCCYY-NN-DD" if v.kind == "date" else "%tc"
+        if found := DTA_FORMATS.get(v.kind):
+            formats[name] = found
     frame = _frame(table.variables, names, columns)
     with _file_path(target) as path:
         pyreadstat.write_dta(

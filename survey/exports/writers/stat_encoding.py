@@ -12,6 +12,7 @@ from survey.core.questionnaire import Special
 from survey.core.types import is_blank
 from survey.exports import naming
 from survey.exports.dataset import (
+    NUMERIC_KINDS,
     SPECIAL_CODES,
     SPECIAL_LABELS,
     ExportError,
@@ -118,6 +119,35 @@ def _times(v: Variable, epoch: datetime, scale: float, missing: Any) -> ColumnEn
     return encode
 
 
+def _clock(
+    v: Variable, epoch: datetime, scale: float, other: Callable[[Any], Any]
+) -> ColumnEncoder:
+    """Cells (stored times of day, or wall-clock date-times) → (seconds since midnight, or
+    since `epoch` read as a wall clock) × `scale`; an offset some imports carry is not
+    applied: the variable holds the clock the person gave."""
+    naive = epoch.replace(tzinfo=None)
+
+    def seconds(cell: str) -> float:
+        if v.kind == "time":
+            hours, minutes, *rest = cell.split(":")
+            return (int(hours) * 60 + int(minutes)) * 60.0 + (int(rest[0]) if rest else 0)
+        moment = datetime.fromisoformat(cell.replace("Z", "+00:00")).replace(tzinfo=None)
+        return (moment - naive).total_seconds()
+
+    def encode(cells: Sequence[Any]) -> list[Any]:
+        try:
+            return [
+                seconds(c) * scale
+                if c.__class__ is str and c and c not in SPECIAL_CODES
+                else other(c)
+                for c in cells
+            ]
+        except ValueError:
+            raise ExportError(f"a stored {v.kind} is not one", variable=v.name) from None
+
+    return encode
+
+
 def _other(v: Variable, special: Mapping[str, Any], missing: Any) -> Callable[[Any], Any]:
     """What a number column holds for a cell that is not a number: none, dk/rf, or an error."""
 
@@ -164,6 +194,9 @@ def _stat_encoder(v: Variable, fmt: str) -> ColumnEncoder:
     if v.kind == "datetime":
         epoch, scale = (SPSS_EPOCH, 1.0) if fmt == "sav" else (STATA_EPOCH, 1000.0)  # %tc: ms
         return _times(v, epoch, scale, missing)
+    if v.kind in ("time", "clock"):
+        epoch, scale = (SPSS_EPOCH, 1.0) if fmt == "sav" else (STATA_EPOCH, 1000.0)  # %tc: ms
+        return _clock(v, epoch, scale, other)
     numbers = _numbers(v, other)
     if fmt == "dta":
         return numbers
@@ -179,7 +212,7 @@ def _stat_encoder(v: Variable, fmt: str) -> ColumnEncoder:
 
 def _stat_value_labels(v: Variable, fmt: str, lang: str) -> dict[Any, str]:
     """Value → label in `lang`, cut to the format's limit; dk/rf included for numbers."""
-    if v.kind not in ("integer", "number", "date", "datetime", "code"):
+    if v.kind not in NUMERIC_KINDS:
         return {}
     special = SAV_SPECIAL if fmt == "sav" else DTA_SPECIAL
     numbers = _numbers_of(v) if v.value_labels else {}
