@@ -26,7 +26,8 @@ space. `=` compares numbers when either side is a number, booleans when either
 is a boolean, else strings; `<` and the like compare numbers, NaN comparing
 false, except that two date-shaped strings ("YYYY-MM-DD") compare as strings.
 A date-shaped string converts to a number as days since 1970-01-01, so
-`today() - ${started}` counts days. regex() searches (it is not anchored).
+`today() - ${started}` counts days. regex() searches (it is not anchored); a hyphen
+next to a class escape in its pattern (`[\\w-\\.]`) is literal, as in ODK and the browser.
 
 `Expression.to_json()` gives the tree for the browser evaluator; every node is a list:
     ["num", 3.0]               number literal (always finite)
@@ -45,7 +46,8 @@ A date-shaped string converts to a number as days since 1970-01-01, so
 `ExpressionError.position` is a 0-based character offset into the source.
 
 The parts: `tokens`, `tree`, `parser`, `values` (conversions and operators), `functions`
-(the calculation functions, their arities and declared types), `evaluate`,
+(the calculation functions, their arities and declared types), `patterns` (regex()
+patterns as ODK reads them), `evaluate`,
 `check` (the checks that need the questions' types) and `expression` (`Expression`, `parse`).
 """
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from survey.core.expressions.functions import FUNCTIONS
+from survey.core.expressions.patterns import python_pattern
 from survey.core.expressions.tree import Binary, Call, Column, Literal, Negate, Node, Ref
 from survey.core.expressions.values import (
     _OPERATORS,
@@ -33,8 +34,9 @@ def _coalesce(env: Env, first: Value, second: Value) -> Value:
 
 
 def _regex(env: Env, value: Value, pattern: Value) -> bool:
-    # The parser has compiled the pattern, a string literal, once already.
-    return re.search(str(pattern), to_string(value)) is not None
+    # The parser has compiled the pattern, a string literal, once already; a hyphen next
+    # to a class escape reads as ODK and the browser read it (`patterns`).
+    return re.search(python_pattern(str(pattern)), to_string(value)) is not None
 
 
 _FUNCTIONS: dict[str, Callable[..., Value]] = {

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from survey.core.expressions.functions import ARITIES, CHOICE_KEY
+from survey.core.expressions.patterns import python_pattern
 from survey.core.expressions.tokens import (
     ARITY,
     MAX_NESTING,
@@ -189,7 +190,7 @@ def _check_pattern(pattern: Node, pos: int) -> None:
 
 def _regex_problem(pattern: str) -> str | None:
     try:
-        re.compile(pattern)
+        re.compile(python_pattern(pattern))
     except (re.error, OverflowError, RecursionError) as error:
         return str(error)
     return None
