@@ -35,6 +35,9 @@ TYPES = (
     "roster",
 )
 CHOICE_TYPES = frozenset({"single", "multi", "scale", "rank"})
+# The fewest options each takes: one for a select (a consent's "I agree"), two for a scale
+# or a ranking.
+MIN_OPTIONS = {"single": 1, "multi": 1, "scale": 2, "rank": 2}
 NUMERIC_TYPES = frozenset({"integer", "number", "year", "scale", "range"})
 RULES = (
     "exact", "set", "overlap", "tolerance", "within_days", "within_minutes", "rank_agreement",

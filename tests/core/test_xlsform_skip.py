@@ -176,14 +176,15 @@ def test_with_the_flag_a_choice_filter_using_a_dropped_row_drops_its_question(fo
     )
 
 
-def test_with_the_flag_a_choice_name_survey_cannot_store_drops_its_question(form):
+def test_with_the_flag_a_choice_name_is_made_a_code_as_without_it(form):
     choices = [*COLOURS, ("cities", "New York", "New York"), ("cities", "paris", "Paris")]
     survey = [SURVEY, ("select_one cities", "city", "City"), ("text", "d", "D")]
     read = skipped(form(survey, choices))
-    assert keys(read.questionnaire) == ["d"]
+    assert [o.code for o in read.questionnaire.question("city").options] == ["New_York", "paris"]
     assert [w.message for w in read.warnings] == [
-        "dropped: question 'city' has the choice name 'New York', which survey cannot store"
-        " as a code"
+        "choices sheet: the choice name 'New York' of the list 'cities' is renamed 'New_York'"
+        " (a code has only letters, digits, '_', '-' and '.'); expressions and filter columns"
+        " naming it follow"
     ]
 
 
@@ -208,8 +209,6 @@ def test_with_the_flag_a_form_of_nothing_but_unsupported_rows_is_refused(form):
 def test_with_the_flag_a_name_with_dots_gets_underscores_and_references_follow(form):
     survey = [(*SURVEY, "relevant"), ("integer", "tel.office", "Tel", None),
               ("text", "more", "More", "${tel.office} > 0")]  # fmt: skip
-    with pytest.raises(QuestionnaireError):
-        load_xlsform(form(survey))
     read = skipped(form(survey))
     assert keys(read.questionnaire) == ["tel_office", "more"]
     assert read.questionnaire.question("more").relevant == "${tel_office} > 0"

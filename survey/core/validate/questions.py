@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from survey.core.questionnaire import RULES, Question, Questionnaire, Special
+from survey.core.questionnaire import MIN_OPTIONS, RULES, Question, Questionnaire, Special
 from survey.core.types import TYPES, AnswerError
 from survey.core.types.ranged import MAX_POINTS, points
 from survey.core.validate.common import (
@@ -43,9 +43,11 @@ def _unknown_type(name: str, where: str) -> str:
 
 def _options(q: Questionnaire, question: Question, where: str) -> Iterator[str]:
     count = len(question.options)
-    if question.type in CHOICE_TYPES and count < 2:
+    if question.type in CHOICE_TYPES and not count:
+        yield f"{question.type} {where} has no options (add options: - {{code: …, label: …}})"
+    elif question.type in CHOICE_TYPES and count < MIN_OPTIONS[question.type]:
         yield (
-            f"{question.type} {where} needs at least 2 options "
+            f"{question.type} {where} needs at least {MIN_OPTIONS[question.type]} options "
             f"(has {count}; add options: - {{code: …, label: …}})"
         )
     elif question.type not in CHOICE_TYPES and count:

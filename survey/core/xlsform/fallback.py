@@ -16,6 +16,7 @@ from collections.abc import Callable
 from survey.core.questionnaire import Question, Questionnaire, Section, Text
 
 Note = Callable[[int | None, str], None]
+_UNTITLED = frozenset({"roster", "calculate"})  # a text they may lack
 
 
 class _Filler:
@@ -43,7 +44,7 @@ class _Filler:
         )
         return dataclasses.replace(
             question,
-            text=self.text(question.text, line, question.type != "roster", question.key),
+            text=self.text(question.text, line, question.type not in _UNTITLED, question.key),
             help=self.text(question.help, line, False, ""),
             constraint_message=self.text(question.constraint_message, line, False, ""),
             options=options,

@@ -14,6 +14,8 @@ from pyxform import constants
 from survey.core.expressions import ExpressionError, parse_filter
 from survey.core.loader import DEFAULT_RULES
 from survey.core.questionnaire import YESNO_CODES, CompareRule, Option, Question
+from survey.core.validate.common import OPTION_CODE
+from survey.core.xlsform.adapting import code_for, unique
 from survey.core.xlsform.book import _MESSAGE, REQUIRED_MESSAGE, Book, Cells, Tokens
 from survey.core.xlsform.cells import (
     _bound,
@@ -27,21 +29,25 @@ from survey.core.xlsform.cells import (
 from survey.core.xlsform.choicefiles import FormFiles, csv_choices
 from survey.core.xlsform.kinds import _APPEARANCES, _BY_APPEARANCE, _Kind
 
+Note = Callable[[int | None, str], None]
+
 
 class QuestionRows:
     """The choice lists, and each survey row's question built from its cells; the names
     taken so far (they must be unique in the whole form)."""
 
-    def __init__(self, book: Book, files: FormFiles, note: Callable[[int, str], None]):
+    def __init__(self, book: Book, files: FormFiles, note: Note):
         self.book, self.problem, self.texts = book, book.problem, book.texts
         self.files, self.note = files, note
         self.file_lists: dict[tuple[str, str | None], list[Option] | None] = {}
         self.lists: dict[str, list[Option]] = {}
         self.external_lists: dict[str, list[Option]] = {}  # the external_choices sheet's
         self.names: dict[str, int] = {}  # question name → its row
+        self.choice_renames: dict[str, str] = {}  # a choice name → the code it is stored as
 
     def read_choices(self) -> None:
-        for sheet, lists in ((self.book.choices, self.lists), (self.book.external, None)):
+        rows: dict[str, list[tuple[int, str, Cells]]] = {}
+        for sheet in (self.book.choices, self.book.external):
             for line, cells in sheet.rows:
                 list_name, code = cells.get((constants.LIST_NAME_S,)), cells.get(("name",))
                 if not (list_name or code):
@@ -50,20 +56,58 @@ class QuestionRows:
                     self.problem(
                         line, f"{sheet.name} sheet: the row needs both a list_name and a name"
                     )
-                    continue
-                label = self.texts(sheet.name, cells, ("label",))
-                option = Option(code, label, line, columns=_extra_columns(cells))
-                if lists is None:  # a name twice is ODK's way there: told apart by a filter
+                elif sheet is self.book.external:  # a name twice is ODK's way there: told
+                    label = self.texts(sheet.name, cells, ("label",))  # apart by a filter
+                    option = Option(code, label, line, columns=_extra_columns(cells))
                     self.external_lists.setdefault(list_name, []).append(option)
-                    continue
-                options = lists.setdefault(list_name, [])
-                if any(option.code == code for option in options):
-                    self.problem(
-                        line,
-                        f"choices sheet: the list '{list_name}' has the name '{code}'"
-                        " more than once",
-                    )
-                options.append(option)
+                else:
+                    rows.setdefault(list_name, []).append((line, code, cells))
+        duplicates = bool(_truth(self.book.settings.get(("allow_choice_duplicates",), "no")))
+        coded = {name: self._codes(name, listed, duplicates) for name, listed in rows.items()}
+        for list_name, listed in rows.items():
+            self.lists[list_name] = [
+                self._option(line, code, cells)
+                for (line, _, cells), code in zip(listed, coded[list_name], strict=True)
+            ]
+
+    def _option(self, line: int, code: str, cells: Cells) -> Option:
+        # a filter column's value that names a renamed choice follows it
+        renames = self.choice_renames
+        columns = {k: renames.get(v, v) for k, v in _extra_columns(cells).items()}
+        return Option(code, self.texts("choices", cells, ("label",)), line, columns)
+
+    def _codes(self, list_name: str, listed: list[tuple[int, str, Cells]], duplicates: bool):
+        """Each choice's code: its name, or (with a warning) a code made of it when survey
+        cannot store the name as one, or when it repeats under allow_choice_duplicates."""
+        names, codes, seen = {name for _, name, _ in listed}, [], set()
+        for line, name, _ in listed:
+            code = name
+            if name in seen and not duplicates:
+                self.problem(
+                    line,
+                    f"choices sheet: the list '{list_name}' has the name '{name}' more than once",
+                )
+            elif name in seen:
+                code = unique(code_for(name), names | set(codes))
+                self.note(
+                    line,
+                    f"choices sheet: the list '{list_name}' has the name '{name}' more than"
+                    f" once (allow_choice_duplicates): this one is stored as '{code}', so"
+                    f" that answers tell them apart; an expression naming '{name}' means"
+                    " the first",
+                )
+            elif not OPTION_CODE.fullmatch(name):
+                code = unique(code_for(name), names | set(codes))
+                self.choice_renames.setdefault(name, code)
+                self.note(
+                    line,
+                    f"choices sheet: the choice name '{name}' of the list '{list_name}' is"
+                    f" renamed '{code}' (a code has only letters, digits, '_', '-' and '.');"
+                    " expressions and filter columns naming it follow",
+                )
+            seen.add(name)
+            codes.append(code)
+        return codes
 
     def question(
         self, line: int, name: str, kind: _Kind, cells: Cells, enclosing: Iterable[str | None]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from survey.core.questionnaire import (
+    MIN_OPTIONS,
     YESNO_CODES,
     Problem,
     Question,
@@ -101,7 +102,7 @@ class _Import:
                 self._expand_loop(line, type_text)
             return
         control = _CONTROL.fullmatch(type_text)
-        cells = self.skips.rewrite(cells)
+        cells = self.skips.rewrite(line, cells, self.rows.choice_renames)
         dropped = self.stack[-1].dropped if self.stack else None
         if dropped and not (control and control["edge"].lower() == "end"):
             self.skips.inside(line, name, *dropped)
@@ -248,10 +249,9 @@ class _Import:
             if look not in KNOWN_APPEARANCES:
                 why = "survey has no such widget and shows the question as usual"
                 self.skips.note(line, f"the appearance '{look}' of '{name}' is ignored: {why}")
-        if self.skips.enabled:
-            question = self._supported_choices(line, question)
-            if question is None:
-                return
+        question = self._supported_choices(line, self.skips.note_required(question))
+        if question is None:
+            return
         if kind.external:
             shown = "as one drop-down" if question.dropdown else "as a usual select"
             self.skips.note(
@@ -297,8 +297,9 @@ class _Import:
         return dataclasses.replace(roster, count=cells.get(("control", "jr:count")))
 
     def _supported_choices(self, line: int, question: Question) -> Question | None:
-        """With the flag: the question with a choice 'dk'/'rf' made survey's own don't know
-        / refused answer (what the code means in ODK forms too), or None when dropped."""
+        """The question with a choice 'dk'/'rf' made survey's own don't know / refused
+        answer (what the code means in ODK forms too); with the flag None when it cannot
+        be stored (dropped with a notice)."""
         name, options = question.key, question.options
         specials = [o.code for o in options if o.code in tuple(Special)]
         if specials:
@@ -316,16 +317,18 @@ class _Import:
             )
             codes = " and ".join(f"'{code}'" for code in specials)
             self.skips.note(line, f"'{name}': the choice {codes} is survey's own special answer")
+        if not self.skips.enabled:
+            return question  # the validator names what is wrong with it
         if bad := next(
             (o.code for o in question.options if not OPTION_CODE.fullmatch(o.code)), None
-        ):
+        ):  # a choices file's (the choices sheet's names are renamed)
             why = f"question '{name}' has the choice name '{bad}', which survey cannot store"
             why += " as a code"
             self.skips.unsupported(line, name, why)
             return None
-        count = len(question.options)
-        if question.type in ("single", "multi", "scale") and count < 2:
-            why = f"question '{name}' offers {count} choice (survey asks 2 or more)"
+        count, fewest = len(question.options), MIN_OPTIONS.get(question.type, 0)
+        if question.type in ("single", "multi", "scale") and count < fewest:
+            why = f"question '{name}' offers {count} choice (survey asks {fewest} or more)"
             self.skips.unsupported(line, name, why)
             return None
         return question
@@ -359,8 +362,6 @@ class _Import:
             closing=self.book.settings_text("closing", "closing"),
             source=self.book.source,
         )
-        if not self.skips.enabled:
-            return questionnaire
         return fill_missing_texts(questionnaire, self.skips.note)
 
     def _sections(self, title: dict[str, str]) -> tuple[Section, ...]:

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from survey.core.expressions import Expression, ExpressionError, parse, parse_filter
 from survey.core.questionnaire import Problem, Question
 from survey.core.validate.common import IDENTIFIER
+from survey.core.xlsform.adapting import null_as_empty, rename_literals
 from survey.core.xlsform.book import Book, Cells
 from survey.core.xlsform.kinds import DEVICE_DATA, PARADATA
 
@@ -110,9 +111,9 @@ class Skips:
             self.gone.setdefault(name, line)
 
     def renamed(self, line: int, name: str) -> str:
-        """The key for a row's name: with the flag a name with '.' or '-' (XML allows
-        them) gets '_' in their place, with a notice; references to it follow."""
-        if not self.enabled or not name or IDENTIFIER.fullmatch(name):
+        """The key for a row's name: a name with '.' or '-' (XML allows them) gets '_' in
+        their place, with a notice; references to it follow."""
+        if not name or IDENTIFIER.fullmatch(name):
             return name
         key = re.sub(r"\W", "_", name, flags=re.ASCII)
         key = f"_{key}" if key[0].isdigit() else key
@@ -121,16 +122,33 @@ class Skips:
         self.notices.append(Notice(line, message))
         return key
 
-    def rewrite(self, cells: Cells) -> Cells:
-        """The row's expressions with references to renamed rows renamed."""
-        if not self.renames:
-            return cells
-
-        def key(found: re.Match[str]) -> str:
-            return f"${{{self.renames.get(found[1], found[1])}}}"
-
-        rewritten = {t: _REFERENCE.sub(key, cells[t]) for t in _EXPRESSIONS if t in cells}
+    def rewrite(self, line: int, cells: Cells, choices: Mapping[str, str]) -> Cells:
+        """The row's expressions with references to renamed rows renamed, string literals
+        naming a renamed choice (`choices`: name → code) renamed, and a bare `null` read
+        as '' (with a notice)."""
+        rewritten = {}
+        for tokens in (t for t in _EXPRESSIONS if t in cells):
+            text = _REFERENCE.sub(self._reference, rename_literals(cells[tokens], choices))
+            if (empty := null_as_empty(text)) != text:
+                column = {"calculate": "calculation"}.get(tokens[-1], tokens[-1])
+                message = (
+                    f"the {column} of '{cells.get(('name',), '')}' has a bare null, read as ''"
+                    " (in XPath it names no node, so it is empty)"
+                )
+                self.notices.append(Notice(line, message))
+            rewritten[tokens] = empty
         return cells | rewritten
+
+    def _reference(self, found: re.Match[str]) -> str:
+        return f"${{{self.renames.get(found[1], found[1])}}}"
+
+    def note_required(self, question: Question) -> Question:
+        """A note without `required` (ODK's way to stop the form there), with a notice."""
+        if question.type != "note" or not (question.required or question.required_if):
+            return question
+        message = f"required of note '{question.key}' is left out: nobody answers a note"
+        self.notices.append(Notice(question.line, message))
+        return dataclasses.replace(question, required=False, required_if=None, required_message={})
 
     def cascade(self, drafts: list[_Draft]) -> None:
         """Drop, in form order, the questions that use a dropped row, a later one or a
@@ -167,13 +185,6 @@ class Skips:
         if why := self._used(choices) or _unevaluable(choices, parse_filter):
             self._drop(question, f"its choice_filter uses {why}")
             return None
-        if question.type == "note" and (question.required or question.required_if):
-            # ODK: a note that blocks the form
-            message = f"required of note '{question.key}' is left out: nobody answers a note"
-            self.notices.append(Notice(question.line, message))
-            question = dataclasses.replace(
-                question, required=False, required_if=None, required_message={}
-            )
         if why := self._used(question.required_if) or _unevaluable(question.required_if):
             message = f"the condition of required of '{question.key}' is left out: it uses {why}"
             self.notices.append(Notice(question.line, message))
