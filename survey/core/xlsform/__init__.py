@@ -8,10 +8,12 @@ as pyxform does. The mapping, and what is refused, is documented in docs/xlsform
 
 The parts: `book` (the sheets and their columns of text per language), `reader` (rows
 into sections), `questions` (a row into a question), `kinds` (row types), `skipping` (rows
-left out; with `skip_unsupported`, rows dropped and what depended on them),
+left out, keys renamed; with `skip_unsupported`, rows dropped and what depended on them),
 `loops` (`begin loop over L` as one question per choice and row),
-`fallback` (texts missing in a language, with `skip_unsupported`), `cells` (cell
-values both ways), `languages` (header names to BCP 47 tags) and `writer`.
+`adapting` (choice names made codes, duplicate choices, a bare null), `fallback` (texts
+missing in a language), `cells` (cell values both ways), `languages` (header names to
+BCP 47 tags) and `writer`. What ODK accepts and survey adapts is adapted with or without
+`skip_unsupported`, always with a warning.
 """
 
 from survey.core.xlsform.book import EXTENSION_COLUMNS

@@ -1,10 +1,10 @@
-"""With skip_unsupported: texts a form leaves out in one of its languages, filled in.
+"""Texts a form leaves out in one of its languages, filled in.
 
 ODK shows a form's default-language text where a translation is missing; survey asks for
-every text in every language. With `skip_unsupported` a missing text is filled from the
-default language (else the first language that has it; else, for a text that must exist,
-the question's key, the option's code or the form's title), and one warning per language
-names the rows filled. Without the flag the import is refused for them, as before.
+every text in every language. On import a missing text is filled from the default
+language (else the first language that has it; else, for a text that must exist, the
+question's key, the option's code or the form's title), and one warning per language
+names the rows filled.
 """
 
 from __future__ import annotations

@@ -406,7 +406,8 @@ def read_xlsform(
     """Read an XLSForm (.xlsx, .xls, pyxform .md or .csv, or a .zip holding one with the CSV
     files of its `select_one_from_file` rows) into a validated questionnaire,
     with a warning for every row left out (metadata; with `skip_unsupported`, the rows
-    survey cannot store yet and every row that depended on them).
+    survey cannot store yet and every row that depended on them) and for everything
+    adapted (texts filled, keys and choice names renamed … : docs/xlsform.md).
 
     Raises QuestionnaireError with every problem; nothing is imported then.
     `validate=False` skips the semantic checks (translations, expressions …), as

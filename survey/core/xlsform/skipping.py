@@ -3,7 +3,9 @@
 ODK metadata rows (start, end, today, deviceid …) never block an import: start, end and
 today are paradata survey records itself for every interview (when it was started and
 submitted); the device's rows are left out with a warning naming the row, because a web
-form has no device id, SIM or phone number.
+form has no device id, SIM or phone number. A name survey cannot take as a key is
+renamed (references follow), `required` on a note is left out and a bare `null` in an
+expression reads as '', each with a warning, with or without the flag.
 
 Rows survey cannot store yet (geo, media, barcode, repeats …) refuse the import, unless
 `skip_unsupported` is set: then each is dropped and named with its row, and so is every
