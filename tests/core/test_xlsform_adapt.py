@@ -13,6 +13,7 @@ from survey.core.loader import load_yaml
 from survey.core.questionnaire import QuestionnaireError
 from survey.core.validate import validate
 from survey.core.xlsform import dump_xlsform, load_xlsform, read_xlsform
+from survey.core.xlsform.adapting import null_as_empty
 from tests.core.test_xlsform import SURVEY, refusal, write_form
 
 
@@ -283,3 +284,17 @@ def test_with_the_flag_the_adaptations_are_the_same(form):
 def test_geo_still_refuses_without_the_flag(form):
     with pytest.raises(QuestionnaireError):
         load_xlsform(form([SURVEY, ("geopoint", "where", "Where?"), ("text", "q", "Q")]))
+
+
+@pytest.mark.parametrize(
+    ("expression", "read"),
+    [
+        ("if(${a} = 1, ${a}, null)", "if(${a} = 1, ${a}, '')"),
+        ("coalesce(null, 'x')", "coalesce('', 'x')"),
+        ("concat('null', \"null\")", "concat('null', \"null\")"),  # strings stay
+        ("${null} + ${ null } = 1", "${null} + ${ null } = 1"),  # a question named null
+        ("nullable(1) or null_count = 1 or x-null", "nullable(1) or null_count = 1 or x-null"),
+    ],
+)
+def test_only_a_bare_null_reads_as_empty(expression, read):
+    assert null_as_empty(expression) == read

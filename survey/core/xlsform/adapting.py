@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from survey.core.validate.common import OPTION_CODE
 
 _NOT_IN_A_CODE = re.compile(r"[^A-Za-z0-9_.-]+")
-# A string literal, or a run of anything else (where a bare `null` may stand).
+# A string literal in an expression, in single or double quotes.
 _LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
+# What a bare `null` is never part of: a string literal or a ${…} reference.
+_KEPT = re.compile(r"'[^']*'|\"[^\"]*\"|\$\{[^}]*\}")
 # `null` as a name of its own: not part of a longer name, a ${…} reference or a call.
 _NULL = re.compile(r"(?<![\w${:./-])null(?![\w:(-])")
 
@@ -48,9 +50,10 @@ def rename_literals(expression: str, renames: Mapping[str, str]) -> str:
 
 
 def null_as_empty(expression: str) -> str:
-    """`expression` with each bare `null` outside its string literals read as ''."""
+    """`expression` with each bare `null` outside its string literals and references
+    read as ''."""
     parts, last = [], 0
-    for found in _LITERAL.finditer(expression):
+    for found in _KEPT.finditer(expression):
         parts += [_NULL.sub("''", expression[last : found.start()]), found[0]]
         last = found.end()
     parts.append(_NULL.sub("''", expression[last:]))
