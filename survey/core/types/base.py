@@ -159,7 +159,8 @@ class QuestionType:
     default_rule: ClassVar[str | None] = "exact"
     comparators: ClassVar[Mapping[str, Comparator]] = {}
     agreement_levels: ClassVar[tuple[str, ...]] = ("nominal",)  # the first is the default
-    export_kind: ClassVar[str | None] = "string"  # code, codes, integer, number, date, time, clock, string
+    # code, codes, integer, number, date, time, clock or string (survey.exports.dataset)
+    export_kind: ClassVar[str | None] = "string"
     # radio, checkbox, yesno, input, textarea, note, rank or calculate
     widget: ClassVar[str] = "input"
     input_attributes: ClassVar[str] = ' type="text"'  # an input widget's type and hints
