@@ -23,6 +23,7 @@ from survey.accounts.models import User
 from survey.comparison import followup_texts
 from survey.comparison.models import Discrepancy
 from survey.comparison.services import questionnaire_of
+from survey.core.expressions import ExpressionError, parse
 from survey.core.questionnaire import Questionnaire
 from survey.errors import ServiceError
 from survey.rounds import services as rounds
@@ -89,13 +90,37 @@ def plan(session: Session, parent: Round, selection: Selection) -> Plan:
         partner = _mirror(q, key)
         if selection.questions and not {key, partner} & set(selection.questions):
             continue
-        disputed.setdefault(code, set()).update(k for k in (key, partner) if k)
+        keys = {k for k in (key, partner) if k}
+        disputed.setdefault(code, set()).update(keys, *(_inputs(q, k) for k in keys))
     order = {question.key: i for i, question in enumerate(q.questions())}
     found = Plan(
         {code: sorted(keys, key=order.__getitem__) for code, keys in sorted(disputed.items())}
     )
     if not found.asked:
         raise ServiceError(None, "nothing_to_follow_up")
+    return found
+
+
+def _inputs(q: Questionnaire, key: str) -> set[str]:
+    """What a follow-up asks for a disputed calculation: nobody answers the calculation
+    itself, so the questions it reads (through the calculations it reads) are asked, and
+    it is computed again from their answers. Nothing for any other question."""
+    found: set[str] = set()
+    waiting, seen = [key], {key}
+    while waiting:
+        question = q.question(waiting.pop())
+        if question.type != "calculate" or not question.calculation:
+            continue
+        try:
+            read = parse(question.calculation).references
+        except ExpressionError:
+            continue  # validated at import: an older stored version asks nothing more
+        for name in sorted(read - seen):
+            seen.add(name)
+            if name in q.answerable_keys:
+                if q.question(name).is_asked:
+                    found.add(name)
+                waiting.append(name)
     return found
 
 

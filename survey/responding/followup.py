@@ -152,7 +152,7 @@ def _submit(visit: Visit, found: Followup, state: State, typed: dict[str, str]) 
         missing = {
             question.key: AnswerError("required")
             for question in found.part.questions
-            if is_blank(state.values.get(question.key))
+            if question.is_asked and is_blank(state.values.get(question.key))
         }
         return _draw(visit, found, state, None, missing, None, [SUBMIT_NOTE], typed)
     return go("followup")  # the first submit and every repeat alike
@@ -188,6 +188,8 @@ def _draw(  # noqa: PLR0913
     explanations = {**found.explanations, **(typed or {})}
     items = []
     for question in found.part.questions:
+        if not question.is_asked:
+            continue  # a disputed calculation: computed again from the inputs asked
         key = question.key
         drawn = item(visit, question, shown, page_in, errors or {}, conflicts or {}, False)
         partner = None

@@ -28,11 +28,15 @@ WHY_MAX = 2000
 
 
 def asked_part(q: Questionnaire, keys: list[str]) -> Section:
-    """The follow-up's one section: the asked questions, required, without show-if."""
+    """The follow-up's one section: the asked questions, required, without show-if; a
+    disputed calculation as it is (nobody answers it: it is computed again from its
+    inputs, which the follow-up asks too)."""
     questions = tuple(
-        dataclasses.replace(q.question(key), relevant=None, required=True)
+        dataclasses.replace(question, relevant=None, required=True)
+        if question.is_asked
+        else question
         for key in keys
-        if key in q.answerable_keys
+        if key in q.answerable_keys and (question := q.question(key))
     )
     return Section(key=PART, title={}, questions=questions)
 

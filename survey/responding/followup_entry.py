@@ -47,7 +47,8 @@ class AskedAgain:
 
     @property
     def questions(self) -> tuple[Question, ...]:
-        return self.page.sections[0].questions
+        """The questions the interviewer asks (a calculation is computed, not asked)."""
+        return tuple(q for q in self.page.sections[0].questions if q.is_asked)
 
 
 def asked_again(
