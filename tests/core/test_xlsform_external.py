@@ -191,3 +191,26 @@ def test_the_corpus_external_itemsets_form_imports_without_the_flag():
     chosen = {"state": "texas", "county": "cameron"}
     assert [o.code for o in offered(city, chosen)] == ["brownsville", "harlingen"]
     assert dict(city.options[0].label) == {"en": "Dumont", "fr": "Le Dumont"}
+
+
+def test_an_external_name_that_is_no_code_is_made_one_and_expressions_follow(tmp_path):
+    external = (*EXTERNAL, ("counties", "King County", "King County", "Le King", "texas", "x"))
+    survey = [
+        (*HEADER, "relevant"),
+        ("select_one states", "state", "State", "État"),
+        COUNTY,
+        ("text", "why", "Why?", "Pourquoi ?", None, "selected(${county}, 'King County')"),
+    ]
+    path = write_book(tmp_path / "form.xlsx", survey, external=external)
+    result = read_xlsform(path, source="form.xlsx")
+    county = result.questionnaire.question("county")
+    assert [o.code for o in county.options][-1] == "King_County"
+    assert result.questionnaire.question("why").relevant == "selected(${county}, 'King_County')"
+    renamed = [str(w) for w in result.warnings if "is renamed" in str(w)]
+    assert renamed == [
+        "form.xlsx:5: external_choices sheet: the choice name 'King County' of the list"
+        " 'counties' is renamed 'King_County' (a code has only letters, digits, '_', '-' and"
+        " '.'); expressions and filter columns naming it follow"
+    ]
+    texas = offered(county, {"state": "texas"})
+    assert [o.code for o in texas] == ["cameron", "King_County"]

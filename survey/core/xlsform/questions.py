@@ -47,6 +47,7 @@ class QuestionRows:
 
     def read_choices(self) -> None:
         rows: dict[str, list[tuple[int, str, Cells]]] = {}
+        external: list[tuple[int, str, str, Cells]] = []
         for sheet in (self.book.choices, self.book.external):
             for line, cells in sheet.rows:
                 list_name, code = cells.get((constants.LIST_NAME_S,)), cells.get(("name",))
@@ -57,9 +58,7 @@ class QuestionRows:
                         line, f"{sheet.name} sheet: the row needs both a list_name and a name"
                     )
                 elif sheet is self.book.external:  # a name twice is ODK's way there: told
-                    label = self.texts(sheet.name, cells, ("label",))  # apart by a filter
-                    option = Option(code, label, line, columns=_extra_columns(cells))
-                    self.external_lists.setdefault(list_name, []).append(option)
+                    external.append((line, list_name, code, cells))  # apart by a filter
                 else:
                     rows.setdefault(list_name, []).append((line, code, cells))
         duplicates = bool(_truth(self.book.settings.get(("allow_choice_duplicates",), "no")))
@@ -69,12 +68,15 @@ class QuestionRows:
                 self._option(line, code, cells)
                 for (line, _, cells), code in zip(listed, coded[list_name], strict=True)
             ]
+        for line, list_name, name, cells in external:  # their filter columns follow renames
+            option = self._option(line, name, cells, self.book.external.name)
+            self.external_lists.setdefault(list_name, []).append(option)
 
-    def _option(self, line: int, code: str, cells: Cells) -> Option:
+    def _option(self, line: int, code: str, cells: Cells, sheet: str = "choices") -> Option:
         # a filter column's value that names a renamed choice follows it
         renames = self.choice_renames
         columns = {k: renames.get(v, v) for k, v in _extra_columns(cells).items()}
-        return Option(code, self.texts("choices", cells, ("label",)), line, columns)
+        return Option(code, self.texts(sheet, cells, ("label",)), line, columns)
 
     def _codes(self, list_name: str, listed: list[tuple[int, str, Cells]], duplicates: bool):
         """Each choice's code: its name, or (with a warning) a code made of it when survey
@@ -201,27 +203,33 @@ class QuestionRows:
     def _external_choices(self, line: int, name: str, list_name: str) -> tuple[Option, ...]:
         """The choices of `select_one_external L`, from the external_choices sheet: a name
         the list has more than once (ODK tells them apart by their filter columns) is
-        stored as `<name>_2`, `_3` …, as survey's codes are unique in a question."""
+        stored as `<name>_2`, `_3` …, as survey's codes are unique in a question; a name
+        survey cannot store as a code is made one, as on the choices sheet."""
         options = self.external_lists.get(list_name, [])
         codes = {option.code for option in options}
         first: dict[str, int | None] = {}
         kept = []
         for option in options:
-            if option.code not in first:
-                first[option.code] = option.line
-                kept.append(option)
-                continue
-            number = 2
-            while f"{option.code}_{number}" in codes:
-                number += 1
-            code = f"{option.code}_{number}"
+            code = option.code
+            if code in first:
+                code = unique(code_for(code), codes | {code})
+                self.note(
+                    line,
+                    f"'{name}': the list '{list_name}' of the external_choices sheet has the"
+                    f" name '{option.code}' more than once (rows {first[option.code]} and"
+                    f" {option.line}): row {option.line} is stored as '{code}'",
+                )
+            elif not OPTION_CODE.fullmatch(code):
+                code = unique(code_for(code), codes)
+                self.choice_renames.setdefault(option.code, code)
+                self.note(
+                    option.line,
+                    f"external_choices sheet: the choice name '{option.code}' of the list"
+                    f" '{list_name}' is renamed '{code}' (a code has only letters, digits,"
+                    " '_', '-' and '.'); expressions and filter columns naming it follow",
+                )
+            first.setdefault(option.code, option.line)
             codes.add(code)
-            self.note(
-                line,
-                f"'{name}': the list '{list_name}' of the external_choices sheet has the name"
-                f" '{option.code}' more than once (rows {first[option.code]} and"
-                f" {option.line}): row {option.line} is stored as '{code}'",
-            )
             kept.append(dataclasses.replace(option, code=code))
         return tuple(kept)
 
