@@ -39,7 +39,6 @@ _KINDS = (
     (r"is a calculation inside the repeat", "calculate in a repeat"),
     (r"none of the rows of its repeat", "repeat left empty"),
     (r"inside the repeat", "rows in repeats"),
-    (r"which survey cannot store as a code", "choice name not a code"),
     (r"the choice name '[^']+' of the list '[^']+' is renamed", "choice name made a code"),
     (r"more than once \(allow_choice_duplicates\)", "duplicate choice renamed"),
     (r"has a bare null, read as ''", "null read as empty"),

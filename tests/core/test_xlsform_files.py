@@ -166,3 +166,17 @@ def test_the_export_writes_plain_choices_that_read_back_to_the_same_hash(tmp_pat
     dump_xlsform(q, out / "export.xlsx")
     assert not (out / "places.csv").exists()
     assert load_xlsform(out / "export.xlsx").content_hash() == q.content_hash()
+
+
+def test_a_name_that_is_no_code_is_made_one_and_the_cascade_follows(tmp_path):
+    places = PLACES.replace("toronto,", "St. John's,")
+    path = form_with_file(tmp_path, places)
+    read = read_xlsform(path, source="form.xlsx")
+    city = read.questionnaire.question("city")
+    assert [o.code for o in city.options][0] == "St._John_s"
+    assert [str(w) for w in read.warnings] == [
+        "form.xlsx:3: 'places.csv': the choice name 'St. John's' is renamed 'St._John_s' (a"
+        " code has only letters, digits, '_', '-' and '.'); expressions and filter columns"
+        " naming it follow"
+    ]
+    assert [o.code for o in offered(city, {"province": "on"})] == ["St._John_s", "ottawa"]

@@ -251,8 +251,29 @@ class QuestionRows:
                 read = csv_choices(file, data, self.book.languages, parameters, problems.append)
                 for message in problems:
                     self.problem(line, f"question '{name}': {message}")
-                self.file_lists[(file, parameters)] = None if problems else read
+                coded = None if problems else self._coded_file_choices(line, file, read)
+                self.file_lists[(file, parameters)] = coded
         return list(self.file_lists[(file, parameters)] or [])
+
+    def _coded_file_choices(self, line: int, file: str, read: list[Option]) -> list[Option]:
+        """A CSV file's choices, a name survey cannot store as a code made one (as on the
+        choices sheet; expressions naming it follow)."""
+        codes = {option.code for option in read}
+        coded = []
+        for option in read:
+            if not OPTION_CODE.fullmatch(option.code):
+                code = unique(code_for(option.code), codes)
+                codes.add(code)
+                self.choice_renames.setdefault(option.code, code)
+                self.note(
+                    line,
+                    f"'{file}': the choice name '{option.code}' is renamed '{code}' (a code"
+                    " has only letters, digits, '_', '-' and '.');"
+                    " expressions and filter columns naming it follow",
+                )
+                option = dataclasses.replace(option, code=code)
+            coded.append(option)
+        return coded
 
     def _columns(self, line: int, name: str, qtype: str, cells: Cells) -> dict[str, Any]:
         """The question's fields from `required` and from survey's own columns."""

@@ -18,7 +18,6 @@ from survey.core.questionnaire import (
     Special,
 )
 from survey.core.validate import validate as validate_model
-from survey.core.validate.common import OPTION_CODE
 from survey.core.xlsform.book import Book, Cells, _read_book
 from survey.core.xlsform.cells import _free_name, _truth
 from survey.core.xlsform.choicefiles import FormFiles, open_zip
@@ -319,13 +318,6 @@ class _Import:
             self.skips.note(line, f"'{name}': the choice {codes} is survey's own special answer")
         if not self.skips.enabled:
             return question  # the validator names what is wrong with it
-        if bad := next(
-            (o.code for o in question.options if not OPTION_CODE.fullmatch(o.code)), None
-        ):  # a choices file's (the choices sheet's names are renamed)
-            why = f"question '{name}' has the choice name '{bad}', which survey cannot store"
-            why += " as a code"
-            self.skips.unsupported(line, name, why)
-            return None
         count, fewest = len(question.options), MIN_OPTIONS.get(question.type, 0)
         if question.type in ("single", "multi", "scale") and count < fewest:
             why = f"question '{name}' offers {count} choice (survey asks {fewest} or more)"
