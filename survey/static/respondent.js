@@ -209,6 +209,134 @@
 
   function words(value) { return toString(value).split(/\s+/).filter(Boolean); }
 
+  // ODK's math, string, select and time functions, as survey/core/expressions/numeric.py,
+  // strings.py and functions.py define them.
+  function unary(fn) { return function (env, value) { return fn(toNumber(value)); }; }
+
+  function exactPower(x, y) {
+    // A whole base to a whole power, exactly, rounded once; null where the platform answers.
+    if (!Number.isInteger(x) || !Number.isInteger(y)) return null;
+    if (Math.abs(x) >= Math.pow(2, 53) || Math.abs(y) > 1100) return null;
+    var magnitude = Number(BigInt(x) ** BigInt(Math.abs(y)));
+    return y >= 0 ? magnitude : 1 / magnitude;
+  }
+
+  function power(x, y) {
+    // Math.pow is Java's (NaN for 1 to an infinite power): only whole powers differ, exact here
+    if (y === 0) return 1;
+    if (x === 0 && y < 0) {
+      var odd = Number.isInteger(y) && Math.abs(y) < Math.pow(2, 53) && Math.abs(y) % 2 === 1;
+      return odd && Object.is(x, -0) ? -Infinity : Infinity;
+    }
+    var exact = x !== 0 && !Number.isNaN(x) ? exactPower(x, y) : null;
+    return exact === null ? Math.pow(x, y) : exact;
+  }
+
+  function whole(fn) {
+    return function (number) { return Number.isFinite(number) ? fn(number) : number; };
+  }
+
+  function logarithm(fn) {
+    return function (number) { return number === 0 ? -Infinity : fn(number); };
+  }
+
+  function textTest(test) {
+    return function (env, value, part) { return test(toString(value), toString(part)); };
+  }
+
+  function pad3(number) { return pad(number, 3); }
+
+  function written(time) {
+    // A moment (milliseconds since 1970) as date-time() and now() write it: UTC, to the ms.
+    var date = new Date(time);
+    return isoDay(date) + "T" + pad(date.getUTCHours(), 2) + ":" + pad(date.getUTCMinutes(), 2) +
+      ":" + pad(date.getUTCSeconds(), 2) + "." + pad3(date.getUTCMilliseconds()) + "+00:00";
+  }
+
+  var TIME = new RegExp("^\\s*([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\\.([0-9]{1,3})[0-9]*)?)?" +
+    "(Z|[+-][0-9]{2}:?[0-9]{2})?\\s*$");
+  var DAY_MS = 86400000;
+
+  function decimalTime(env, value) {
+    var found = typeof value === "string" ? TIME.exec(value) : null;
+    if (!found || Number(found[1]) > 23 || Number(found[2]) > 59 || Number(found[3] || 0) > 59) {
+      return NaN;
+    }
+    var offset = (found[5] || "Z").replace(":", "");
+    var zone = 0;
+    if (offset !== "Z") {
+      if (Number(offset.slice(1, 3)) > 23 || Number(offset.slice(3)) > 59) return NaN;
+      zone = (offset[0] === "-" ? -1 : 1) *
+        (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(3))) * 60000;
+    }
+    var ms = ((Number(found[1]) * 60 + Number(found[2])) * 60 + Number(found[3] || 0)) * 1000 +
+      Number((found[4] || "0").padEnd(3, "0")) - zone;
+    return (((ms % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS;
+  }
+
+  var MORE_FUNCTIONS = {
+    "sqrt": unary(Math.sqrt),
+    "abs": unary(Math.abs),
+    "floor": unary(whole(Math.floor)),
+    "ceiling": unary(whole(Math.ceil)),
+    "pow": function (env, x, y) { return power(toNumber(x), toNumber(y)); },
+    "exp": unary(Math.exp),
+    "exp10": function (env, value) { return power(10, toNumber(value)); },
+    "log": unary(logarithm(Math.log)),
+    "log10": unary(logarithm(Math.log10)),
+    "sin": unary(Math.sin),
+    "cos": unary(Math.cos),
+    "tan": unary(Math.tan),
+    "asin": unary(Math.asin),
+    "acos": unary(Math.acos),
+    "atan": unary(Math.atan),
+    "atan2": function (env, y, x) { return Math.atan2(toNumber(y), toNumber(x)); },
+    "pi": function () { return Math.PI; },
+    "boolean": function (env, value) { return toBoolean(value); },
+    "normalize-space": function (env, value) {
+      return toString(value).replace(/[ \t\n\r]+/g, " ").replace(/^ | $/g, "");
+    },
+    "contains": textTest(function (text, part) { return text.indexOf(part) >= 0; }),
+    "starts-with": textTest(function (text, part) { return text.startsWith(part); }),
+    "ends-with": textTest(function (text, part) { return text.endsWith(part); }),
+    "substring-before": textTest(function (text, part) {
+      var place = text.indexOf(part);
+      return place < 0 ? "" : text.slice(0, place);
+    }),
+    "substring-after": textTest(function (text, part) {
+      var place = text.indexOf(part);
+      return place < 0 ? "" : text.slice(place + part.length);
+    }),
+    "translate": function (env, value, source, target) {
+      var old = Array.from(toString(source));
+      var replacement = Array.from(toString(target));
+      var table = new Map();
+      old.forEach(function (char, place) {
+        if (!table.has(char)) table.set(char, place < replacement.length ? replacement[place] : "");
+      });
+      return Array.from(toString(value)).map(function (char) {
+        return table.has(char) ? table.get(char) : char;
+      }).join("");
+    },
+    "selected-at": function (env, value, place) {
+      var codes = words(value);
+      var number = toNumber(place);
+      if (!Number.isFinite(number)) return "";
+      var index = Math.trunc(number);
+      return index >= 0 && index < codes.length ? codes[index] : "";
+    },
+    "boolean-from-string": function (env, value) {
+      var text = toString(value);
+      return text === "true" || text === "1";
+    },
+    "now": function (env) { return env.now || written(Date.now()); },
+    "date-time": function (env, value) {
+      var time = moment(value);
+      return time === null ? "" : written(time);
+    },
+    "decimal-time": decimalTime
+  };
+
   var FUNCTIONS = {
     "selected": function (env, value, code) {
       return words(value).indexOf(toString(code).trim()) >= 0;
@@ -282,6 +410,8 @@
       return env.labels(found[1], text);
     }
   };
+
+  Object.assign(FUNCTIONS, MORE_FUNCTIONS);
 
   function evaluate(node, env) {
     var kind = node[0];

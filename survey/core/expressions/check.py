@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from survey.core.expressions.functions import CHOICE_KEY
+from survey.core.expressions.numeric import NUMERIC
 from survey.core.expressions.tokens import (
     ARITHMETIC,
     CHOICE_QUESTION_TYPES,
@@ -49,8 +50,23 @@ def _arithmetic_problems(node: Node, types: Mapping[str, str], current: str | No
     return problems
 
 
+# The math functions read their arguments as numbers: a code or a text never is one.
+_MATH = frozenset(NUMERIC) - {"boolean"}
+
+
+def _math_problems(node: Node, types: Mapping[str, str], current: str | None) -> list[str]:
+    if not isinstance(node, Call) or node.name not in _MATH:
+        return []
+    problems = []
+    for argument in node.args:
+        name, kind = _operand_type(argument, types, current)
+        if kind in NON_ARITHMETIC_TYPES:
+            problems.append(f"{name} is a {kind} question: it cannot be used with {node.name}()")
+    return problems
+
+
 def _selection_problems(node: Node, types: Mapping[str, str], current: str | None) -> list[str]:
-    if not isinstance(node, Call) or node.name not in ("selected", "count-selected"):
+    if not isinstance(node, Call) or node.name not in ("selected", "count-selected", "selected-at"):
         return []
     target = node.args[0]
     if not isinstance(target, Ref | Current):
@@ -58,11 +74,11 @@ def _selection_problems(node: Node, types: Mapping[str, str], current: str | Non
     name, kind = _operand_type(target, types, current)
     # A calculation's value may be a space-separated list of codes, as XPath's selected() reads it
     allowed = ("multi", "calculate", "rank")  # a ranking holds every code it ranks
-    if node.name != "count-selected":
+    if node.name == "selected":
         allowed += ("single", "yesno", "scale")
     if not kind or kind in allowed:
         return []  # unknown references are reported on their own
-    choices = "a multi" if node.name == "count-selected" else "a single, multi, yesno or scale"
+    choices = "a single, multi, yesno or scale" if node.name == "selected" else "a multi"
     wanted = f"{choices} question or a calculation"
     return [f"{node.name}() needs {wanted}, but {name} is {kind}"]
 
@@ -79,4 +95,10 @@ def _choice_name_problems(node: Node, types: Mapping[str, str], current: str | N
     return []
 
 
-_CHECKS = (_reference_problems, _arithmetic_problems, _selection_problems, _choice_name_problems)
+_CHECKS = (
+    _reference_problems,
+    _arithmetic_problems,
+    _math_problems,
+    _selection_problems,
+    _choice_name_problems,
+)

@@ -63,13 +63,15 @@ _FUNCTIONS: dict[str, Callable[..., Value]] = {
 class Env(NamedTuple):
     """What an evaluation sees: the answers, the current answer, today's ISO date, and the
     label of a choice (question key, code → label) for jr:choice-name(), if any; in a
-    choice_filter, the columns of the choice being tested (a column it lacks reads '')."""
+    choice_filter, the columns of the choice being tested (a column it lacks reads '');
+    the moment now() gives (as date-time() writes it), else now() reads the clock."""
 
     answers: Mapping[str, Any]
     current: Any
     today: str
     labels: Callable[[str, str], str] | None = None
     choice: Mapping[str, str] | None = None
+    now: str | None = None
 
 
 def evaluate(node: Node, env: Env) -> Value:

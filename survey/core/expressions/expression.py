@@ -10,6 +10,7 @@ from typing import Any
 
 from survey.core.expressions.check import _CHECKS
 from survey.core.expressions.evaluate import Env, evaluate
+from survey.core.expressions.functions import written
 from survey.core.expressions.parser import _Parser
 from survey.core.expressions.tokens import MAX_LENGTH, ExpressionError
 from survey.core.expressions.tree import Column, Current, Node, Ref, to_json, walk
@@ -45,11 +46,15 @@ class Expression:
         today: datetime.date | None = None,
         labels: Callable[[str, str], str] | None = None,
         choice: Mapping[str, str] | None = None,
+        now: datetime.datetime | None = None,
     ) -> Any:
         """The XPath value (str, float or bool) of the expression; never raises.
         `labels(key, code)` gives jr:choice-name() a choice's label (else it gives the code);
-        `choice`: a choice_filter's choice, its columns by name."""
-        return evaluate(self.tree, Env(answers, current, _iso_today(today), labels, choice))
+        `choice`: a choice_filter's choice, its columns by name; `now`: the moment now()
+        gives (an aware datetime; else the clock's when now() is called)."""
+        moment = written(now.astimezone(datetime.UTC)) if now is not None else None
+        env = Env(answers, current, _iso_today(today), labels, choice, moment)
+        return evaluate(self.tree, env)
 
     def test(
         self,

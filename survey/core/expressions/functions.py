@@ -15,6 +15,14 @@ read as a date counts days since 1970-01-01, as `to_number` does for a date.
     format-date(d, format)    %Y %y %m %n %b %d %e %a %H %h %M %S %3, as ODK writes them
     jr:choice-name(code, '${key}')  the label of the code among ${key}'s choices, in the
                               language of the evaluation's `labels`; the code without them
+    now()                     the evaluation's moment (`Env.now`, else the clock), as
+                              date-time() writes it
+    date-time(x)              a date-time string ("2009-03-01T06:00:00.000+00:00", UTC)
+                              from days since 1970-01-01 or a date(-time) string; '' else
+    decimal-time(t)           a time of day ("14:30", "14:30:00.000+08:00") as the fraction
+                              of a day in UTC (its offset applied); NaN for anything else
+
+ODK's math functions are in `numeric`, its string and select functions in `strings`.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from survey.core.expressions.numeric import NUMERIC, NUMERIC_ARITIES, NUMERIC_RETURNS
+from survey.core.expressions.strings import STRING_ARITIES, STRING_RETURNS, STRINGS
 from survey.core.expressions.values import Value, to_number, to_string
 
 Env = Any  # evaluate.Env (which imports this module): the answers, today and `labels`
@@ -166,6 +176,42 @@ def _format_date(env: Env, value: Value, pattern: Value) -> str:
     )
 
 
+def written(moment: datetime.datetime) -> str:
+    """A moment as date-time() and now() write it: UTC, to the millisecond."""
+    day = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+    time = f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
+    return f"{day}T{time}.{moment.microsecond // 1000:03d}+00:00"
+
+
+def _now(env: Env) -> str:
+    return env.now or written(datetime.datetime.now(datetime.UTC))
+
+
+def _date_time(env: Env, value: Value) -> str:
+    moment = _moment(value)
+    return written(moment) if moment and 1 <= moment.year <= 9999 else ""
+
+
+_TIME = re.compile(
+    r"\s*(?P<h>[0-9]{2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.(?P<f>[0-9]{1,3})[0-9]*)?)?"
+    r"(?P<zone>Z|[+-][0-9]{2}:?[0-9]{2})?\s*"
+)
+_DAY_MS = 86_400_000
+
+
+def _decimal_time(env: Env, value: Value) -> float:
+    found = _TIME.fullmatch(value) if isinstance(value, str) else None
+    if found is None or int(found["h"]) > 23 or int(found["m"]) > 59 or int(found["s"] or 0) > 59:
+        return math.nan
+    offset = (found["zone"] or "Z").replace(":", "")
+    if offset != "Z" and (int(offset[1:3]) > 23 or int(offset[3:]) > 59):
+        return math.nan
+    zone = _zone(found["zone"]).utcoffset(None) // datetime.timedelta(milliseconds=1)
+    milliseconds = (int(found["h"]) * 60 + int(found["m"])) * 60 + int(found["s"] or 0)
+    milliseconds = milliseconds * 1000 + int((found["f"] or "0").ljust(3, "0")) - zone
+    return (milliseconds % _DAY_MS) / _DAY_MS  # whole milliseconds: the page's script agrees
+
+
 CHOICE_KEY = re.compile(r"\s*\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\s*")
 
 
@@ -188,12 +234,18 @@ FUNCTIONS: dict[str, Callable[..., Value]] = {
     "decimal-date-time": _decimal_date_time,
     "format-date": _format_date,
     "jr:choice-name": _choice_name,
+    "now": _now,
+    "date-time": _date_time,
+    "decimal-time": _decimal_time,
+    **NUMERIC,
+    **STRINGS,
 }
 # (fewest, most) arguments; None: any number more.
 ARITIES: dict[str, tuple[int, int | None]] = {
     "concat": (1, None), "round": (1, 2), "sum": (1, None), "max": (1, None),
     "min": (1, None), "substr": (2, 3), "date": (1, 1), "decimal-date-time": (1, 1),
-    "format-date": (2, 2), "jr:choice-name": (2, 2),
+    "format-date": (2, 2), "jr:choice-name": (2, 2), "now": (0, 0), "date-time": (1, 1),
+    "decimal-time": (1, 1), **NUMERIC_ARITIES, **STRING_ARITIES,
 }  # fmt: skip
 # The type each function returns, those of evaluate.py included ("if" and "coalesce" give
 # one of their arguments: any value).
@@ -203,5 +255,6 @@ RETURNS: dict[str, tuple[type, ...]] = {
     "string": (str,), "int": (float,), "if": (str, float, bool), "coalesce": (str, float, bool),
     "regex": (bool,), "concat": (str,), "round": (float,), "sum": (float,), "max": (float,),
     "min": (float,), "substr": (str,), "date": (str,), "decimal-date-time": (float,),
-    "format-date": (str,), "jr:choice-name": (str,),
+    "format-date": (str,), "jr:choice-name": (str,), "now": (str,), "date-time": (str,),
+    "decimal-time": (float,), **NUMERIC_RETURNS, **STRING_RETURNS,
 }  # fmt: skip
