@@ -228,7 +228,8 @@ def test_now_reads_the_clock_without_a_moment():
     after = datetime.datetime.now(datetime.UTC)
     moment = datetime.datetime.fromisoformat(got)
     assert before <= moment <= after
-    assert got.endswith("+00:00") and len(got) == len(NOW_TEXT)
+    assert got.endswith("+00:00")
+    assert len(got) == len(NOW_TEXT)
 
 
 def test_now_is_the_moment_given_in_utc():
