@@ -245,3 +245,28 @@ def test_page_script_evaluates_expressions_like_the_server(site, new_page):
             assert to_string(expected) == to_string(float(got)), (source, expected, got)
         else:
             assert got == expected, (source, answers, expected, got)
+
+
+@pytest.mark.slow
+def test_page_script_evaluates_odk_functions_like_the_server(site, new_page):
+    """ODK's math, string, select and time functions: every case of their unit tests, in
+    Chromium (tests/responding/test_script_parity.py runs them in Node, with a grid too)."""
+    from survey.core.expressions import parse
+    from tests.core.test_expression_odk import CASES, NOW, NOW_TEXT
+    from tests.responding.test_script_parity import agree
+
+    page = new_page()
+    page.goto(link_of(site, "us", 3))
+    for name, rows in sorted(CASES.items()):
+        for source, answers, _ in rows:
+            expression = parse(source)
+            expected = expression.evaluate(answers, today="2009-03-01", now=NOW)
+            got = page.evaluate(
+                "([tree, answers, now]) => { const v = window.surveyExpressions.evaluate(tree,"
+                " {answers: answers, current: null, today: '2009-03-01', now: now});"
+                " return typeof v === 'number' ? {num: Object.is(v, -0) ? '-0' : String(v)} : v; }",
+                [expression.to_json(), answers, NOW_TEXT],
+            )
+            if isinstance(got, dict):
+                got = float(got["num"].replace("Infinity", "inf"))
+            assert agree(name, expected, got), (source, answers, expected, got)

@@ -11,7 +11,11 @@ Operands: `${key}`, `.`, 'string' or "string", 12 or 1.5, `( … )`, and the cal
 selected(x, c), count-selected(x), string-length(x), today(), true(), false(),
 not(x), number(x), string(x), int(x), if(c, a, b), coalesce(a, b), regex(x, pattern),
 and those a calculation needs (`functions`): concat, round, sum, max, min, substr, date,
-decimal-date-time, format-date, jr:choice-name. `functions.RETURNS` declares the type
+decimal-date-time, format-date, jr:choice-name, now, date-time, decimal-time; ODK's math
+(`numeric`: sqrt, pow, abs, exp, exp10, log, log10, floor, ceiling, pi, sin, cos, tan,
+asin, acos, atan, atan2, boolean) and its string and select functions (`strings`:
+normalize-space, contains, starts-with, ends-with, substring-before, substring-after,
+translate, selected-at, boolean-from-string). `functions.RETURNS` declares the type
 each function returns.
 
 The parser also rejects a call with the wrong number of arguments and a regex()
@@ -46,8 +50,8 @@ next to a class escape in its pattern (`[\\w-\\.]`) is literal, as in ODK and th
 `ExpressionError.position` is a 0-based character offset into the source.
 
 The parts: `tokens`, `tree`, `parser`, `values` (conversions and operators), `functions`
-(the calculation functions, their arities and declared types), `patterns` (regex()
-patterns as ODK reads them), `evaluate`,
+(the calculation functions, their arities and declared types, with those of `numeric`
+and `strings`), `patterns` (regex() patterns as ODK reads them), `evaluate`,
 `check` (the checks that need the questions' types) and `expression` (`Expression`, `parse`).
 """
 
