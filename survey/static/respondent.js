@@ -3,7 +3,10 @@
  * - Live relevance: questions carry their `relevant` expression as a JSON tree
  *   (survey/core/expressions.py, Expression.to_json) in data-relevant; this file
  *   evaluates it with the same XPath value rules as the server and hides or shows
- *   the question. The server stays authoritative on every save.
+ *   the question. The server stays authoritative on every save. Every function of the
+ *   expression language is here, with the server's results (tests/responding/
+ *   test_script_parity.py runs this file in Node against the server's evaluator);
+ *   now() reads this browser's clock.
  * - Live required marks: a question with a `required_if` carries it in data-required-if;
  *   its mark (drawn hidden unless the condition held) is shown while it holds.
  * - Live choice filters: a question with a `choice_filter` carries its tree in data-filter

@@ -211,6 +211,17 @@ def test_each_function(name: str) -> None:
         assert same(got, expected), (source, answers, got, expected)
 
 
+def test_every_function_is_tried_with_an_empty_answer_and_a_bad_value():
+    from survey.core.expressions.functions import ARITIES
+
+    for name, rows in CASES.items():
+        if ARITIES[name][0] == 0:
+            continue  # pi(), now(): nothing to give them
+        sources = [source for source, _, _ in rows]
+        assert any("${e}" in source for source in sources), name
+        assert len(rows) >= 3, name
+
+
 def test_the_corpus_calculations_evaluate():
     """pyxform's UCL biomass form and xlsform2lstsv's testB, as they are written."""
     radius = parse("round(15 div (sqrt(cos(atan(${slope} div 100)))),2)")
