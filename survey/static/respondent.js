@@ -210,7 +210,10 @@
     return inYears(number * DAY);
   }
 
-  function words(value) { return toString(value).split(/\s+/).filter(Boolean); }
+  // White space as Python and JavaScript both know it (strings.py's words() splits alike).
+  function words(value) {
+    return toString(value).split(/[\s\x1c-\x1f\x85]+/).filter(Boolean);
+  }
 
   // ODK's math, string, select and time functions, as survey/core/expressions/numeric.py,
   // strings.py and functions.py define them.
@@ -256,8 +259,8 @@
       ":" + pad(date.getUTCSeconds(), 2) + "." + pad3(date.getUTCMilliseconds()) + "+00:00";
   }
 
-  var TIME = new RegExp("^\\s*([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\\.([0-9]{1,3})[0-9]*)?)?" +
-    "(Z|[+-][0-9]{2}:?[0-9]{2})?\\s*$");
+  var TIME = new RegExp("^[ \\t\\n\\r]*([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\\.([0-9]{1,3})[0-9]*)?)?" +
+    "(Z|[+-][0-9]{2}:?[0-9]{2})?[ \\t\\n\\r]*$");
   var DAY_MS = 86400000;
 
   function decimalTime(env, value) {

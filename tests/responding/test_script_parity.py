@@ -128,12 +128,31 @@ def test_the_script_gives_what_the_server_gives_for_every_case():
 _NUMBERS = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.5, 3.0, 10.0, 0.1, 7.25, 1e-300, 1e300,
             -1e300, math.inf, -math.inf, math.nan, 1100.0, -1101.0, 2.0**53, 1e22, -4.0, -5.0,
             23.0, 29.0, 1.1]  # fmt: skip
-_TEXTS = ["", "x", "a b  c", " \t12:30\n", "12:30:15.25-03:30", "23:59+14:00", "2009-03-01",
-          "2009-03-01T23:30:00-02:00", "true", "1", "好的👍", "-", "ab"]  # fmt: skip
+_TEXTS = ["", "x", "a b  c", " \t12:30\n", "\u00a012:30", "12:30\x1c", "12:30:15.25-03:30",
+          "23:59+14:00", "2009-03-01", "2009-03-01T23:30:00-02:00", "true", "1", "好的👍", "-",
+          "ab"]  # fmt: skip
 _ONE = [*_NUMBERS, *_TEXTS, True, False]
 # Each function over every argument (or pair of them; translate over a smaller set).
 _GRID_ARGUMENTS = {1: [(a,) for a in _ONE], 2: list(itertools.product(_ONE, repeat=2))}
 _SMALL = ["", "a", "ab", "好的👍", "ba-", 1.5]
+
+
+@needs_node
+def test_codes_split_alike_on_any_white_space():
+    """selected(), count-selected() and selected-at() split a value where both platforms see
+    white space (Python's and JavaScript's own lists differ at their edges)."""
+    spaces = ["\x1c", "\x85", "\ufeff", "\u3000", "\u00a0", "\v", "\u2028"]
+    cases, expected, sources = [], [], []
+    for space in spaces:
+        answers = {"m": f"a{space}b"}
+        for source in ("count-selected(${m})", "selected(${m}, 'b')", "selected-at(${m}, 1)"):
+            expression = parse(source)
+            cases.append((expression.to_json(), answers, TODAY, NOW_TEXT))
+            expected.append(expression.evaluate(answers))
+            sources.append((source, space))
+    for (source, space), server, page in zip(sources, expected, run_script(cases), strict=True):
+        assert agree("", server, page), (source, space, server, page)
+        assert server in (2.0, True, "b"), (source, space, server)
 
 
 @needs_node

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from survey.core.expressions.functions import FUNCTIONS
 from survey.core.expressions.patterns import python_pattern
+from survey.core.expressions.strings import words
 from survey.core.expressions.tree import Binary, Call, Column, Literal, Negate, Node, Ref
 from survey.core.expressions.values import (
     _OPERATORS,
@@ -21,7 +22,7 @@ from survey.core.expressions.values import (
 
 
 def _selected(env: Env, value: Value, code: Value) -> bool:
-    return to_string(code).strip() in to_string(value).split()
+    return to_string(code).strip() in words(value)
 
 
 def _int(env: Env, value: Value) -> float:
@@ -41,7 +42,7 @@ def _regex(env: Env, value: Value, pattern: Value) -> bool:
 
 _FUNCTIONS: dict[str, Callable[..., Value]] = {
     "selected": _selected,
-    "count-selected": lambda env, value: float(len(to_string(value).split())),
+    "count-selected": lambda env, value: float(len(words(value))),
     "string-length": lambda env, value: float(len(to_string(value))),
     "today": lambda env: env.today,
     "true": lambda env: True,

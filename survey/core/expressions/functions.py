@@ -192,9 +192,9 @@ def _date_time(env: Env, value: Value) -> str:
     return written(moment) if moment and 1 <= moment.year <= 9999 else ""
 
 
-_TIME = re.compile(
-    r"\s*(?P<h>[0-9]{2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.(?P<f>[0-9]{1,3})[0-9]*)?)?"
-    r"(?P<zone>Z|[+-][0-9]{2}:?[0-9]{2})?\s*"
+_TIME = re.compile(  # XPath's white space around it, as the page's script reads it
+    r"[ \t\n\r]*(?P<h>[0-9]{2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.(?P<f>[0-9]{1,3})[0-9]*)?)?"
+    r"(?P<zone>Z|[+-][0-9]{2}:?[0-9]{2})?[ \t\n\r]*"
 )
 _DAY_MS = 86_400_000
 

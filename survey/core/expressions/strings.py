@@ -27,6 +27,14 @@ from survey.core.expressions.values import Value, to_number, to_string
 Env = Any  # evaluate.Env: the string functions read nothing from it
 
 _XPATH_SPACE = re.compile(r"[ \t\n\r]+")
+# What separates the codes of a multi answer: white space as Python and JavaScript both know
+# it (JavaScript's \s lacks \x1c-\x1f and \x85, Python's lacks the BOM), so the page agrees.
+_WORD_SPACE = re.compile(r"[\s\ufeff]+")
+
+
+def words(value: Value) -> list[str]:
+    """The codes of a multi answer (or any words of a value), as the page's script splits them."""
+    return [word for word in _WORD_SPACE.split(to_string(value)) if word]
 
 
 def _normalize_space(env: Env, value: Value) -> str:
@@ -58,7 +66,7 @@ def _translate(env: Env, value: Value, source: Value, target: Value) -> str:
 
 
 def _selected_at(env: Env, value: Value, place: Value) -> str:
-    codes = to_string(value).split()
+    codes = words(value)
     number = to_number(place)
     if not math.isfinite(number):
         return ""
