@@ -61,6 +61,7 @@ def test_round():
 
 def test_int():
     check([("int(-3.7)", -3.0), ("int('7.9')", 7.0), ("int('x')", math.nan)])
+    check([("1 div int(-0.5)", -math.inf), ("int(${e})", math.nan)])  # -0, as JavaScript
 
 
 def test_number():

@@ -138,6 +138,15 @@ _SMALL = ["", "a", "ab", "好的👍", "ba-", 1.5]
 
 
 @needs_node
+def test_the_older_functions_agree_at_their_edges():
+    sources = ["1 div int(-0.5)", "1 div round(-0.4)", "int(-1 div 0)", "1 div substr('', 0)"]
+    cases = [(parse(source).to_json(), {}, TODAY, NOW_TEXT) for source in sources]
+    expected = [parse(source).evaluate({}) for source in sources]
+    for source, server, page in zip(sources, expected, run_script(cases), strict=True):
+        assert agree("", server, page), (source, server, page)
+
+
+@needs_node
 def test_codes_split_alike_on_any_white_space():
     """selected(), count-selected() and selected-at() split a value where both platforms see
     white space (Python's and JavaScript's own lists differ at their edges)."""

@@ -27,7 +27,9 @@ def _selected(env: Env, value: Value, code: Value) -> bool:
 
 def _int(env: Env, value: Value) -> float:
     number = to_number(value)
-    return float(math.trunc(number)) if math.isfinite(number) else number
+    if not math.isfinite(number):
+        return number
+    return math.copysign(float(math.trunc(number)), number)  # int(-0.5) is -0, as in the page
 
 
 def _coalesce(env: Env, first: Value, second: Value) -> Value:
