@@ -291,3 +291,68 @@ def test_selected_at_needs_a_question_with_codes():
     assert parse("selected-at('a b', 0)").check({}) == [
         "the first argument of selected-at() must be a question such as ${key}"
     ]
+
+
+FORM = """
+key: odk
+version: "1"
+languages: [en]
+title: {en: ODK functions}
+sections:
+  - key: one
+    title: {en: One}
+    questions:
+      - key: slope
+        type: number
+        text: {en: Slope in percent}
+      - key: names
+        type: text
+        text: {en: Names}
+      - key: topics
+        type: multi
+        text: {en: Topics}
+        options:
+          - {code: health, label: {en: Health}}
+          - {code: water, label: {en: Water}}
+      - key: radius
+        type: calculate
+        calculation: "round(15 div (sqrt(cos(atan(${slope} div 100)))),2)"
+      - key: tidy
+        type: calculate
+        calculation: "normalize-space(translate(${names}, ';', ' '))"
+      - key: first_topic
+        type: calculate
+        calculation: "selected-at(${topics}, 0)"
+      - key: distance
+        type: number
+        text: {en: Distance}
+        constraint: ". <= ${radius} and pow(., 2) >= 0"
+        relevant: "boolean-from-string('true') and not(contains(${names}, 'skip'))"
+"""
+
+
+def test_a_questionnaire_uses_the_functions_in_calculations_constraints_and_relevance():
+    from survey.core.calculations import calculated
+    from survey.core.loader.files import load_yaml
+    from survey.core.relevance import question_relevant
+
+    q = load_yaml(FORM, "odk.yaml")
+    answers = {"slope": 10, "names": " Ana;;Bo ", "topics": ["water", "health"]}
+    assert calculated(q, answers) == {"radius": "15.04", "tidy": "Ana Bo", "first_topic": "water"}
+    assert calculated(q, {}) == {"radius": None, "tidy": None, "first_topic": None}
+    distance = q.question("distance")
+    assert distance.constraint is not None
+    assert parse(distance.constraint).test({"radius": "15.04"}, current=15)
+    assert not parse(distance.constraint).test({"radius": "15.04"}, current=16)
+    section = q.sections[0]
+    assert question_relevant(section, distance, {"names": "Ana"})
+    assert not question_relevant(section, distance, {"names": "please skip"})
+
+
+def test_the_validator_names_math_on_a_select():
+    from survey.core.loader.files import load_yaml
+    from survey.core.questionnaire import QuestionnaireError
+
+    with pytest.raises(QuestionnaireError) as caught:
+        load_yaml(FORM.replace("sqrt(cos(atan(${slope} div 100)))", "sqrt(${topics})"), "odk.yaml")
+    assert "${topics} is a multi question: it cannot be used with sqrt()" in str(caught.value)
