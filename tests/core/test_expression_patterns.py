@@ -25,7 +25,7 @@ CASES = [
     (r"^[a-c]+$", "abc", True),  # an ordinary range stays a range
     (r"^[a-c]+$", "-", False),
 ]
-RESPONDENT_JS = Path(__file__).resolve().parents[2] / "survey" / "static" / "respondent.js"
+RESPONDENT_JS = Path(__file__).resolve().parents[2] / "survey" / "static" / "expressions.js"
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,7 @@ def test_a_pattern_that_is_wrong_everywhere_is_still_refused():
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_the_browser_reads_the_same_patterns_the_same_way():
-    # respondent.js compiles a pattern so: new RegExp(pattern) without flags.
+    # expressions.js compiles a pattern so: new RegExp(pattern) without flags.
     assert "return new RegExp(toString(pattern)).test(toString(value));" in (
         RESPONDENT_JS.read_text(encoding="utf-8")
     )

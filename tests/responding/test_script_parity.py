@@ -1,4 +1,4 @@
-"""The respondent page's evaluator (survey/static/respondent.js) gives what the server gives,
+"""The respondent page's evaluator (survey/static/expressions.js) gives what the server gives,
 run in Node on the same trees and answers: every case of ODK's math, string, select and time
 functions (tests/core/test_expression_odk.py), and each of those functions over a grid of
 awkward arguments (empty, NaN, ±Infinity, -0, huge, whole and fractional, text).
@@ -27,7 +27,7 @@ from survey.core.expressions.functions import ARITIES
 from survey.core.expressions.tree import Call, Ref
 from tests.core.test_expression_odk import CASES, NOW, NOW_TEXT
 
-SCRIPT = Path(__file__).resolve().parents[2] / "survey" / "static" / "respondent.js"
+SCRIPT = Path(__file__).resolve().parents[2] / "survey" / "static" / "expressions.js"
 NODE = shutil.which("node")
 TODAY = "2009-03-01"
 # The platform's own: a browser may differ from the server in the last binary digit.
