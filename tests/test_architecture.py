@@ -73,9 +73,10 @@ def test_the_contracts_catch_a_wrong_import(tmp_path, module, line, contract):
 
 
 def test_no_module_is_over_500_lines():
+    ours = [*PACKAGE.rglob("*.py"), *(PACKAGE / "static").glob("*.js")]  # not static/vendor
     long = {
         str(path.relative_to(ROOT)): count
-        for path in sorted(PACKAGE.rglob("*.py"))
+        for path in sorted(ours)
         if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     grown = {m: n for m, n in long.items() if n > LONG_FOR_NOW.get(m, MAX_LINES)}
