@@ -126,6 +126,8 @@ def roster_html(  # noqa: PLR0913  (question_html's arguments, and the cells' er
         )
         typed = _typed(q, cells_of_row)
         for column in q.columns:
+            if column.type == "calculate":
+                continue  # computed on save: nobody is asked for it
             cell = cell_question(q, index, column)
             message = cells.get((index, column.key))
             parts.append(

@@ -9,6 +9,11 @@ or the empty string is no value either: nothing is stored, exported or compared,
 ODK would store the text "NaN". `jr:choice-name` gives the option's label in the
 questionnaire's base language (a stored value is the same whoever answered in whatever
 language), unless the caller passes `labels`.
+
+A roster's `calculate` columns are computed in each of its rows, from that row's earlier
+cells (`${size}` is this row's size) and the answers and calculations before the roster:
+`calculated` gives such a roster's rows with their values (a row's value that is no value
+leaves its cell out, as a top-level calculation stores nothing).
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from survey.core.expressions import ExpressionError, parse, to_string
-from survey.core.questionnaire import FALLBACKS, Questionnaire, text_in
+from survey.core.questionnaire import FALLBACKS, Question, Questionnaire, text_in
 from survey.core.relevance import question_relevant
+from survey.core.types.roster import column_relevant
 
 Labels = Callable[[str, str], str]
 
@@ -30,27 +36,77 @@ def calculated(
     answers: Mapping[str, Any],
     today: dt.date | None = None,
     labels: Labels | None = None,
-) -> dict[str, str | None]:
-    """Every calculation's value (None when not relevant), in form order."""
+) -> dict[str, Any]:
+    """Every calculation's value (None when not relevant), in form order; and the rows,
+    with their calculated cells, of every answered roster that has calculate columns."""
     seen = dict(answers)
     labels = labels or base_labels(q)
-    values: dict[str, str | None] = {}
+    values: dict[str, Any] = {}
     for section in q.sections:
         for question in section.questions:
+            if _calculates_rows(question) and isinstance(seen.get(question.key), list):
+                rows = seen[question.key]
+                values[question.key] = seen[question.key] = row_values(
+                    question, rows, seen, today, labels
+                )
+                continue
             if question.type != "calculate" or question.calculation is None:
                 continue
             value = None
             if question_relevant(section, question, seen, today):
-                try:
-                    result = parse(question.calculation).evaluate(seen, today=today, labels=labels)
-                except ExpressionError:
-                    result = None  # e.g. a number that is not one yet: no value, as in ODK
-                if isinstance(result, float) and math.isnan(result):
-                    result = None  # no number: no value, rather than the text "NaN"
-                value = None if result is None else to_string(result)
-                value = value or None  # XPath's empty string is no value: nothing stored
+                value = _value(question.calculation, seen, today, labels)
             values[question.key] = seen[question.key] = value
     return values
+
+
+def _calculates_rows(question: Question) -> bool:
+    return any(column.type == "calculate" for column in question.columns)
+
+
+def row_values(
+    roster: Question,
+    rows: list[Any],
+    answers: Mapping[str, Any],
+    today: dt.date | None = None,
+    labels: Labels | None = None,
+) -> list[Any]:
+    """The roster's rows with each calculate column computed in its row (in column order,
+    so a calculation may read an earlier one); a cell with no value is left out."""
+    found = []
+    for row in rows:
+        if not isinstance(row, dict):
+            return rows  # not rows: the roster's own check refuses them
+        cells = dict(row)
+        for column in roster.columns:
+            if column.type != "calculate" or column.calculation is None:
+                continue
+            cells.pop(column.key, None)
+            value = None
+            if column_relevant(column, cells, answers, today):
+                value = _value(
+                    column.calculation, {**answers, **cells}, today, labels or _no_labels
+                )
+            if value is not None:
+                cells[column.key] = value
+        found.append(cells)
+    return found
+
+
+def _no_labels(key: str, code: str) -> str:
+    return code
+
+
+def _value(
+    calculation: str, scope: Mapping[str, Any], today: dt.date | None, labels: Labels
+) -> str | None:
+    """A calculation's stored value: XPath's string of its result, or None for no value."""
+    try:
+        result = parse(calculation).evaluate(scope, today=today, labels=labels)
+    except ExpressionError:
+        return None  # e.g. a number that is not one yet: no value, as in ODK
+    if isinstance(result, float) and math.isnan(result):
+        return None  # no number: no value, rather than the text "NaN"
+    return None if result is None else to_string(result) or None  # "" is no value
 
 
 def base_labels(q: Questionnaire) -> Labels:
@@ -75,9 +131,10 @@ def changed(
     stored: Mapping[str, Any],
     answers: Mapping[str, Any],
     today: dt.date | None = None,
-) -> dict[str, str | None]:
+) -> dict[str, Any]:
     """The calculations whose value over `answers` differs from the `stored` one: what a
-    save stores with the answers it changed (inputs changed, so the value is recomputed)."""
+    save stores with the answers it changed (inputs changed, so the value is recomputed);
+    a roster with calculate columns is one of them when a row's value changed."""
     return {
         key: value
         for key, value in calculated(q, answers, today).items()

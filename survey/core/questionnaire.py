@@ -345,7 +345,11 @@ class Questionnaire:
         object.__setattr__(self, "_by_key", by_key)
         answerable = frozenset(key for key, q in by_key.items() if q.is_answerable)
         object.__setattr__(self, "answerable_keys", answerable)
-        computed = tuple(key for key, q in by_key.items() if q.type == "calculate")
+        computed = tuple(  # what a save computes: calculations, rosters with calculate columns
+            key
+            for key, q in by_key.items()
+            if q.type == "calculate" or any(c.type == "calculate" for c in q.columns)
+        )
         object.__setattr__(self, "calculation_keys", computed)
 
     @property

@@ -147,7 +147,8 @@ def _read_roster(page: PageInput, roster: Question, form: MultiDict[str, str]) -
     for index in range(count):
         cell = PageInput()
         for column in roster.columns:
-            _read_answer(cell, cell_question(roster, index, column), form)
+            if column.type != "calculate":  # computed on save: a posted value is not read
+                _read_answer(cell, cell_question(roster, index, column), form)
         names = {cell_question(roster, index, c).key: c.key for c in roster.columns}
         raw_rows.append({names[k]: v for k, v in cell.raw.items()})
         shown_rows.append({names[k]: v[1] or v[0] for k, v in cell.shown.items()})

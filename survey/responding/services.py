@@ -126,7 +126,10 @@ def plan(
     }
     for key, value in parsed.items():
         if q.question(key).columns:  # a roster: the cells of columns not relevant in their row go
-            value = parsed[key] = relevant_rows(q.question(key), value, merged, today)
+            value = relevant_rows(q.question(key), value, merged, today)
+            value = parsed[key] = _row_values(q, key, value, merged, today)
+            if value is not None:
+                merged[key] = value
         error = check_answer(q.question(key), value, merged, today=today)
         if error is not None and error.code != "required":  # required is checked on submit
             result.errors[key] = error
@@ -144,7 +147,20 @@ def plan(
     return found
 
 
+def _row_values(
+    q: Questionnaire, key: str, rows: Any, answers: Mapping[str, Any], today: dt.date | None
+) -> Any:
+    """A roster's rows with their calculate columns computed in each row (posted values
+    of those columns were never read: the roster's parse leaves them out)."""
+    if not isinstance(rows, list) or key not in q.calculation_keys:
+        return rows
+    return calculations.calculated(q, {**answers, key: rows}, today).get(key, rows)
+
+
 def _put(found: Plan, key: str, row: Stored | None, value: Any) -> None:
+    if key in found.changes:  # put again by this save: a roster whose row values followed
+        _put_again(found, key, value)
+        return
     version = row.version + 1 if row is not None else 1
     found.rows[key] = Stored(row.id if row is not None else None, value, version)
     if row is not None and row.id is not None:
@@ -153,6 +169,20 @@ def _put(found: Plan, key: str, row: Stored | None, value: Any) -> None:
         found.inserts.append(Fresh(key, value, version))
     found.result.saved[key] = value
     found.changes[key] = [row.value if row is not None else None, value]
+
+
+def _put_again(found: Plan, key: str, value: Any) -> None:
+    """The value of an answer this save already changed, changed again: one write, one
+    audited change from the stored value to this one."""
+    stored = found.rows[key]
+    found.rows[key] = Stored(stored.id, value, stored.version)
+    found.updates = [
+        Stored(u.id, value, u.version) if stored.id is not None and u.id == stored.id else u
+        for u in found.updates
+    ]
+    found.inserts = [Fresh(f.key, value, f.version) if f.key == key else f for f in found.inserts]
+    found.result.saved[key] = value
+    found.changes[key][1] = value
 
 
 def _recalculate(q: Questionnaire, found: Plan, today: dt.date | None) -> None:

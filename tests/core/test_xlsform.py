@@ -375,21 +375,19 @@ def test_a_repeat_inside_a_repeat_is_refused_at_its_begin_row(form):
     ]
 
 
-def test_a_loop_and_a_calculation_in_a_repeat_are_refused_at_their_rows(form):
+def test_a_loop_in_a_repeat_is_refused_at_its_row(form):
+    # (a calculate row in a repeat imports as a calculate column: test_roster_calculations)
     survey = [
         SURVEY,
         ("begin repeat", "children", "Children"),
         ("integer", "age", "Age"),
-        ("calculate", "months", None),
         ("begin loop over colours", "each", "Each"),
         ("integer", "n", "How many?"),
         ("end loop", None, None),
         ("end repeat", None, None),
     ]
     assert refusal(form(survey, COLOURS)) == [
-        "form.xlsx:4: 'months' is a calculation inside the repeat 'children', which survey"
-        " cannot store per row",
-        "form.xlsx:5: 'each' is a loop inside the repeat 'children', which survey cannot"
+        "form.xlsx:4: 'each' is a loop inside the repeat 'children', which survey cannot"
         " store (a loop's rows become questions, one per choice, not columns of a roster)",
     ]
 
@@ -1052,7 +1050,7 @@ CORPUS_EXPECTED: dict[str, tuple] = {
         (
             ":16: question 'region_id' reads its choices from 'UCL_regions.csv', which is not"
             " beside the form",
-            ":33: 'plot_id1' is a calculation inside the repeat 'trees'",
+            ":35: question 'latin_name_id' reads its choices from 'species_names.csv'",
             ":43: 'stems' is a repeat inside the repeat 'trees'",
         ),
     ),

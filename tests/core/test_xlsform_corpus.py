@@ -36,7 +36,6 @@ _KINDS = (
     (r"of the external_choices sheet has the name", "external choice renamed"),
     (r"a hidden value is neither shown", "hidden"),
     (r"the choice_filter of .* is ignored", "choice_filter ignored"),
-    (r"is a calculation inside the repeat", "calculate in a repeat"),
     (r"none of the rows of its repeat", "repeat left empty"),
     (r"inside the repeat", "rows in repeats"),
     (r"the choice name '[^']+' of the list '[^']+' is renamed", "choice name made a code"),

@@ -122,7 +122,8 @@ class RosterType(QuestionType):
 
     def parse(self, q: Question, raw: Raw | list[dict[str, Raw]]) -> Any:
         """Rows of raw cells (a form's), or their JSON text (a CSV cell's) → stored rows;
-        rows left wholly blank are dropped; RosterError names every refused cell."""
+        rows left wholly blank are dropped; RosterError names every refused cell. A
+        calculate column's cell is never read: the service computes it in each row."""
         if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
             raw = one(raw)  # a plain field: blank, or "dk"/"rf", or rows as JSON text
         if isinstance(raw, str):
@@ -145,6 +146,8 @@ class RosterType(QuestionType):
             row: dict[str, Any] = {}
             index = len(rows)
             for column in q.columns:
+                if column.type == "calculate":
+                    continue  # as a calculation's posted value is never taken
                 cell = cells.get(column.key)
                 try:
                     value = _type(column).parse(column, _raw(cell))

@@ -1,6 +1,8 @@
 """Checks of rosters: their columns, row limits, count expression and roster compare rule.
 
-Rosters inside rosters are not supported: a column is never itself a roster.
+Rosters inside rosters are not supported: a column is never itself a roster. A column
+may be a calculation, computed in each row from that row's earlier columns and the
+questions before the roster (`${size}` in it is this row's size).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from survey.core.validate.common import IDENTIFIER, Found, suggest
 from survey.core.validate.questions import _question
 from survey.core.validate.references import _checked_as, _expression
 
-_NOT_IN_ROSTER = ("roster", "calculate")
 
 
 def _rosters(q: Questionnaire) -> Found:
@@ -89,12 +90,11 @@ def _columns(q: Questionnaire, roster: Question, earlier: dict[str, str], types:
                 ),
             )
         seen.setdefault(column.key, column.line)
-        if column.type in _NOT_IN_ROSTER:
-            what = "rosters inside rosters" if column.type == "roster" else "calculations"
+        if column.type == "roster":
             yield (
                 column.line,
                 (
-                    f"{where} is a {column.type}: {what} are not supported in a roster "
+                    f"{where} is a roster: rosters inside rosters are not supported "
                     "(ask it outside the roster)"
                 ),
             )
@@ -114,6 +114,10 @@ def _columns(q: Questionnaire, roster: Question, earlier: dict[str, str], types:
         own = {**known, column.key: column.type}
         yield from _expression(
             column.constraint, "constraint", where, line, own, column_types, column.type
+        )
+        # a calculation reads its own row's earlier columns and the questions before
+        yield from _expression(
+            column.calculation, "calculation", where, line, known, column_types
         )
         known[column.key] = _checked_as(column)
 

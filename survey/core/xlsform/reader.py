@@ -230,15 +230,7 @@ class _Import:
         if not name:
             self.problem(line, f"the '{type_text}' row has no name")
             return
-        inside = self._inside_roster()
-        if inside is not self.stack and kind.qtype == "calculate":
-            roster = self._roster()
-            why = (
-                f"'{name}' is a calculation inside the repeat '{roster.key if roster else ''}',"
-                " which survey cannot store per row"
-            )
-            self.skips.unsupported(line, name, why)
-            return
+        inside = self._inside_roster()  # a calculate row in a repeat: computed per row
         if ("choice_filter",) in cells and not (kind.list_name or kind.file):
             why = f"a {type_text} question has no choices to filter (as in ODK)"
             self.skips.note(line, f"the choice_filter of '{name}' is ignored: {why}")
