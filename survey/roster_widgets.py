@@ -126,8 +126,9 @@ def roster_html(  # noqa: PLR0913  (question_html's arguments, and the cells' er
         )
         typed = _typed(q, cells_of_row)
         for column in q.columns:
-            if column.type == "calculate":
-                continue  # computed on save: nobody is asked for it
+            if column.type == "calculate":  # computed on save: nobody is asked for it
+                parts.append(_calculated(cell_key(q.key, index, column.key), row, column.key))
+                continue
             cell = cell_question(q, index, column)
             message = cells.get((index, column.key))
             parts.append(
@@ -163,13 +164,28 @@ def roster_html(  # noqa: PLR0913  (question_html's arguments, and the cells' er
     return Markup("".join(parts))  # noqa: S704  every piece escaped above or by question_html
 
 
+def _calculated(key: str, row: Any, column: str) -> str:
+    """A calculate column's cell: no field, only its value as last saved, hidden, so that
+    the page script reads it where a later column's `relevant` names it (the server never
+    takes it from a post)."""
+    value = row.get(column) if isinstance(row, Mapping) else None
+    shown = escape(value if isinstance(value, str) else "")
+    named = escape(key)
+    return (
+        f'\n<div class="roster-calculated" data-key="{named}" data-type="calculate" hidden>'
+        f'<input type="hidden" name="{named}" value="{shown}"></div>'
+    )
+
+
 def _typed(q: Question, row: Mapping[str, Any]) -> dict[str, Any]:
     """A row's cells as stored values, for its columns' `relevant` (what was typed is read
     by the column's type; a cell it refuses counts as no answer)."""
     typed: dict[str, Any] = {}
     for column in q.columns:
         value = row.get(column.key)
-        if isinstance(value, str | list):
+        if column.type == "calculate":  # as stored: never typed
+            value = value if isinstance(value, str) else None
+        elif isinstance(value, str | list):
             try:
                 value = type_of(column).parse(column, value)
             except AnswerError:

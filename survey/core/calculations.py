@@ -69,25 +69,32 @@ def row_values(
     answers: Mapping[str, Any],
     today: dt.date | None = None,
     labels: Labels | None = None,
+    *,
+    relevant: bool = False,
 ) -> list[Any]:
-    """The roster's rows with each calculate column computed in its row (in column order,
-    so a calculation may read an earlier one); a cell with no value is left out."""
+    """The roster's rows with each calculate column computed in its row, in column order
+    (a calculation reads the row's earlier cells, calculated ones too); a cell with no
+    value is left out. With `relevant`, a cell whose column does not apply in its row (over
+    the cells before it, as the validator lets `relevant` read only those) goes as well, so
+    that a column's `relevant` may read a calculated cell and a calculation reads only
+    cells that apply: what a save stores."""
     found = []
     for row in rows:
         if not isinstance(row, dict):
             return rows  # not rows: the roster's own check refuses them
-        cells = dict(row)
+        cells: dict[str, Any] = {}
         for column in roster.columns:
-            if column.type != "calculate" or column.calculation is None:
+            applies = column_relevant(column, cells, answers, today)
+            if column.type != "calculate":
+                if column.key in row and (applies or not relevant):
+                    cells[column.key] = row[column.key]
                 continue
-            cells.pop(column.key, None)
-            value = None
-            if column_relevant(column, cells, answers, today):
-                value = _value(
-                    column.calculation, {**answers, **cells}, today, labels or _no_labels
-                )
-            if value is not None:
-                cells[column.key] = value
+            if column.calculation is not None and applies:
+                scope = {**answers, **cells}
+                value = _value(column.calculation, scope, today, labels or _no_labels)
+                if value is not None:
+                    cells[column.key] = value
+        cells |= {k: v for k, v in row.items() if roster.column(k) is None}  # kept as given
         found.append(cells)
     return found
 

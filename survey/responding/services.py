@@ -126,8 +126,8 @@ def plan(
     }
     for key, value in parsed.items():
         if q.question(key).columns:  # a roster: the cells of columns not relevant in their row go
-            value = relevant_rows(q.question(key), value, merged, today)
-            value = parsed[key] = _row_values(q, key, value, merged, today)
+            value = _row_values(q, key, value, merged, today)
+            value = parsed[key] = relevant_rows(q.question(key), value, merged, today)
             if value is not None:
                 merged[key] = value
         error = check_answer(q.question(key), value, merged, today=today)
@@ -150,11 +150,14 @@ def plan(
 def _row_values(
     q: Questionnaire, key: str, rows: Any, answers: Mapping[str, Any], today: dt.date | None
 ) -> Any:
-    """A roster's rows with their calculate columns computed in each row (posted values
-    of those columns were never read: the roster's parse leaves them out)."""
+    """A roster's rows with their calculate columns computed in each row, in column order,
+    without the cells of columns that do not apply in their row (posted values of those
+    columns were never read: the roster's parse leaves them out)."""
     if not isinstance(rows, list) or key not in q.calculation_keys:
         return rows
-    return calculations.calculated(q, {**answers, key: rows}, today).get(key, rows)
+    scope = {**answers, **calculations.calculated(q, answers, today)}  # the calculations before
+    labels = calculations.base_labels(q)
+    return calculations.row_values(q.question(key), rows, scope, today, labels, relevant=True)
 
 
 def _put(found: Plan, key: str, row: Stored | None, value: Any) -> None:
