@@ -223,10 +223,9 @@ def test_a_calculate_row_in_a_repeat_that_uses_a_dropped_row_is_dropped_with_the
         load_xlsform(path)  # the geopoint, not the calculations, refuses it
     read = read_xlsform(path, source="form.xlsx", skip_unsupported=True)
     assert [c.key for c in read.questionnaire.question("visits").columns] == ["size", "double"]
-    assert (
-        "form.xlsx:5: dropped 'far': its calculation uses ${where} (row 2, left out)"
-        in [str(w) for w in read.warnings]
-    )
+    assert "form.xlsx:5: dropped 'far': its calculation uses ${where} (row 2, left out)" in [
+        str(w) for w in read.warnings
+    ]
 
 
 def test_a_calculate_row_in_a_repeat_naming_a_later_row_is_refused_at_its_row(tmp_path):

@@ -15,7 +15,6 @@ from survey.core.validate.questions import _question
 from survey.core.validate.references import _checked_as, _expression
 
 
-
 def _rosters(q: Questionnaire) -> Found:
     types = {x.key: _checked_as(x) for x in q.questions()}
     earlier: dict[str, str] = {}
@@ -116,9 +115,7 @@ def _columns(q: Questionnaire, roster: Question, earlier: dict[str, str], types:
             column.constraint, "constraint", where, line, own, column_types, column.type
         )
         # a calculation reads its own row's earlier columns and the questions before
-        yield from _expression(
-            column.calculation, "calculation", where, line, known, column_types
-        )
+        yield from _expression(column.calculation, "calculation", where, line, known, column_types)
         known[column.key] = _checked_as(column)
 
 
