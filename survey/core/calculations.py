@@ -47,7 +47,7 @@ def calculated(
             if _calculates_rows(question) and isinstance(seen.get(question.key), list):
                 rows = seen[question.key]
                 values[question.key] = seen[question.key] = row_values(
-                    question, rows, seen, today, labels
+                    question, rows, seen, today, labels, language=q.base_language
                 )
                 continue
             if question.type != "calculate" or question.calculation is None:
@@ -71,6 +71,7 @@ def row_values(
     labels: Labels | None = None,
     *,
     relevant: bool = False,
+    language: str | None = None,
 ) -> list[Any]:
     """The roster's rows with each calculate column computed in its row, in column order
     (a calculation reads the row's earlier cells, calculated ones too); a cell with no
@@ -79,6 +80,8 @@ def row_values(
     that a column's `relevant` may read a calculated cell and a calculation reads only
     cells that apply: what a save stores."""
     found = []
+    named = _column_labels(roster, labels or _no_labels, language)
+    blank = dict.fromkeys(column.key for column in roster.columns)
     for row in rows:
         if not isinstance(row, dict):
             return rows  # not rows: the roster's own check refuses them
@@ -90,8 +93,8 @@ def row_values(
                     cells[column.key] = row[column.key]
                 continue
             if column.calculation is not None and applies:
-                scope = {**answers, **cells}
-                value = _value(column.calculation, scope, today, labels or _no_labels)
+                scope = {**answers, **blank, **cells}  # ${mode}: this row's, even when blank
+                value = _value(column.calculation, scope, today, named)
                 if value is not None:
                     cells[column.key] = value
         cells |= {k: v for k, v in row.items() if roster.column(k) is None}  # kept as given
@@ -101,6 +104,22 @@ def row_values(
 
 def _no_labels(key: str, code: str) -> str:
     return code
+
+
+def _column_labels(roster: Question, labels: Labels, language: str | None) -> Labels:
+    """`jr:choice-name` in a row: a column's options are the row's own (their label in
+    `language`, as a top-level question's in the base language); other keys as `labels`."""
+
+    def label(key: str, code: str) -> str:
+        column = roster.column(key)
+        option = column.option(code) if column is not None else None
+        if option is None:
+            return labels(key, code)
+        if language is None:
+            return next(iter(option.label.values()), "") or code
+        return text_in(option.label, language, FALLBACKS.get(language, ()))[0] or code
+
+    return label
 
 
 def _value(

@@ -157,7 +157,10 @@ def _row_values(
         return rows
     scope = {**answers, **calculations.calculated(q, answers, today)}  # the calculations before
     labels = calculations.base_labels(q)
-    return calculations.row_values(q.question(key), rows, scope, today, labels, relevant=True)
+    roster = q.question(key)
+    return calculations.row_values(
+        roster, rows, scope, today, labels, relevant=True, language=q.base_language
+    )
 
 
 def _put(found: Plan, key: str, row: Stored | None, value: Any) -> None:

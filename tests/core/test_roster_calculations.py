@@ -243,3 +243,43 @@ def test_a_calculate_row_in_a_repeat_naming_a_later_row_is_refused_at_its_row(tm
         "form.xlsx:3: calculation of column 'double' of roster 'visits' refers to ${size},"
         " which does not come before it (a question can only depend on earlier questions)"
     ]
+
+
+CHOICE_NAME = """\
+key: c
+version: "1"
+languages: [zh-Hans, en]
+title: {zh-Hans: 访问, en: Visits}
+sections:
+  - key: s
+    title: {zh-Hans: 访问, en: Visits}
+    questions:
+      - key: mode
+        type: single
+        text: {zh-Hans: 方式, en: Mode}
+        options:
+          - {code: air, label: {zh-Hans: 飞机, en: By air}}
+          - {code: rail, label: {zh-Hans: 火车, en: By rail}}
+      - key: visits
+        type: roster
+        text: {zh-Hans: 访问, en: Visits}
+        columns:
+          - key: mode
+            type: single
+            text: {zh-Hans: 方式, en: Mode}
+            options:
+              - {code: air, label: {zh-Hans: 航空, en: Flight}}
+              - {code: sea, label: {zh-Hans: 海运, en: Ship}}
+          - key: row_mode
+            type: calculate
+            calculation: "jr:choice-name(${mode}, '${mode}')"
+"""
+
+
+def test_choice_name_in_a_row_names_the_row_own_column_option_in_the_base_language():
+    q = load_yaml(CHOICE_NAME, "c.yaml")
+    rows = [{"mode": "air"}, {"mode": "sea"}, {}]
+    found = calculated(q, {"mode": "rail", "visits": rows})["visits"]
+    # the column `mode` shadows the question `mode` in its row, even where the row has no
+    # mode (as ${mode} inside an ODK repeat is the row's own): no value, not the question's
+    assert [row.get("row_mode") for row in found] == ["航空", "海运", None]
