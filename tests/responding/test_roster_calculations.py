@@ -203,3 +203,33 @@ def test_the_roster_file_the_long_export_and_the_codebook_hold_the_calculated_co
     assert described.type == "calculate"
     assert described.text["en"] == "Calculated: ${size} * ${nights}"
     assert described.compare == "tolerance abs=1"
+
+
+def test_interviewer_entry_draws_no_field_for_it_and_its_save_computes_it(
+    client, session, make_user, make_study, make_round
+):
+    from tests.fixtures.web import login
+    from tests.responding.test_flow import browser_fields
+
+    owner = make_user()
+    study = make_study(owner=owner)
+    round_ = make_round(study, pairs=1, questionnaire=FIXTURE)
+    row = next(r for r in rounds.invitation_rows(session, round_) if r.side.code == "us")
+    pair = rounds.round_pairs(session, round_)[0]
+    login(client, owner.email)
+    path = f"/studies/{study.slug}/rounds/{round_.slug}/entry/{pair.code}/us"
+    fields = browser_fields(text_of(client.get(path)))
+    fields["_roster"] = "add:delegations"
+    page = text_of(client.post(path, data=fields))
+    assert 'name="delegations.0.size"' in page
+    assert 'for="f-delegations.0.person_nights"' not in page
+    fields = browser_fields(page)
+    for name, value in (("nights", "2"), ("delegations.0.year", "2010"),
+                        ("delegations.0.direction", "sent"), ("delegations.0.size", "12"),
+                        ("delegations.0.person_nights", "5")):  # fmt: skip
+        fields.setlist(name, [value])
+    assert client.post(path, data=fields).status_code == 302  # saved
+    assert answers.answers_of(session, row.invitation)["delegations"] == [
+        {"year": 2010, "direction": "sent", "size": 12, "person_nights": "24",
+         "tag": "2010-sent"},
+    ]  # fmt: skip
