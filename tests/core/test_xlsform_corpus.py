@@ -131,7 +131,7 @@ _STILL_REFUSED = re.compile(
     r"has type '(geopoint|geotrace|geoshape|gps|osm|image|photo|audio|video|file|"
     r"background-audio|barcode|select_one_external|select_multiple_external|hidden)\b"
     r"|has type 'select_(one|multiple)_from_file \S+\.geojson'"
-    r"|is a repeat inside the repeat|is a calculation inside the repeat|is a loop"
+    r"|is a repeat inside the repeat|is a loop"
     r"|which is not beside the form|unknown function|cannot read the form"
 )
 
