@@ -10,7 +10,7 @@ missing, a value out of range): that is "step order enforced" (DATA-08).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -126,17 +126,23 @@ def shown_questions(
 
 
 def references_outside(part: Section) -> set[str]:
-    """Question keys that the page's `relevant` and `choice_filter` expressions read from
-    other pages (the page script evaluates both)."""
+    """Question keys that the expressions the page script evaluates (each question's and
+    each roster column's `relevant`, `required_if` and `choice_filter`) read from other
+    pages; in a column's expressions its roster's column keys are the row's own cells."""
     own = {question.key for question in part.questions}
     found: set[str] = set()
-    sources = [(source, parse) for source in _sources(part.questions)]
-    sources += [(q.choice_filter, parse_filter) for q in part.questions if q.choice_filter]
-    for source, parser in sources:
-        try:
-            found |= parser(source).references
-        except ExpressionError:  # validated at import; a broken one simply reads nothing
-            continue
+    for question in part.questions:
+        cells = {column.key for column in question.columns}
+        for asked in (question, *question.columns):
+            sources = ((asked.relevant, parse), (asked.required_if, parse))
+            for source, parser in (*sources, (asked.choice_filter, parse_filter)):
+                if not source:
+                    continue
+                try:
+                    read = parser(source).references
+                except ExpressionError:  # validated at import; a broken one reads nothing
+                    continue
+                found |= read - cells if asked is not question else read
     return found - own
 
 
@@ -151,7 +157,3 @@ def _tree(source: str) -> Any:
         return parse(source).to_json()
     except ExpressionError:
         return None
-
-
-def _sources(questions: Iterable[Question]) -> Iterable[str]:
-    return (question.relevant for question in questions if question.relevant)

@@ -6,6 +6,7 @@ autosave) are in test_flow_security.py; parallel requests in test_concurrency.py
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from survey import sealing
 from survey.audit import AuditEntry
 from survey.core.loader import load_file
+from survey.core.questionnaire import Question, Section
 from survey.core.types import ERROR_MESSAGES
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.services import model_of
@@ -759,3 +761,18 @@ def test_flow_finds_references_to_other_pages():
     assert "established" in flow.references_outside(politics)
     tree = flow.relevance_tree(q.question("students_count"))
     assert tree == ["=", ["ref", "student_exchange"], ["str", "yes"]]
+
+
+def test_references_to_other_pages_include_required_if_and_roster_columns():
+    """What the page script needs from other pages: a required_if's and a roster column's
+    relevant and choice_filter too; a column key in a column's expression is its row's."""
+    year = Question(key="year", type="integer", text={"en": "Year"}, relevant="${since} > 1")
+    size = Question(
+        key="size", type="integer", text={"en": "Size"}, required_if="${year} > ${founded}"
+    )
+    roster = Question(key="visits", type="roster", text={"en": "Visits"}, columns=(year, size))
+    note = Question(key="why", type="text", text={"en": "Why"}, required_if="${partner} = 'y'")
+    part = Section(key="p", title={"en": "P"}, questions=(roster, note))
+    assert flow.references_outside(part) == {"since", "founded", "partner"}
+    alone = dataclasses.replace(part, questions=(roster,))
+    assert "year" not in flow.references_outside(alone)  # the row's own cell
