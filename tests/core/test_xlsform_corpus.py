@@ -27,7 +27,9 @@ _KINDS = (
     (r"the appearance '[^']+' of .* is ignored", "appearance ignored"),
     (r"the condition of required of .* is left out", "condition of required left out"),
     (r"has type '([^' ]+)", None),  # the ODK type's first word
-    (r"is a repeat inside the repeat", "nested repeat"),
+    (r"is a repeat inside the repeat .*: it becomes the roster", "nested repeat as a roster"),
+    (r"the repeat_count of .* is left out", "repeat_count of a nested repeat left out"),
+    (r"a column of the outer repeat", "reads an outer repeat's column"),
     (r"is a (repeat|loop) inside the loop", "repeat or loop in a loop"),
     (r"is a loop", "loop"),
     (r"inside the loop '", "rows in loops"),
@@ -131,7 +133,7 @@ _STILL_REFUSED = re.compile(
     r"has type '(geopoint|geotrace|geoshape|gps|osm|image|photo|audio|video|file|"
     r"background-audio|barcode|select_one_external|select_multiple_external|hidden)\b"
     r"|has type 'select_(one|multiple)_from_file \S+\.geojson'"
-    r"|is a repeat inside the repeat|is a loop"
+    r"|a column of the outer repeat|is a loop"
     r"|which is not beside the form|unknown function|cannot read the form"
 )
 

@@ -130,7 +130,7 @@ def test_with_the_flag_a_group_whose_relevant_uses_a_dropped_row_loses_its_quest
     )
 
 
-def test_with_the_flag_a_repeat_inside_a_repeat_is_dropped_with_every_row_inside_it(form):
+def test_with_the_flag_a_repeat_inside_a_repeat_is_kept_as_a_roster_after_its_outer_one(form):
     survey = [
         SURVEY,
         ("text", "head", "Head"),
@@ -146,14 +146,15 @@ def test_with_the_flag_a_repeat_inside_a_repeat_is_dropped_with_every_row_inside
         ("text", "name2", "After"),
     ]
     read = skipped(form(survey))
-    assert keys(read.questionnaire) == ["head", "kids", "name2"]
+    # spec change: it is no longer dropped (tests/core/test_xlsform_nested.py)
+    assert keys(read.questionnaire) == ["head", "kids", "toys", "name2"]
     assert [c.key for c in read.questionnaire.question("kids").columns] == ["name"]
+    assert [c.key for c in read.questionnaire.question("toys").columns] == [
+        "kids_row", "toy", "age"
+    ]  # fmt: skip
     assert [str(w) for w in read.warnings] == [
-        "form.xlsx:5: dropped: 'toys' is a repeat inside the repeat 'kids', and survey has no"
-        " rosters inside rosters",
-        "form.xlsx:6: dropped 'toy': it is inside the repeat 'toys' of row 5",
-        "form.xlsx:7: dropped 'inner': it is inside the repeat 'toys' of row 5",
-        "form.xlsx:8: dropped 'age': it is inside the repeat 'toys' of row 5",
+        "form.xlsx:5: 'toys' (row 5) is a repeat inside the repeat 'kids': it becomes the"
+        " roster 'toys' after it, each row naming its 'kids' row in the column 'kids_row'",
     ]
 
 

@@ -25,6 +25,7 @@ from survey.core.xlsform.fallback import fill_missing_texts
 from survey.core.xlsform.kinds import _CONTROL, _REFUSALS, _classify, _Kind, control_what
 from survey.core.xlsform.languages import language_tag
 from survey.core.xlsform.loops import FormNames, Loop, expand, loop_refusal
+from survey.core.xlsform.nesting import linked, outer_columns, outer_reads, refusal, without_count
 from survey.core.xlsform.questions import KNOWN_APPEARANCES, QuestionRows, appearance_of
 from survey.core.xlsform.skipping import Skips
 
@@ -52,6 +53,7 @@ class _Open:
     roster: Question | None = None  # a repeat: the roster its rows become the columns of
     columns: list[Question] = field(default_factory=list)
     names: dict[str, int] = field(default_factory=dict)  # the names taken outside the repeat
+    nested: list[Question] = field(default_factory=list)  # the rosters of repeats inside it
 
 
 class _Import:
@@ -118,14 +120,6 @@ class _Import:
             self._end(line, what)
             return
         outer = self._roster()
-        if what == "repeat" and outer is not None:
-            why = (
-                f"'{name}' is a repeat inside the repeat '{outer.key}', and survey has no"
-                " rosters inside rosters"
-            )
-            if self.skips.unsupported(line, name, why):
-                self.stack.append(_Open(what, line, None, (name, line, what)))
-                return
         if what == "loop":
             self._begin_loop(line, control, name, cells, outer)
             return
@@ -193,7 +187,9 @@ class _Import:
             self.problem(line, f"'end {what}' ends the 'begin {opened.what}' of row {opened.line}")
         if opened.roster is not None:
             self.rows.names = opened.names
-            self._add(dataclasses.replace(opened.roster, columns=tuple(opened.columns)))
+            self._end_roster(
+                dataclasses.replace(opened.roster, columns=tuple(opened.columns)), opened.nested
+            )
         if not self.stack:
             self.current = None
 
@@ -260,6 +256,27 @@ class _Import:
         for each in added:
             self._add(each)
 
+    def _end_roster(self, roster: Question, nested: list[Question]) -> None:
+        """A finished roster into its section, followed by the rosters of the repeats inside
+        it; inside a repeat, linked to that repeat's roster and added after it."""
+        outer = next((o for o in reversed(self.stack) if o.roster is not None), None)
+        for inner in nested:  # they cannot read a column of this one
+            reads = outer_columns(roster, inner)
+            outer_of = self.skips.outer.setdefault(inner.key, {})
+            reads = {name: read for name, read in reads.items() if name not in outer_of}
+            outer_of.update(reads)  # a nearer repeat's column first
+            if not self.skips.enabled:
+                for question, what, name in outer_reads(inner, reads):
+                    why = refusal(inner, question, what, name, *reads[name])
+                    self.problem(question.line, why)
+        if outer is None or outer.roster is None:
+            for each in (roster, *nested):
+                self._add(each)
+            return
+        inner = linked(outer.roster, roster, self.book.languages, self.skips.note)
+        inner = without_count(inner, outer.roster.key, self.skips.note)
+        outer.nested.extend((inner, *nested))
+
     def _add(self, question: Question) -> None:
         """A question (or a finished roster) into the current section."""
         if self.current is None:
@@ -280,10 +297,24 @@ class _Import:
 
     def _begin_roster(self, line: int, name: str, cells: Cells) -> Question:
         """A repeat's row as a roster without its columns yet: its label, relevant (with the
-        groups around it), repeat_count, and survey's own min, max, compare and mirror."""
+        groups around it), repeat_count, and survey's own min, max, compare and mirror.
+        A repeat inside a repeat: a roster of its own (nesting.py), whose relevant holds
+        its outer roster's and those of the groups between them."""
         if not name:
             self.problem(line, "the repeat has no name")
         enclosing = [o.relevant for o in self.stack]
+        outer = next((o for o in reversed(self.stack) if o.roster is not None), None)
+        if outer is not None:
+            enclosing = [outer.roster.relevant if outer.roster else None]
+            enclosing += [o.relevant for o in self.stack[self.stack.index(outer) + 1 :]]
+            top = next(o.names for o in self.stack if o.roster is not None)
+            if name and name in top:
+                self.problem(
+                    line,
+                    f"the name '{name}' is already used at row {top[name]}"
+                    " (question names must be unique in the whole form)",
+                )
+            top.setdefault(name, line)  # the roster is a question of the form's own
         roster = self.rows.question(line, name, _Kind("question", "roster"), cells, enclosing)
         return dataclasses.replace(roster, count=cells.get(("control", "jr:count")))
 

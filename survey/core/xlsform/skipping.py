@@ -60,6 +60,9 @@ class Skips:
         self.gone: dict[str, int] = {}  # names no question can refer to: dropped or metadata
         self.later: dict[str, int] = {}  # while cascading: keys of questions yet to come
         self.renames: dict[str, str] = {}  # a name survey cannot take → the key it gets
+        # a repeat inside a repeat's roster → the outer repeats' columns: name → (repeat, row)
+        self.outer: dict[str, dict[str, tuple[str, int]]] = {}
+        self.apart: dict[str, tuple[str, int]] = {}  # those of the roster being kept
 
     def problems(self) -> list[Problem]:
         """The warnings, in the order of their rows, as `file:row: message` lines."""
@@ -167,8 +170,17 @@ class Skips:
                     self._drop(question, f"{group} {used}")
                 draft.questions = []
                 continue
-            kept = (self._kept(question) for question in draft.questions)
+            kept = (self._kept_apart(question) for question in draft.questions)
             draft.questions = [question for question in kept if question is not None]
+
+    def _kept_apart(self, question: Question) -> Question | None:
+        """The question as kept; a nested repeat's roster also without what reads a column
+        of an outer repeat (nesting.py)."""
+        self.apart = self.outer.get(question.key, {})
+        try:
+            return self._kept(question)
+        finally:
+            self.apart = {}
 
     def _kept(self, question: Question) -> Question | None:
         """The question as kept (without a constraint that uses a dropped row or what survey
@@ -210,11 +222,16 @@ class Skips:
     def _used(self, expression: str | None, own: str | None = None) -> str | None:
         found = dict.fromkeys(_REFERENCE.findall(expression or ""))
         names = [
-            name for name in found if name in self.gone or (name in self.later and name != own)
+            name
+            for name in found
+            if name in self.gone or name in self.apart or (name in self.later and name != own)
         ]
         return ", ".join(self._named(name) for name in names) or None
 
     def _named(self, name: str) -> str:
+        if name in self.apart:
+            repeat, row = self.apart[name]
+            return f"${{{name}}} (row {row}, a column of the outer repeat '{repeat}')"
         if name in self.gone:
             return f"${{{name}}} (row {self.gone[name]}, left out)"
         return f"${{{name}}} (row {self.later[name]}, which comes after it)"
