@@ -303,18 +303,20 @@ class _Import:
         if not name:
             self.problem(line, "the repeat has no name")
         enclosing = [o.relevant for o in self.stack]
-        outer = next((o for o in reversed(self.stack) if o.roster is not None), None)
-        if outer is not None:
-            enclosing = [outer.roster.relevant if outer.roster else None]
-            enclosing += [o.relevant for o in self.stack[self.stack.index(outer) + 1 :]]
+        at = next((i for i in range(len(self.stack) - 1, -1, -1) if self.stack[i].roster), None)
+        if at is not None:  # a repeat inside a repeat
+            outer = self.stack[at].roster
+            enclosing = [outer.relevant if outer else None]
+            enclosing += [o.relevant for o in self.stack[at + 1 :]]
             top = next(o.names for o in self.stack if o.roster is not None)
-            if name and name in top:
+            if name in top:
                 self.problem(
                     line,
                     f"the name '{name}' is already used at row {top[name]}"
                     " (question names must be unique in the whole form)",
                 )
-            top.setdefault(name, line)  # the roster is a question of the form's own
+            if name:
+                top.setdefault(name, line)  # the roster is a question of the form's own
         roster = self.rows.question(line, name, _Kind("question", "roster"), cells, enclosing)
         return dataclasses.replace(roster, count=cells.get(("control", "jr:count")))
 
