@@ -275,3 +275,31 @@ def test_the_export_writes_a_nested_roster_as_its_own_repeat_and_reads_back_the_
 def test_corpus_forms_keep_their_nested_repeats_as_rosters_with_the_flag(name, rosters):
     q = read_xlsform(CORPUS / name, skip_unsupported=True).questionnaire
     assert [x.key for x in q.questions() if x.type == "roster"] == rosters
+
+
+def test_a_calculation_in_a_nested_repeat_reading_an_outer_column_is_refused_or_dropped(
+    tmp_path,
+):
+    inner = (
+        row("begin repeat", "cartoons", "Cartoons", "动画片"),
+        row("integer", "minutes", "Minutes", "分钟"),
+        row("calculate", "share", None, None),
+        row("end repeat"),
+    )
+    survey = [*children(*inner)]
+    header = (*HEADER, "calculation")
+    survey = [header, *(r + (None,) for r in survey[1:])]
+    survey[7] = (*survey[7][:-1], "${minutes} div ${age}")
+    path = form(tmp_path, survey)
+    assert problems(path) == [
+        "form.xlsx:8: the calculation of 'share' in 'cartoons' reads ${age} (row 5), a column"
+        " of the outer repeat 'children': survey cannot evaluate it, because the roster"
+        " 'cartoons' is apart from the rows of 'children'"
+    ]
+    result = read(path, skip_unsupported=True)
+    cartoons = result.questionnaire.question("cartoons")
+    assert [c.key for c in cartoons.columns] == ["children_row", "minutes"]
+    assert str(result.warnings[-1]) == (
+        "form.xlsx:8: dropped 'share': its calculation uses ${age} (row 5, a column of the"
+        " outer repeat 'children')"
+    )
