@@ -92,6 +92,7 @@ def test_a_repeat_in_a_repeat_becomes_a_roster_after_it_naming_its_outer_row(tmp
     assert [c.key for c in cartoons.columns] == ["children_row", "title"]
     link = cartoons.columns[0]
     assert (link.type, link.required, link.min, link.max) == ("integer", True, 1, 5)
+    assert link.specials() == ()  # a row number: no "don't know" or "refused" beside it
     assert dict(link.text) == {"en": "3. Children #", "zh-Hans": "3. 孩子 #"}
     assert dict(link.help) == {}
     assert [str(w) for w in result.warnings] == [

@@ -48,6 +48,8 @@ def link_column(outer: Question, inner: Question, languages: Iterable[str]) -> Q
         type="integer",
         text={tag: f"{outer.text.get(tag, '').strip() or fallback} #" for tag in languages},
         required=True,
+        dont_know=False,  # a row number, not something a respondent may not know
+        refused=False,
         min=1,
         max=outer.max,
         compare=CompareRule(DEFAULT_RULES["integer"]),
