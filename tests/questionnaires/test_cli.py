@@ -116,32 +116,39 @@ def test_xlsform_export_reimports_to_the_same_version(runner, tmp_path, session)
     assert stored(session) == 1
 
 
-def test_xlsform_with_a_repeat_in_a_repeat_is_refused_naming_the_row(runner, tmp_path, session):
+def test_xlsform_with_a_repeat_in_a_repeat_imports_it_as_a_linked_roster(runner, tmp_path, session):
+    """A repeat in a repeat is a roster of its own, named in a warning with its row; one of
+    its columns reading the outer repeat's column is refused naming that row."""
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
     sheet.title = "survey"
     for row in (
-        ["type", "name", "label::English (en)"],
-        ["begin repeat", "visits", "Visits"],
-        ["integer", "n", "How many?"],
-        ["begin repeat", "guests", "Guests"],
-        ["text", "guest", "Name"],
-        ["end repeat", "", ""],
-        ["end repeat", "", ""],
+        ["type", "name", "label::English (en)", "relevant"],
+        ["begin repeat", "visits", "Visits", ""],
+        ["integer", "n", "How many?", ""],
+        ["begin repeat", "guests", "Guests", ""],
+        ["text", "guest", "Name", "${n} > 0"],  # the outer repeat's column: no such row here
+        ["end repeat", "", "", ""],
+        ["end repeat", "", "", ""],
     ):
         sheet.append(row)
     path = tmp_path / "repeat.xlsx"
     book.save(path)
     result = runner.invoke(args=["questionnaire", "import", str(path)])
     assert result.exit_code == 1
-    assert "repeat.xlsx:4:" in result.output
+    assert "repeat.xlsx:5:" in result.output
+    assert "a column of the outer repeat 'visits'" in result.output
     assert stored(session) == 0
-    book["survey"].delete_rows(4, 3)  # rows 4-6 gone: one repeat, imported as a roster
+    book["survey"].cell(row=5, column=4).value = None
     book.save(path)
     result = runner.invoke(args=["questionnaire", "import", str(path)])
     assert result.exit_code == 0, result.output
+    assert "repeat.xlsx:4: 'guests' (row 4) is a repeat inside the repeat 'visits'" in (
+        result.output
+    )
+    assert result.output.startswith("warning: ")
     assert stored(session) == 1
 
 
