@@ -201,3 +201,21 @@ def test_xss04_a_roster_escapes_its_texts_typed_cells_and_errors(app):
     assert "<script>" not in drawn
     # the legend, the help, the error, both typed cells and the cell's message
     assert drawn.count("&lt;script&gt;") >= 6
+
+
+def test_xss04_a_calculated_cell_arrives_escaped(app):
+    """A roster's calculate column is drawn as a hidden input inside the widget's Markup; a
+    value computed from a respondent's text (concat of a typed cell) must arrive escaped."""
+    import dataclasses
+
+    from survey.core.questionnaire import Question
+    from survey.roster_widgets import roster_html
+
+    hostile = '"><script>alert(1)</script>'
+    q = load_file(ROSTER).question("delegations")
+    total = Question(key="label", type="calculate", text={}, calculation="concat(${purpose}, '!')")
+    q = dataclasses.replace(q, columns=(*q.columns, total))
+    with app.test_request_context():
+        drawn = str(roster_html(q, "en", [{"year": 2009, "label": hostile}]))
+    assert "<script>" not in drawn
+    assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in drawn
