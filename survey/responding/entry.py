@@ -120,7 +120,7 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
         again=again,
         why=why,
         why_max=followup_entry.WHY_MAX,
-        shown=followup_entry.shown,
+        shown=drawing.shown_in,  # an earlier answer in words, as the pages show it
         versions={k: r.version for k, r in answers.answer_rows(db.session, invitation).items()},
         rosters=_roster_rows(q, values),
         stored=saved,  # what a roster's column's `relevant` reads besides its row

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from survey.core.questionnaire import Question, Questionnaire
-from survey.core.types import is_blank, type_of
+from survey.core.types import is_blank
 from survey.responding.followup_answers import (
     WHY_MAX,
     asked_keys,
@@ -30,7 +30,6 @@ from survey.responding.followup_answers import (
     partner_label,
 )
 from survey.rounds.models import FollowupRound, Invitation, Round
-from survey.templating import SPECIAL_LABELS
 
 WHY = "_why."  # explanation fields, as on the respondent's follow-up page
 
@@ -91,15 +90,3 @@ def typed_explanations(asked: AskedAgain, form: MultiDict) -> dict[str, str]:
         if value is not None:
             typed[question.key] = value.replace("\r\n", "\n").strip()[:WHY_MAX]
     return typed
-
-
-def shown(question: Question, value: Any, language: str) -> str:
-    """An answer as text in the page's language; don't know / refused by name."""
-    if isinstance(value, str) and value in SPECIAL_LABELS:
-        return str(SPECIAL_LABELS[value])
-    if is_blank(value):
-        return ""
-    try:
-        return type_of(question).display(question, value, language)
-    except (TypeError, ValueError, AttributeError):
-        return str(value)
