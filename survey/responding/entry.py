@@ -35,7 +35,7 @@ from survey.questionnaires.models import QuestionnaireVersion
 from survey.responding import drawing, followup_entry
 from survey.responding import services as answers
 from survey.responding.followup_answers import save_explanations
-from survey.responding.forms import read_page
+from survey.responding.forms import PageInput, read_page
 from survey.responding.messages import answer_message
 from survey.rounds import entry, services
 from survey.rounds.forms import EntryForm
@@ -81,8 +81,10 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
     errors: dict[str, str] = {}
     conflicts: dict = {}
     cells: dict[str, dict[tuple[int, str], str]] = {}  # a roster's refused cells
+    # The same reader as the respondent's pages, over every section of the entry form.
+    pages = [read_page(q, s, request.form) for s in q.sections] if request.method == "POST" else []
     if form.validate_on_submit():
-        outcome = _save_entry(invitation, q, form, again)
+        outcome = _save_entry(invitation, q, form, again, pages)
         if isinstance(outcome, Response):
             return outcome
         errors, conflicts, cells = outcome
@@ -90,10 +92,8 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
     values = request.form if request.method == "POST" else saved
     questions = list(q.questions())
     piped = drawing.pipe_values(q, questions, saved, lang_tag())  # as saved, escaped when drawn
-    typed = saved  # what the marks and the filtered options follow: as typed, after a refusal
-    if request.method == "POST":
-        posted = (read_page(q, section, request.form).raw for section in q.sections)
-        typed = drawing.typed_over(q, saved, {k: v for raw in posted for k, v in raw.items()})
+    # what the marks and the filtered options follow: as typed (after a refusal), else saved
+    typed = drawing.typed_over(q, saved, {k: v for p in pages for k, v in p.raw.items()})
     needed = {key for section in q.sections for key in drawing.required_now(section, typed)}
     offers = {
         k: v for section in q.sections for k, v in drawing.offered_codes(section, typed).items()
@@ -122,7 +122,7 @@ def enter(slug: str, round_slug: str, pair_code: str, side_code: str) -> str | R
         why_max=followup_entry.WHY_MAX,
         shown=drawing.shown_in,  # an earlier answer in words, as the pages show it
         versions={k: r.version for k, r in answers.answer_rows(db.session, invitation).items()},
-        rosters=_roster_rows(q, values),
+        rosters=_roster_rows(q, values, pages),
         stored=saved,  # what a roster's column's `relevant` reads besides its row
         language=lang_tag(),
         piped=piped,
@@ -141,6 +141,7 @@ def _save_entry(
     q: Questionnaire,
     form: EntryForm,
     again: followup_entry.AskedAgain | None,
+    pages: list[PageInput],
 ) -> Response | tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
     submitted = invitation.state == "submitted"
     actor = answers.Actor(
@@ -149,8 +150,6 @@ def _save_entry(
         reason=form.reason.data or None,
         mode=form.mode.data,
     )
-    # The same reader as the respondent's pages, over every section of the entry form.
-    pages = [read_page(q, section, request.form) for section in q.sections]
     try:
         result = answers.record_answers(
             db.session,
@@ -188,14 +187,11 @@ def _cells(q: Questionnaire, key: str, error: Any, language: str) -> Any:
     return drawing.cell_messages(q.question(key), error, language)
 
 
-def _roster_rows(q: Questionnaire, values: Any) -> dict[str, list[Any]]:
+def _roster_rows(q: Questionnaire, values: Any, pages: list[PageInput]) -> dict[str, list[Any]]:
     """Each roster's rows as the form shows them: as posted (with a row added or removed
-    by its button), else as stored."""
+    by its button; `pages`, the form as read), else as stored."""
     rosters = [x for x in q.questions() if x.type == "roster"]
-    if not rosters or not hasattr(values, "getlist"):
+    if not pages:
         return {x.key: list(values.get(x.key) or []) for x in rosters}
-    shown = {}
-    for section in q.sections:
-        if any(x.type == "roster" for x in section.questions):
-            shown |= read_page(q, section, values).shown
+    shown = {k: v for page in pages for k, v in page.shown.items()}
     return {x.key: list(shown.get(x.key, ([], None))[0]) for x in rosters}
