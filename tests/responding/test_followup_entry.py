@@ -161,9 +161,9 @@ def test_saving_a_followup_interview_resolves_as_the_web_does(client, session, m
     assert told["explanations"] == {"cn": "City archive, 1987 file"}
     # Audited as the interviewer's, on the respondent's behalf.
     explained = session.scalars(
-        select(AuditEntry).where(
-            AuditEntry.action == "answer.explain", AuditEntry.object_id == str(cn.id)
-        )
+        select(AuditEntry)
+        .where(AuditEntry.action == "answer.explain", AuditEntry.object_id == str(cn.id))
+        .order_by(AuditEntry.id)  # [-1] is the last change: PostgreSQL keeps no order unasked
     ).all()
     assert explained
     assert all(e.actor_user_id == interviewer_id for e in explained)
